@@ -1,0 +1,65 @@
+"""Pathways: course and learning-pathway management for integration and employability programmes."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from lms.config import default_config
+from lms.extensions import babel, csrf, db, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(default_config(app.instance_path))
+    app.config.from_prefixed_env("LMS")
+    if config:
+        app.config.update(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("SECRET_KEY_IS_EPHEMERAL") and not app.testing:
+        log.warning("SECRET_KEY is not set: a random key is used and logins end when the app restarts.")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from lms.core import web
+
+    web.init_app(app)
+
+    from lms.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from lms.core.db import configure_engine
+    from lms.core.i18n import select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    # Import every area's models so metadata (and Alembic) see all tables.
+    import lms.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms.core.views import bp as core_bp
+    from lms.people.views import bp as people_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(people_bp)

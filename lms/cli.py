@@ -1,0 +1,71 @@
+"""The `lms` command: Flask's CLI (run, shell, db ...) with Pathways' own commands added."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from lms.core.roles import Role
+
+
+def _create_app() -> Flask:
+    from lms import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["run"]:
+        # The development server speaks plain HTTP, so its session cookie cannot be Secure.
+        os.environ.setdefault("LMS_SESSION_COOKIE_SECURE", "false")
+    cli = FlaskGroup(create_app=_create_app, help="Pathways course and learning-pathway management.")
+    cli.main(prog_name="lms")
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.option("--email", help="E-mail address to log in with.")
+    @click.option("--phone", help="Mobile number to log in with (learners).")
+    @click.option("--name", "display_name", required=True, help="The person's name.")
+    @click.option(
+        "--role", "roles", multiple=True, required=True, type=click.Choice([role.value for role in Role])
+    )
+    @click.option("--organisation", required=True, help="Organisation name; created as a provider if new.")
+    @click.password_option(help="Password (asked for if not given).")
+    def create_user_command(email, phone, display_name, roles, organisation, password) -> None:  # noqa: ANN001
+        """Create a user account."""
+        import sqlalchemy as sa
+
+        from lms.core.errors import ServiceError
+        from lms.extensions import db
+        from lms.people import services
+        from lms.people.models import Organisation, OrganisationKind
+
+        try:
+            org = db.session.scalar(sa.select(Organisation).where(Organisation.name == organisation))
+            org = org or services.create_organisation(organisation, OrganisationKind.PROVIDER)
+            user = services.create_user(
+                organisation=org,
+                display_name=display_name,
+                email=email,
+                phone=phone,
+                password=password,
+                roles=[Role(role) for role in roles],
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message)
+        db.session.commit()
+        click.echo(f"Created user {user.id} ({user.email or user.phone}).")
+
+    @app.cli.command("demo")
+    @click.option("--reset", is_flag=True, help="Delete the SQLite database first and start again.")
+    def demo_command(reset: bool) -> None:
+        """Create (or upgrade) the database and fill it with demo data."""
+        from lms.demo import build_demo
+
+        build_demo(reset=reset)

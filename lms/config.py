@@ -1,0 +1,46 @@
+"""Configuration defaults. Environment variables override them; `create_app(config)` overrides both."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "pathways.sqlite3")
+    # Hosting platforms still hand out postgres:// URLs; SQLAlchemy wants the psycopg 3 driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def default_config(instance_path: str) -> dict:
+    secret = os.environ.get("SECRET_KEY") or os.environ.get("LMS_SECRET_KEY")
+    return {
+        "SECRET_KEY": secret or secrets.token_hex(32),
+        #: True when no SECRET_KEY was configured: sessions then end at every restart.
+        "SECRET_KEY_IS_EPHEMERAL": not secret,
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Cookies only over HTTPS; `lms run` (plain HTTP, development) turns this off for itself.
+        "SESSION_COOKIE_SECURE": True,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, so a long register page still saves
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/London",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        #: Failed logins allowed per account and per client address in LOGIN_THROTTLE_WINDOW.
+        "LOGIN_THROTTLE_LIMIT": 5,
+        "LOGIN_THROTTLE_WINDOW": timedelta(minutes=15),
+        "LOGIN_LINK_LIFETIME": timedelta(hours=24),
+        "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    }

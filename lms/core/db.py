@@ -1,0 +1,113 @@
+"""Database types and engine tuning shared by every area.
+
+- `Base`: the declarative base with one naming convention, so Alembic can name and drop every constraint.
+- `UTCDateTime`: instants are stored in UTC and always come back timezone-aware, on SQLite and PostgreSQL.
+- `enum_type`: Python enums stored as their string value with a named CHECK constraint (no native ENUM).
+- `configure_engine`: SQLite pragmas and IMMEDIATE write transactions.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """An aware datetime stored in UTC.
+
+    Naive datetimes are refused on the way in: a naive value is a bug (whose wall clock was it?).
+    SQLite has no time zone type, so it stores naive UTC and we re-attach UTC on the way out.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime given for a UTCDateTime column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def enum_type(enum_class: type[enum.Enum], name: str, length: int = 32) -> sa.Enum:
+    """Store a Python enum by its value in a VARCHAR with a named CHECK constraint (no native ENUM)."""
+    return sa.Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+# --- SQLite tuning -------------------------------------------------------------------------------
+
+#: When set, SQLite transactions open DEFERRED (reads that run beside each other). Everything else
+#: opens IMMEDIATE, taking the write lock up front, so a transaction that reads and then writes
+#: cannot fail with "database is locked": SQLite does not wait on the busy timeout when it upgrades
+#: a stale read snapshot to a write in WAL mode. Only code that never writes (feeds) opts in.
+_sqlite_read_only: ContextVar[bool] = ContextVar("sqlite_read_only", default=False)
+
+
+@contextmanager
+def read_only_transactions(enabled: bool = True) -> Iterator[None]:
+    token = _sqlite_read_only.set(enabled)
+    try:
+        yield
+    finally:
+        _sqlite_read_only.reset(token)
+
+
+def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so we can issue BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN" if _sqlite_read_only.get() else "BEGIN IMMEDIATE")

@@ -1,0 +1,58 @@
+"""The one place that imports flask_babel: translation functions and locale selection."""
+
+from __future__ import annotations
+
+from babel import Locale
+from flask import current_app, has_request_context, request, session
+from flask_babel import force_locale, format_date, format_datetime, get_locale, lazy_gettext, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+
+__all__ = [
+    "_",
+    "_l",
+    "ngettext",
+    "force_locale",
+    "format_date",
+    "format_datetime",
+    "get_locale",
+    "SUPPORTED_LOCALES",
+    "select_locale",
+    "text_direction",
+    "is_supported",
+]
+
+_l = lazy_gettext
+
+#: Locales the interface is offered in, with their names written in their own language.
+#: Only those with a compiled catalogue (or English, the source language) are offered.
+SUPPORTED_LOCALES: dict[str, str] = {
+    "en": "English",
+    "ar": "العربية",
+}
+
+SESSION_KEY = "locale"
+
+
+def is_supported(code: str | None) -> bool:
+    return bool(code) and code in SUPPORTED_LOCALES
+
+
+def select_locale() -> str:
+    """Explicit choice in this browser, then the user's saved language, then Accept-Language."""
+    if not has_request_context():  # CLI and jobs choose with force_locale()
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get(SESSION_KEY)
+    if is_supported(chosen):
+        return chosen
+    if current_user and current_user.is_authenticated and is_supported(current_user.locale):
+        return current_user.locale
+    best = request.accept_languages.best_match(list(SUPPORTED_LOCALES))
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def text_direction(locale: Locale | str | None = None) -> str:
+    locale = locale or get_locale()
+    if isinstance(locale, str):
+        locale = Locale.parse(locale)
+    return locale.text_direction if locale else "ltr"

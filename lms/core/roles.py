@@ -1,0 +1,31 @@
+"""Roles a user can hold, with their translated titles."""
+
+from __future__ import annotations
+
+import enum
+
+from lms.core.i18n import _l
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    EDUCATOR = "educator"
+    LEARNER = "learner"
+    FUNDER_VIEWER = "funder_viewer"
+
+    @property
+    def title(self) -> str:
+        return str(_ROLE_TITLES[self])
+
+
+_ROLE_TITLES = {
+    Role.ADMIN: _l("Administrator"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.EDUCATOR: _l("Educator"),
+    Role.LEARNER: _l("Learner"),
+    Role.FUNDER_VIEWER: _l("Funder viewer"),
+}
+
+#: Roles that work for a provider and may see learners' records at all.
+STAFF_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.EDUCATOR})

@@ -1,0 +1,98 @@
+"""Request-wide plumbing: login loading, security headers, error pages, template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request, session
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from lms.core.i18n import SUPPORTED_LOCALES, _, _l, get_locale, text_direction
+from lms.extensions import db, login_manager
+
+AUTH_SESSION_KEY = "auth_token"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "people.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):  # noqa: ANN202
+        from lms.people.services import user_for_session
+
+        return user_for_session(user_id, session.get(AUTH_SESSION_KEY))
+
+    @app.after_request
+    def security_headers(response):  # noqa: ANN001, ANN202
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Pages about people must not sit in shared caches or the back-forward cache of a shared phone.
+        if response.mimetype == "text/html":
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.context_processor
+    def template_helpers() -> dict:
+        locale = get_locale()
+        return {
+            "current_locale": str(locale),
+            "text_direction": text_direction(locale),
+            "supported_locales": SUPPORTED_LOCALES,
+        }
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # noqa: ANN202
+        db.session.rollback()
+        message = _(
+            "This form has expired or was not sent from this site. Go back, reload the page and try again."
+        )
+        return render_template("errors/error.html", code=400, title=_("Form expired"), message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # noqa: ANN202
+        db.session.rollback()
+        title, message = _error_text(error.code)
+        if request.accept_mimetypes.best == "application/json":
+            return {"status": error.code, "title": title, "detail": message}, error.code
+        return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
+    # Unhandled exceptions are logged by Flask and reach the HTTPException handler as a 500.
+
+
+def _error_text(code: int | None) -> tuple[str, str]:
+    texts = {
+        400: (_("Something was wrong with the request"), _("Go back and check what you entered.")),
+        403: (_("Not allowed"), _("Your account cannot do this. Ask your coordinator if you need to.")),
+        404: (_("Page not found"), _("Check the address, or go back to the start page.")),
+        405: (_("Not allowed"), _("This page cannot be used that way.")),
+        413: (_("Too large"), _("What you sent is too large. Send a smaller file.")),
+        429: (_("Too many requests"), _("Wait a little and try again.")),
+    }
+    fallback = (_("Something went wrong"), _("Sorry, something went wrong on our side. Try again in a minute."))
+    return texts.get(code or 500, fallback)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths, so a crafted link cannot bounce a user to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None

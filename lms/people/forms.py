@@ -1,0 +1,106 @@
+"""Forms for logging in, accounts, learners and their sensitive data."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.core.forms import BaseForm, LazyTitle, enum_choices
+from lms.core.i18n import SUPPORTED_LOCALES, _l
+from lms.core.roles import Role
+from lms.people.models import ConvictionFlag, ImmigrationStatus, Literacy, Sex
+
+
+class LoginForm(BaseForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class PinLoginForm(BaseForm):
+    phone = TelField(_l("Mobile number"), validators=[DataRequired(), Length(max=30)])
+    pin = PasswordField(_l("PIN"), validators=[DataRequired(), Length(max=8)])
+
+
+class LanguageForm(BaseForm):
+    locale = SelectField(_l("Language"), choices=list(SUPPORTED_LOCALES.items()))
+
+
+class PasswordChangeForm(BaseForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+
+
+class UserForm(BaseForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
+    phone = TelField(_l("Mobile number"), validators=[Optional(), Length(max=30)])
+    roles = SelectMultipleField(
+        _l("Roles"),
+        choices=[(role.value, LazyTitle(role)) for role in Role if role is not Role.ADMIN],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+    )
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
+
+
+class LearnerForm(BaseForm):
+    given_name = StringField(_l("Given name (as they write it)"), validators=[DataRequired(), Length(max=100)])
+    family_name = StringField(_l("Family name (as they write it)"), validators=[Optional(), Length(max=100)])
+    given_name_latin = StringField(_l("Given name in Latin letters"), validators=[Optional(), Length(max=100)])
+    family_name_latin = StringField(_l("Family name in Latin letters"), validators=[Optional(), Length(max=100)])
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    sex = SelectField(_l("Sex"), choices=enum_choices(Sex), default=Sex.NOT_SAID.value)
+    nationality = StringField(
+        _l("Nationality (two-letter country code)"), validators=[Optional(), Length(max=2)]
+    )
+    phone = TelField(_l("Mobile number"), validators=[Optional(), Length(max=30)])
+    email = EmailField(_l("E-mail address (optional)"), validators=[Optional(), Length(max=254)])
+    preferred_languages = StringField(
+        _l("Preferred languages"),
+        description=_l("Language codes, most preferred first, e.g. ar, fa-AF, ckb, ti."),
+        validators=[Optional(), Length(max=200)],
+    )
+    interpreter_needed = BooleanField(_l("Needs an interpreter"))
+    first_language_literacy = SelectField(
+        _l("Reading and writing in first language"),
+        choices=enum_choices(Literacy),
+        default=Literacy.UNKNOWN.value,
+    )
+    childcare_needs = TextAreaField(_l("Childcare needs"), validators=[Optional(), Length(max=2000)])
+    referral_source = StringField(_l("Referred by"), validators=[Optional(), Length(max=200)])
+
+
+class SensitiveForm(BaseForm):
+    health_and_access_needs = TextAreaField(
+        _l("Health and access needs"), validators=[Optional(), Length(max=4000)]
+    )
+    relevant_unspent_conviction = SelectField(
+        _l("Unspent conviction relevant to placements"),
+        choices=enum_choices(ConvictionFlag),
+        validators=[InputRequired()],
+    )
+    safeguarding_notes = TextAreaField(_l("Safeguarding notes"), validators=[Optional(), Length(max=4000)])
+
+
+class ImmigrationStatusForm(BaseForm):
+    status = SelectField(_l("Status"), choices=enum_choices(ImmigrationStatus), validators=[InputRequired()])
+    from_date = DateField(_l("From"), validators=[InputRequired()])
+    until_date = DateField(_l("Until (if leave expires)"), validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class LearnerLoginForm(BaseForm):
+    pin = PasswordField(
+        _l("PIN for the learner (4 to 8 digits)"), validators=[DataRequired(), Length(min=4, max=8)]
+    )

@@ -1,0 +1,355 @@
+"""Organisations, users and their roles, learner and educator profiles, and sensitive learner data."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.db import UTCDateTime, enum_type
+from lms.core.i18n import _l
+from lms.core.roles import Role
+from lms.core.time import DEFAULT_TZ_NAME, now_utc
+from lms.extensions import db
+
+
+class OrganisationKind(enum.StrEnum):
+    PROVIDER = "provider"
+    PARTNER = "partner"
+    FUNDER = "funder"
+    EMPLOYER = "employer"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                OrganisationKind.PROVIDER: _l("Provider"),
+                OrganisationKind.PARTNER: _l("Partner agency"),
+                OrganisationKind.FUNDER: _l("Funder"),
+                OrganisationKind.EMPLOYER: _l("Employer"),
+            }[self]
+        )
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_type(OrganisationKind, "organisation_kind"))
+    #: IANA zone that the organisation's wall-clock times are in.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TZ_NAME)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), primary_key=True)
+
+
+class User(db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    #: Stored lower-cased. Optional: many learners have no e-mail address.
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    #: E.164 form (+447700900123), the learner's login name when they have no e-mail.
+    phone: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    pin_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    #: The interface language the user chose (a supported locale code).
+    locale: Mapped[str | None] = mapped_column(sa.String(16))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    role_links: Mapped[list[UserRole]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by=UserRole.role
+    )
+    #: The learner record this login belongs to, for learners.
+    learner: Mapped[Learner | None] = relationship(back_populates="user", foreign_keys="Learner.user_id")
+
+    __table_args__ = (
+        sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login_name"),
+    )
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(link.role for link in self.role_links)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class AuthSession(db.Model):
+    """A server-side login. Logout deletes it, so a copied session cookie stops working at once."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the random token kept in the signed session cookie.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(db.Model):
+    """A failed login, counted per account and per client address for throttling."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of "account:<login name>" or "address:<ip>", so no e-mail or phone sits in this table.
+    key_hash: Mapped[str] = mapped_column(sa.String(64))
+    attempted_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    __table_args__ = (sa.Index("ix_login_attempt_key_hash_attempted_dt", "key_hash", "attempted_dt"),)
+
+
+class LoginLink(db.Model):
+    """A one-time sign-in link for a learner with no password (sent by SMS or shown by staff)."""
+
+    __tablename__ = "login_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Sex(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    NOT_SAID = "not_said"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                Sex.FEMALE: _l("Female"),
+                Sex.MALE: _l("Male"),
+                Sex.OTHER: _l("Other"),
+                Sex.NOT_SAID: _l("Prefer not to say"),
+            }[self]
+        )
+
+
+class Literacy(enum.StrEnum):
+    NONE = "none"
+    BASIC = "basic"
+    CONFIDENT = "confident"
+    UNKNOWN = "unknown"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                Literacy.NONE: _l("Does not read or write it"),
+                Literacy.BASIC: _l("Reads and writes a little"),
+                Literacy.CONFIDENT: _l("Reads and writes confidently"),
+                Literacy.UNKNOWN: _l("Not known"),
+            }[self]
+        )
+
+
+class Learner(db.Model):
+    __tablename__ = "learner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    #: The learner's own login, if they have one; many records start from a referral without one.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), unique=True)
+    #: Names as the person writes them, in any script.
+    given_name: Mapped[str] = mapped_column(sa.String(100))
+    family_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    #: Latin-script form for staff, registers and systems that cannot take other scripts.
+    given_name_latin: Mapped[str] = mapped_column(sa.String(100), default="")
+    family_name_latin: Mapped[str] = mapped_column(sa.String(100), default="")
+    date_of_birth: Mapped[date | None]
+    sex: Mapped[Sex] = mapped_column(enum_type(Sex, "sex"), default=Sex.NOT_SAID)
+    #: ISO 3166-1 alpha-2 code, or empty when not known.
+    nationality: Mapped[str] = mapped_column(sa.String(2), default="")
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    #: Space-separated BCP-47 tags, most preferred first (e.g. "fa-AF ps en").
+    preferred_languages: Mapped[str] = mapped_column(sa.String(200), default="")
+    interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    first_language_literacy: Mapped[Literacy] = mapped_column(
+        enum_type(Literacy, "literacy"), default=Literacy.UNKNOWN
+    )
+    childcare_needs: Mapped[str] = mapped_column(sa.Text, default="")
+    referral_source: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User | None] = relationship(back_populates="learner", foreign_keys=[user_id])
+    sensitive: Mapped[LearnerSensitive | None] = relationship(
+        back_populates="learner", cascade="all, delete-orphan", uselist=False
+    )
+    immigration_history: Mapped[list[ImmigrationStatusRecord]] = relationship(
+        back_populates="learner",
+        cascade="all, delete-orphan",
+        order_by=lambda: ImmigrationStatusRecord.from_date.desc(),
+    )
+
+    __table_args__ = (sa.Index("ix_learner_organisation_id_family_name", "organisation_id", "family_name_latin"),)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+    @property
+    def full_name_latin(self) -> str:
+        return " ".join(part for part in (self.given_name_latin, self.family_name_latin) if part)
+
+    @property
+    def language_tags(self) -> list[str]:
+        return self.preferred_languages.split()
+
+    def __repr__(self) -> str:
+        return f"<Learner {self.id}>"
+
+
+class ConvictionFlag(enum.StrEnum):
+    """Criminal offence data kept minimal: only whether a relevant unspent conviction exists."""
+
+    UNKNOWN = "unknown"
+    NO = "no"
+    YES = "yes"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                ConvictionFlag.UNKNOWN: _l("Not recorded"),
+                ConvictionFlag.NO: _l("No"),
+                ConvictionFlag.YES: _l("Yes"),
+            }[self]
+        )
+
+
+class LearnerSensitive(db.Model):
+    """Special category, criminal offence and high-risk data, readable only by those who need it."""
+
+    __tablename__ = "learner_sensitive"
+
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True)
+    #: Special category: health conditions and access needs.
+    health_and_access_needs: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Criminal offence data: "unspent conviction relevant to placements", nothing more.
+    relevant_unspent_conviction: Mapped[ConvictionFlag] = mapped_column(
+        enum_type(ConvictionFlag, "conviction_flag"), default=ConvictionFlag.UNKNOWN
+    )
+    #: High risk: safeguarding notes.
+    safeguarding_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    learner: Mapped[Learner] = relationship(back_populates="sensitive")
+
+
+class ImmigrationStatus(enum.StrEnum):
+    ASYLUM_SEEKER = "asylum_seeker"
+    REFUGEE = "refugee"
+    HUMANITARIAN_PROTECTION = "humanitarian_protection"
+    RESETTLEMENT = "resettlement"
+    UKRAINE_SCHEME = "ukraine_scheme"
+    HONG_KONG_BNO = "hong_kong_bno"
+    EU_SETTLED = "eu_settled"
+    EU_PRE_SETTLED = "eu_pre_settled"
+    OTHER_LEAVE = "other_leave"
+    CITIZEN = "citizen"
+    UNKNOWN = "unknown"
+
+    @property
+    def title(self) -> str:
+        return str(_IMMIGRATION_TITLES[self])
+
+
+_IMMIGRATION_TITLES = {
+    ImmigrationStatus.ASYLUM_SEEKER: _l("Asylum seeker (claim pending)"),
+    ImmigrationStatus.REFUGEE: _l("Refugee status"),
+    ImmigrationStatus.HUMANITARIAN_PROTECTION: _l("Humanitarian protection"),
+    ImmigrationStatus.RESETTLEMENT: _l("Resettlement scheme"),
+    ImmigrationStatus.UKRAINE_SCHEME: _l("Ukraine scheme"),
+    ImmigrationStatus.HONG_KONG_BNO: _l("Hong Kong BN(O) visa"),
+    ImmigrationStatus.EU_SETTLED: _l("EU settled status"),
+    ImmigrationStatus.EU_PRE_SETTLED: _l("EU pre-settled status"),
+    ImmigrationStatus.OTHER_LEAVE: _l("Other leave to remain"),
+    ImmigrationStatus.CITIZEN: _l("British or Irish citizen"),
+    ImmigrationStatus.UNKNOWN: _l("Not known"),
+}
+
+
+class ImmigrationStatusRecord(db.Model):
+    """One dated entry in a learner's immigration status history (high-risk data)."""
+
+    __tablename__ = "immigration_status_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    status: Mapped[ImmigrationStatus] = mapped_column(enum_type(ImmigrationStatus, "immigration_status"))
+    #: When this status began: the asylum claim date, or the start of leave.
+    from_date: Mapped[date]
+    #: When leave expires, if it does.
+    until_date: Mapped[date | None]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    learner: Mapped[Learner] = relationship(back_populates="immigration_history")
+
+    __table_args__ = (
+        sa.CheckConstraint("until_date IS NULL OR until_date >= from_date", name="dates_in_order"),
+    )
+
+
+class EducatorProfile(db.Model):
+    __tablename__ = "educator_profile"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    #: Space-separated BCP-47 tags of the languages the educator can teach or support in.
+    languages: Mapped[str] = mapped_column(sa.String(200), default="")
+    qualifications: Mapped[str] = mapped_column(sa.Text, default="")
+    dbs_check_date: Mapped[date | None]
+    is_volunteer: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship(backref=sa.orm.backref("educator_profile", uselist=False))

@@ -1,0 +1,39 @@
+"""Reads about people that views (and later reports) share."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from lms.extensions import db
+from lms.people.models import Learner, User
+
+
+def users_of(organisation_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.organisation_id == organisation_id).order_by(User.display_name)
+        )
+    )
+
+
+def learners_select(organisation_id: int, search: str = "") -> sa.Select:
+    """Learners of an organisation, matching `search` in any name form, phone or e-mail."""
+    query = sa.select(Learner).where(Learner.organisation_id == organisation_id)
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            sa.or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (
+                        Learner.given_name,
+                        Learner.family_name,
+                        Learner.given_name_latin,
+                        Learner.family_name_latin,
+                        Learner.phone,
+                        Learner.email,
+                    )
+                )
+            )
+        )
+    return query.order_by(Learner.family_name_latin, Learner.given_name_latin, Learner.id)

@@ -1,0 +1,378 @@
+"""Logging in and out, accounts, users, and learner records."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from lms.core.access import login_required, public, role_required
+from lms.core.errors import ServiceError, ThrottledError
+from lms.core.i18n import SESSION_KEY, _
+from lms.core.roles import Role
+from lms.core.web import AUTH_SESSION_KEY, safe_next
+from lms.extensions import db
+from lms.people import queries, services
+from lms.people.access import can_edit_learner, can_view_learner, can_view_sensitive
+from lms.people.forms import (
+    ImmigrationStatusForm,
+    LanguageForm,
+    LearnerForm,
+    LearnerLoginForm,
+    LoginForm,
+    PasswordChangeForm,
+    PinLoginForm,
+    SensitiveForm,
+    UserForm,
+)
+from lms.people.models import Learner, User
+
+bp = Blueprint("people", __name__, template_folder="templates")
+
+
+# --- logging in and out --------------------------------------------------------------------------
+
+
+def _log_in(user: User) -> None:
+    """Start a fresh session: nothing from before the login survives except the chosen language."""
+    locale = session.get(SESSION_KEY)
+    old_token = session.get(AUTH_SESSION_KEY)
+    services.end_session(old_token)
+    session.clear()
+    token = services.start_session(user)
+    db.session.commit()
+    session[AUTH_SESSION_KEY] = token
+    if locale:
+        session[SESSION_KEY] = locale
+    session.permanent = True
+    login_user(user)
+
+
+def _after_login_redirect():
+    return redirect(safe_next(request.args.get("next")) or url_for("core.home"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate_password(form.email.data, form.password.data, request.remote_addr)
+        except ThrottledError as error:
+            form.form_errors.append(error.message)
+            return render_template("people/login.html", form=form), 429
+        except ServiceError as error:
+            db.session.commit()  # keep the failed attempt for throttling
+            form.form_errors.append(error.message)
+            return render_template("people/login.html", form=form), 401
+        _log_in(user)
+        return _after_login_redirect()
+    return render_template("people/login.html", form=form)
+
+
+@bp.route("/login/phone", methods=["GET", "POST"])
+@public
+def login_phone():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = PinLoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate_pin(form.phone.data, form.pin.data, request.remote_addr)
+        except ThrottledError as error:
+            form.form_errors.append(error.message)
+            return render_template("people/login_phone.html", form=form), 429
+        except ServiceError as error:
+            db.session.commit()
+            form.form_errors.append(error.message)
+            return render_template("people/login_phone.html", form=form), 401
+        _log_in(user)
+        return _after_login_redirect()
+    return render_template("people/login_phone.html", form=form)
+
+
+@bp.route("/login/link/<token>", methods=["GET", "POST"])
+@public
+def login_link(token: str):
+    """A one-time link. GET only shows a button: link previews in SMS apps must not use it up."""
+    if request.method == "POST":  # CSRFProtect has already checked the token
+        try:
+            user = services.redeem_login_link(token)
+        except ServiceError as error:
+            return render_template("people/login_link.html", error=error.message), 410
+        _log_in(user)
+        return redirect(url_for("core.home"))
+    return render_template("people/login_link.html", error=None)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    locale = session.get(SESSION_KEY)
+    services.end_session(session.get(AUTH_SESSION_KEY))
+    db.session.commit()
+    logout_user()
+    session.clear()
+    if locale:
+        session[SESSION_KEY] = locale
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("people.login"))
+
+
+# --- the user's own account ----------------------------------------------------------------------
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    language_form = LanguageForm(prefix="language", locale=current_user.locale or session.get(SESSION_KEY))
+    password_form = PasswordChangeForm(prefix="password")
+    if request.method == "POST" and "language-locale" in request.form and language_form.validate_on_submit():
+        try:
+            services.set_locale(current_user, language_form.locale.data)
+        except ServiceError as error:
+            language_form.locale.errors.append(error.message)
+        else:
+            db.session.commit()
+            session[SESSION_KEY] = current_user.locale
+            flash(_("Language saved."), "success")
+            return redirect(url_for("people.account"))
+    if request.method == "POST" and "password-new_password" in request.form and password_form.validate_on_submit():
+        from werkzeug.security import check_password_hash
+
+        if not current_user.password_hash or not check_password_hash(
+            current_user.password_hash, password_form.current_password.data
+        ):
+            password_form.current_password.errors.append(_("Your current password is not right."))
+        else:
+            try:
+                services.set_password(current_user, password_form.new_password.data)
+            except ServiceError as error:
+                password_form.new_password.errors.append(error.message)
+            else:
+                user = current_user._get_current_object()
+                db.session.commit()
+                _log_in(user)  # other logins ended; this one continues on a fresh session
+                flash(_("Password changed. You have been logged out everywhere else."), "success")
+                return redirect(url_for("people.account"))
+    return render_template("people/account.html", language_form=language_form, password_form=password_form)
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+@bp.get("/users")
+@role_required(Role.COORDINATOR)
+def users():
+    return render_template("people/users.html", users=queries.users_of(current_user.organisation_id))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def user_new():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            services.create_user(
+                organisation=current_user.organisation,
+                display_name=form.display_name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                password=form.password.data or None,
+                roles=[Role(value) for value in form.roles.data],
+                actor=current_user,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Account created."), "success")
+            return redirect(url_for("people.users"))
+    return render_template("people/user_form.html", form=form)
+
+
+# --- learners ------------------------------------------------------------------------------------
+
+
+def _learner_or_404(learner_id: int, *, edit: bool = False) -> Learner:
+    learner = db.session.get(Learner, learner_id)
+    allowed = learner is not None and (
+        can_edit_learner(current_user, learner) if edit else can_view_learner(current_user, learner)
+    )
+    if not allowed:
+        abort(404)
+    return learner
+
+
+@bp.get("/learners")
+@role_required(Role.COORDINATOR)
+def learners():
+    search = request.args.get("q", "").strip()[:100]
+    page = db.paginate(queries.learners_select(current_user.organisation_id, search), per_page=50)
+    return render_template("people/learners.html", page=page, search=search)
+
+
+@bp.route("/learners/new", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def learner_new():
+    form = LearnerForm()
+    if form.validate_on_submit():
+        try:
+            learner = services.create_learner(current_user.organisation, form.data, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Learner added."), "success")
+            return redirect(url_for("people.learner", learner_id=learner.id))
+    return render_template("people/learner_form.html", form=form, learner=None)
+
+
+@bp.get("/learners/<int:learner_id>")
+@login_required
+def learner(learner_id: int):
+    learner = _learner_or_404(learner_id)
+    show_sensitive = can_view_sensitive(current_user, learner)
+    return render_template(
+        "people/learner.html",
+        learner=learner,
+        can_edit=can_edit_learner(current_user, learner),
+        show_sensitive=show_sensitive,
+        sensitive_shown=show_sensitive and request.args.get("sensitive") == "1",
+        login_form=LearnerLoginForm(),
+        status_form=ImmigrationStatusForm(),
+    )
+
+
+@bp.post("/learners/<int:learner_id>/sensitive/reveal")
+@role_required(Role.COORDINATOR)
+def learner_sensitive_reveal(learner_id: int):
+    """Sensitive details are shown on request, and each showing is written to the audit trail."""
+    learner = _learner_or_404(learner_id, edit=True)
+    services.record_sensitive_view(learner, current_user)
+    db.session.commit()
+    return redirect(url_for("people.learner", learner_id=learner.id, sensitive=1) + "#sensitive")
+
+
+@bp.route("/learners/<int:learner_id>/edit", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def learner_edit(learner_id: int):
+    learner = _learner_or_404(learner_id, edit=True)
+    form = LearnerForm(obj=learner)
+    if request.method == "GET":
+        form.sex.data = learner.sex.value
+        form.first_language_literacy.data = learner.first_language_literacy.value
+    if form.validate_on_submit():
+        try:
+            services.update_learner(learner, form.data, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("people.learner", learner_id=learner.id))
+    return render_template("people/learner_form.html", form=form, learner=learner)
+
+
+@bp.route("/learners/<int:learner_id>/sensitive", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def learner_sensitive_edit(learner_id: int):
+    learner = _learner_or_404(learner_id, edit=True)
+    form = SensitiveForm(obj=learner.sensitive)
+    if request.method == "GET" and learner.sensitive:
+        form.relevant_unspent_conviction.data = learner.sensitive.relevant_unspent_conviction.value
+    if form.validate_on_submit():
+        services.update_sensitive(
+            learner,
+            health_and_access_needs=form.health_and_access_needs.data,
+            relevant_unspent_conviction=form.relevant_unspent_conviction.data,
+            safeguarding_notes=form.safeguarding_notes.data,
+            actor=current_user,
+        )
+        db.session.commit()
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("people.learner", learner_id=learner.id, sensitive=1) + "#sensitive")
+    if request.method == "GET":
+        services.record_sensitive_view(learner, current_user)
+        db.session.commit()
+    return render_template("people/sensitive_form.html", form=form, learner=learner)
+
+
+@bp.post("/learners/<int:learner_id>/immigration")
+@role_required(Role.COORDINATOR)
+def learner_immigration_add(learner_id: int):
+    learner = _learner_or_404(learner_id, edit=True)
+    form = ImmigrationStatusForm()
+    if form.validate_on_submit():
+        try:
+            services.add_immigration_status(
+                learner,
+                status=form.status.data,
+                from_date=form.from_date.data,
+                until_date=form.until_date.data,
+                note=form.note.data,
+                actor=current_user,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Immigration status added."), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("people.learner", learner_id=learner.id, sensitive=1) + "#sensitive")
+
+
+@bp.post("/learners/<int:learner_id>/login")
+@role_required(Role.COORDINATOR)
+def learner_login_setup(learner_id: int):
+    """Give a learner a login: their mobile number and a PIN they choose with the coordinator."""
+    learner = _learner_or_404(learner_id, edit=True)
+    form = LearnerLoginForm()
+    if learner.user_id is not None:
+        flash(_("This learner can already log in."), "info")
+    elif form.validate_on_submit():
+        try:
+            services.create_learner_login(learner, form.pin.data, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The learner can now log in with their mobile number and PIN."), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("people.learner", learner_id=learner.id))
+
+
+@bp.post("/learners/<int:learner_id>/login-link")
+@role_required(Role.COORDINATOR)
+def learner_login_link(learner_id: int):
+    """Make a one-time sign-in link and show it once, to send by SMS or show on the learner's phone."""
+    learner = _learner_or_404(learner_id, edit=True)
+    if learner.user is None:
+        abort(404)
+    token = services.create_login_link(learner.user, current_user)
+    db.session.commit()
+    link = url_for("people.login_link", token=token, _external=True)
+    hours = int(current_app.config["LOGIN_LINK_LIFETIME"].total_seconds() // 3600)
+    return render_template("people/login_link_created.html", learner=learner, link=link, hours=hours)
+
+
+def _attach_error(form, error: ServiceError) -> None:  # noqa: ANN001
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
