@@ -23,6 +23,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("LMS")
     if config:
         app.config.update(config)
+        if "SECRET_KEY" in config:
+            app.config["SECRET_KEY_IS_EPHEMERAL"] = False
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
     if app.config.get("SECRET_KEY_IS_EPHEMERAL") and not app.testing:

@@ -41,6 +41,8 @@ def default_config(instance_path: str) -> dict:
         #: Failed logins allowed per account and per client address in LOGIN_THROTTLE_WINDOW.
         "LOGIN_THROTTLE_LIMIT": 5,
         "LOGIN_THROTTLE_WINDOW": timedelta(minutes=15),
+        #: Werkzeug's scrypt by default; tests use a cheap method to stay fast.
+        "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_LINK_LIFETIME": timedelta(hours=24),
         "SQLITE_BUSY_TIMEOUT_MS": 15000,
     }

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_migrate import upgrade
 
+from lms.core.i18n import compile_catalogues
 from lms.core.roles import Role
 from lms.extensions import db
 from lms.people import services
@@ -21,12 +22,45 @@ LEAD_PROVIDER = "Leicester Integration Partnership"
 #: Learners as they write their names, with the Latin form staff use.
 DEMO_LEARNERS = [
     # given, family, given latin, family latin, dob, sex, nationality, languages, literacy, interpreter
-    ("فاطمة", "الحسن", "Fatima", "Al-Hassan", date(1988, 3, 14), Sex.FEMALE, "SY", "ar en", Literacy.CONFIDENT, False),
+    (
+        "فاطمة",
+        "الحسن",
+        "Fatima",
+        "Al-Hassan",
+        date(1988, 3, 14),
+        Sex.FEMALE,
+        "SY",
+        "ar en",
+        Literacy.CONFIDENT,
+        False,
+    ),
     ("مریم", "احمدی", "Maryam", "Ahmadi", date(1995, 7, 2), Sex.FEMALE, "IR", "fa", Literacy.CONFIDENT, True),
     ("احمد", "نوری", "Ahmad", "Noori", date(2004, 11, 20), Sex.MALE, "AF", "ps fa-AF", Literacy.BASIC, True),
     ("ሰላም", "ተስፋይ", "Selam", "Tesfay", date(1999, 1, 9), Sex.FEMALE, "ER", "ti", Literacy.BASIC, True),
-    ("Олена", "Коваленко", "Olena", "Kovalenko", date(1979, 5, 30), Sex.FEMALE, "UA", "uk en", Literacy.CONFIDENT, False),
-    ("ئاراس", "محەمەد", "Aras", "Mohammed", date(1992, 9, 17), Sex.MALE, "IQ", "ckb ar", Literacy.CONFIDENT, False),
+    (
+        "Олена",
+        "Коваленко",
+        "Olena",
+        "Kovalenko",
+        date(1979, 5, 30),
+        Sex.FEMALE,
+        "UA",
+        "uk en",
+        Literacy.CONFIDENT,
+        False,
+    ),
+    (
+        "ئاراس",
+        "محەمەد",
+        "Aras",
+        "Mohammed",
+        date(1992, 9, 17),
+        Sex.MALE,
+        "IQ",
+        "ckb ar",
+        Literacy.CONFIDENT,
+        False,
+    ),
     ("Hoa", "Nguyễn", "Hoa", "Nguyen", date(2001, 4, 3), Sex.FEMALE, "VN", "vi", Literacy.CONFIDENT, True),
     ("Abdi", "Warsame", "Abdi", "Warsame", date(1985, 12, 1), Sex.MALE, "SO", "so en", Literacy.NONE, True),
     ("Paul", "Green", "Paul", "Green", date(2002, 6, 11), Sex.MALE, "GB", "en", Literacy.CONFIDENT, False),
@@ -37,11 +71,14 @@ def build_demo(reset: bool = False) -> None:
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if reset:
         if not url.startswith("sqlite:///"):
-            raise click.ClickException("--reset only deletes SQLite databases; drop a PostgreSQL one yourself.")
+            raise click.ClickException(
+                "--reset only deletes SQLite databases; drop a PostgreSQL one yourself."
+            )
         path = Path(url.removeprefix("sqlite:///"))
         db.engine.dispose()
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
+    compile_catalogues()
     upgrade()
     if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
         click.echo("The database already has users: demo data not added (use --reset to start again).")
@@ -87,7 +124,18 @@ def add_demo_data() -> None:
     volunteer.educator_profile.dbs_check_date = date(2026, 2, 15)
 
     learners = []
-    for given, family, given_latin, family_latin, dob, sex, nationality, langs, literacy, interpreter in DEMO_LEARNERS:
+    for (
+        given,
+        family,
+        given_latin,
+        family_latin,
+        dob,
+        sex,
+        nationality,
+        langs,
+        literacy,
+        interpreter,
+    ) in DEMO_LEARNERS:
         learners.append(
             services.create_learner(
                 lead,
@@ -102,7 +150,9 @@ def add_demo_data() -> None:
                     "preferred_languages": langs,
                     "first_language_literacy": literacy,
                     "interpreter_needed": interpreter,
-                    "referral_source": "Leicester City of Sanctuary" if nationality != "GB" else "Probation Service",
+                    "referral_source": "Leicester City of Sanctuary"
+                    if nationality != "GB"
+                    else "Probation Service",
                 },
                 coordinator,
             )
@@ -112,30 +162,77 @@ def add_demo_data() -> None:
     # Fatima reads Arabic and logs in by e-mail; Ahmad has no e-mail and logs in by phone and PIN.
     fatima.email = "learner@example.org"
     fatima.user = services.create_user(
-        organisation=lead, display_name=fatima.full_name, email="learner@example.org",
-        password=DEMO_PASSWORD, roles=[Role.LEARNER], locale="ar",
+        organisation=lead,
+        display_name=fatima.full_name,
+        email="learner@example.org",
+        password=DEMO_PASSWORD,
+        roles=[Role.LEARNER],
+        locale="ar",
     )
     ahmad.phone = services.normalise_phone("07700 900001")
     services.create_learner_login(ahmad, "2468", coordinator)
 
     fatima.childcare_needs = "Two children aged 3 and 5: needs the crèche."
-    services.add_immigration_status(fatima, status=ImmigrationStatus.ASYLUM_SEEKER, from_date=date(2026, 1, 12),
-                                    until_date=None, note="", actor=coordinator)
-    services.add_immigration_status(maryam, status=ImmigrationStatus.REFUGEE, from_date=date(2025, 6, 1),
-                                    until_date=date(2030, 5, 31), note="", actor=coordinator)
-    services.add_immigration_status(ahmad, status=ImmigrationStatus.RESETTLEMENT, from_date=date(2024, 2, 20),
-                                    until_date=None, note="ARAP", actor=coordinator)
-    services.add_immigration_status(olena, status=ImmigrationStatus.UKRAINE_SCHEME, from_date=date(2022, 5, 3),
-                                    until_date=date(2027, 5, 2), note="", actor=coordinator)
-    services.add_immigration_status(selam, status=ImmigrationStatus.ASYLUM_SEEKER, from_date=date(2026, 7, 1),
-                                    until_date=None, note="", actor=coordinator)
-    services.add_immigration_status(paul, status=ImmigrationStatus.CITIZEN, from_date=date(2002, 6, 11),
-                                    until_date=None, note="", actor=coordinator)
-    services.update_sensitive(maryam, health_and_access_needs="Uses a wheelchair: ground-floor rooms only.",
-                              relevant_unspent_conviction=ConvictionFlag.NO, safeguarding_notes="",
-                              actor=coordinator)
-    services.update_sensitive(paul, health_and_access_needs="",
-                              relevant_unspent_conviction=ConvictionFlag.YES,
-                              safeguarding_notes="Referred by probation for the WIRE employability programme.",
-                              actor=coordinator)
+    services.add_immigration_status(
+        fatima,
+        status=ImmigrationStatus.ASYLUM_SEEKER,
+        from_date=date(2026, 1, 12),
+        until_date=None,
+        note="",
+        actor=coordinator,
+    )
+    services.add_immigration_status(
+        maryam,
+        status=ImmigrationStatus.REFUGEE,
+        from_date=date(2025, 6, 1),
+        until_date=date(2030, 5, 31),
+        note="",
+        actor=coordinator,
+    )
+    services.add_immigration_status(
+        ahmad,
+        status=ImmigrationStatus.RESETTLEMENT,
+        from_date=date(2024, 2, 20),
+        until_date=None,
+        note="ARAP",
+        actor=coordinator,
+    )
+    services.add_immigration_status(
+        olena,
+        status=ImmigrationStatus.UKRAINE_SCHEME,
+        from_date=date(2022, 5, 3),
+        until_date=date(2027, 5, 2),
+        note="",
+        actor=coordinator,
+    )
+    services.add_immigration_status(
+        selam,
+        status=ImmigrationStatus.ASYLUM_SEEKER,
+        from_date=date(2026, 7, 1),
+        until_date=None,
+        note="",
+        actor=coordinator,
+    )
+    services.add_immigration_status(
+        paul,
+        status=ImmigrationStatus.CITIZEN,
+        from_date=date(2002, 6, 11),
+        until_date=None,
+        note="",
+        actor=coordinator,
+    )
+    services.update_sensitive(
+        maryam,
+        health_and_access_needs="Uses a wheelchair: ground-floor rooms only.",
+        relevant_unspent_conviction=ConvictionFlag.NO,
+        safeguarding_notes="",
+        actor=coordinator,
+    )
+    services.update_sensitive(
+        paul,
+        health_and_access_needs="",
+        relevant_unspent_conviction=ConvictionFlag.YES,
+        safeguarding_notes="Referred by probation for the WIRE employability programme.",
+        actor=coordinator,
+    )
     db.session.flush()

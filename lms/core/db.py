@@ -76,20 +76,21 @@ def enum_type(enum_class: type[enum.Enum], name: str, length: int = 32) -> sa.En
 
 # --- SQLite tuning -------------------------------------------------------------------------------
 
-#: When set, SQLite transactions open DEFERRED (reads that run beside each other). Everything else
-#: opens IMMEDIATE, taking the write lock up front, so a transaction that reads and then writes
-#: cannot fail with "database is locked": SQLite does not wait on the busy timeout when it upgrades
-#: a stale read snapshot to a write in WAL mode. Only code that never writes (feeds) opts in.
-_sqlite_read_only: ContextVar[bool] = ContextVar("sqlite_read_only", default=False)
+#: When set, SQLite transactions open DEFERRED: reads that run beside each other and beside a writer.
+#: Otherwise they open IMMEDIATE, taking the write lock up front, so a transaction that reads and
+#: then writes cannot fail with "database is locked" (SQLite does not wait on the busy timeout when
+#: it upgrades a stale read snapshot to a write in WAL mode). Web requests set it from the HTTP
+#: method (see core/web.py); CLI commands and jobs write, so they keep the IMMEDIATE default.
+sqlite_read_only: ContextVar[bool] = ContextVar("sqlite_read_only", default=False)
 
 
 @contextmanager
 def read_only_transactions(enabled: bool = True) -> Iterator[None]:
-    token = _sqlite_read_only.set(enabled)
+    token = sqlite_read_only.set(enabled)
     try:
         yield
     finally:
-        _sqlite_read_only.reset(token)
+        sqlite_read_only.reset(token)
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
@@ -110,4 +111,4 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN" if _sqlite_read_only.get() else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if sqlite_read_only.get() else "BEGIN IMMEDIATE")

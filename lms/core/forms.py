@@ -6,6 +6,7 @@ import enum
 
 from flask_wtf import FlaskForm
 from markupsafe import escape
+from wtforms.fields.choices import SelectChoice
 
 
 class BaseForm(FlaskForm):
@@ -32,5 +33,5 @@ class LazyTitle:
         return str(escape(self.member.title))
 
 
-def enum_choices(enum_class: type[enum.Enum]) -> list[tuple[str, LazyTitle]]:
-    return [(member.value, LazyTitle(member)) for member in enum_class]
+def enum_choices(enum_class: type[enum.Enum], exclude: tuple = ()) -> list[SelectChoice]:
+    return [SelectChoice(member.value, LazyTitle(member)) for member in enum_class if member not in exclude]

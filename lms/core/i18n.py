@@ -56,3 +56,27 @@ def text_direction(locale: Locale | str | None = None) -> str:
     if isinstance(locale, str):
         locale = Locale.parse(locale)
     return locale.text_direction if locale else "ltr"
+
+
+def compile_catalogues(directory: str | None = None) -> list[str]:
+    """Compile every translations/<locale>/LC_MESSAGES/messages.po whose .mo is missing or older.
+
+    Used by `lms demo`, `lms translations` and the test suite, so a fresh checkout needs no extra step.
+    """
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(directory or current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    compiled = []
+    for po_path in sorted(root.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalogue = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalogue)
+        compiled.append(str(po_path.parent.parent.name))
+    return compiled

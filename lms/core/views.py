@@ -55,4 +55,3 @@ def healthz():
     healthy = database == "ok"
     body = {"status": "ok" if healthy else "degraded", "database": database}
     return body, 200 if healthy else 503
-

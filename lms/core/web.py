@@ -6,10 +6,19 @@ from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from lms.core.db import sqlite_read_only as request_transaction_mode
 from lms.core.i18n import SUPPORTED_LOCALES, _, _l, get_locale, text_direction
 from lms.extensions import db, login_manager
 
 AUTH_SESSION_KEY = "auth_token"
+WRITES_ON_GET = "__lms_writes_on_get__"
+
+
+def writes_on_get(view):  # noqa: ANN001, ANN201
+    """Mark a GET view that writes (an audit record of who looked), so its transaction takes the lock."""
+    setattr(view, WRITES_ON_GET, True)
+    return view
+
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,6 +44,16 @@ def init_app(app: Flask) -> None:
         from lms.people.services import user_for_session
 
         return user_for_session(user_id, session.get(AUTH_SESSION_KEY))
+
+    @app.before_request
+    def choose_transaction_mode() -> None:
+        view = app.view_functions.get(request.endpoint or "")
+        reads_only = request.method in ("GET", "HEAD", "OPTIONS") and not getattr(view, WRITES_ON_GET, False)
+        request_transaction_mode.set(reads_only)
+
+    @app.teardown_request
+    def reset_transaction_mode(error: BaseException | None) -> None:
+        request_transaction_mode.set(False)
 
     @app.after_request
     def security_headers(response):  # noqa: ANN001, ANN202
@@ -75,6 +94,7 @@ def init_app(app: Flask) -> None:
         if request.accept_mimetypes.best == "application/json":
             return {"status": error.code, "title": title, "detail": message}, error.code
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
+
     # Unhandled exceptions are logged by Flask and reach the HTTPException handler as a 500.
 
 
@@ -87,7 +107,10 @@ def _error_text(code: int | None) -> tuple[str, str]:
         413: (_("Too large"), _("What you sent is too large. Send a smaller file.")),
         429: (_("Too many requests"), _("Wait a little and try again.")),
     }
-    fallback = (_("Something went wrong"), _("Sorry, something went wrong on our side. Try again in a minute."))
+    fallback = (
+        _("Something went wrong"),
+        _("Sorry, something went wrong on our side. Try again in a minute."),
+    )
     return texts.get(code or 500, fallback)
 
 

@@ -13,10 +13,11 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.core.forms import BaseForm, LazyTitle, enum_choices
+from lms.core.forms import BaseForm, enum_choices
 from lms.core.i18n import SUPPORTED_LOCALES, _l
 from lms.core.roles import Role
 from lms.people.models import ConvictionFlag, ImmigrationStatus, Literacy, Sex
@@ -33,7 +34,12 @@ class PinLoginForm(BaseForm):
 
 
 class LanguageForm(BaseForm):
-    locale = SelectField(_l("Language"), choices=list(SUPPORTED_LOCALES.items()))
+    locale = SelectField(
+        _l("Language"),
+        choices=[
+            SelectChoice(code, name, render_kw={"lang": code}) for code, name in SUPPORTED_LOCALES.items()
+        ],
+    )
 
 
 class PasswordChangeForm(BaseForm):
@@ -47,7 +53,7 @@ class UserForm(BaseForm):
     phone = TelField(_l("Mobile number"), validators=[Optional(), Length(max=30)])
     roles = SelectMultipleField(
         _l("Roles"),
-        choices=[(role.value, LazyTitle(role)) for role in Role if role is not Role.ADMIN],
+        choices=enum_choices(Role, exclude=(Role.ADMIN,)),
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
@@ -55,10 +61,16 @@ class UserForm(BaseForm):
 
 
 class LearnerForm(BaseForm):
-    given_name = StringField(_l("Given name (as they write it)"), validators=[DataRequired(), Length(max=100)])
+    given_name = StringField(
+        _l("Given name (as they write it)"), validators=[DataRequired(), Length(max=100)]
+    )
     family_name = StringField(_l("Family name (as they write it)"), validators=[Optional(), Length(max=100)])
-    given_name_latin = StringField(_l("Given name in Latin letters"), validators=[Optional(), Length(max=100)])
-    family_name_latin = StringField(_l("Family name in Latin letters"), validators=[Optional(), Length(max=100)])
+    given_name_latin = StringField(
+        _l("Given name in Latin letters"), validators=[Optional(), Length(max=100)]
+    )
+    family_name_latin = StringField(
+        _l("Family name in Latin letters"), validators=[Optional(), Length(max=100)]
+    )
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
     sex = SelectField(_l("Sex"), choices=enum_choices(Sex), default=Sex.NOT_SAID.value)
     nationality = StringField(

@@ -80,9 +80,7 @@ class User(db.Model):
     #: The learner record this login belongs to, for learners.
     learner: Mapped[Learner | None] = relationship(back_populates="user", foreign_keys="Learner.user_id")
 
-    __table_args__ = (
-        sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login_name"),
-    )
+    __table_args__ = (sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login_name"),)
 
     # Flask-Login protocol
     @property
@@ -230,7 +228,9 @@ class Learner(db.Model):
         order_by=lambda: ImmigrationStatusRecord.from_date.desc(),
     )
 
-    __table_args__ = (sa.Index("ix_learner_organisation_id_family_name", "organisation_id", "family_name_latin"),)
+    __table_args__ = (
+        sa.Index("ix_learner_organisation_id_family_name", "organisation_id", "family_name_latin"),
+    )
 
     @property
     def full_name(self) -> str:

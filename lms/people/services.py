@@ -46,9 +46,20 @@ PIN_PATTERN = re.compile(r"^\d{4,8}$")
 #: A BCP-47 tag as we accept it: language, optional script, optional region (fa, fa-AF, ku-Latn, ckb-IQ).
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|\d{3}))?$")
 
-# A real hash to compare against when the account does not exist, so a wrong e-mail address
-# takes as long as a wrong password and response times do not reveal who has an account.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+_dummy_hashes: dict[str, str] = {}
+
+
+def _hash_secret(secret: str) -> str:
+    return generate_password_hash(secret, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash() -> str:
+    """A real hash to check against when the account does not exist, so a wrong e-mail address
+    takes as long as a wrong password and response times do not reveal who has an account."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
+    return _dummy_hashes[method]
 
 
 # --- normalising input ---------------------------------------------------------------------------
@@ -165,8 +176,8 @@ def create_user(
         display_name=display_name,
         email=email,
         phone=phone,
-        password_hash=generate_password_hash(password) if password else None,
-        pin_hash=generate_password_hash(pin) if pin else None,
+        password_hash=_hash_secret(password) if password else None,
+        pin_hash=_hash_secret(pin) if pin else None,
         locale=locale,
         role_links=[UserRole(role=role) for role in sorted(roles)],
     )
@@ -175,7 +186,10 @@ def create_user(
     if Role.EDUCATOR in roles:
         db.session.add(EducatorProfile(user_id=user.id))
     audit.record(
-        "user.create", actor_id=actor.id if actor else None, subject_type="user", subject_id=user.id,
+        "user.create",
+        actor_id=actor.id if actor else None,
+        subject_type="user",
+        subject_id=user.id,
         roles=sorted(roles),
     )
     return user
@@ -184,7 +198,7 @@ def create_user(
 def set_password(user: User, password: str) -> None:
     """Change the password and end every other login of this user."""
     _check_password(password)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = _hash_secret(password)
     db.session.execute(sa.delete(AuthSession).where(AuthSession.user_id == user.id))
     audit.record("user.password.change", actor_id=user.id, subject_type="user", subject_id=user.id)
 
@@ -233,7 +247,7 @@ def _authenticate(login_name: str, secret: str, address: str | None, *, by_phone
     column, hash_attr = (User.phone, "pin_hash") if by_phone else (User.email, "password_hash")
     user = db.session.scalar(sa.select(User).where(column == login_name)) if login_name else None
     stored = getattr(user, hash_attr, None) if user else None
-    valid = check_password_hash(stored or _DUMMY_HASH, secret) and stored is not None
+    valid = check_password_hash(stored or _dummy_hash(), secret) and stored is not None
     if not valid or not user.is_active:
         _record_failure(keys)
         if by_phone:
@@ -308,7 +322,9 @@ def create_login_link(user: User, created_by: User | None) -> str:
         )
     )
     audit.record(
-        "auth.link.create", actor_id=created_by.id if created_by else None, subject_type="user",
+        "auth.link.create",
+        actor_id=created_by.id if created_by else None,
+        subject_type="user",
         subject_id=user.id,
     )
     db.session.flush()
@@ -320,7 +336,9 @@ def redeem_login_link(token: str) -> User:
     now = now_utc()
     link_id = db.session.scalar(
         sa.update(LoginLink)
-        .where(LoginLink.token_hash == token_hash(token), LoginLink.used_dt.is_(None), LoginLink.expires_dt > now)
+        .where(
+            LoginLink.token_hash == token_hash(token), LoginLink.used_dt.is_(None), LoginLink.expires_dt > now
+        )
         .values(used_dt=now)
         .returning(LoginLink.id)
     )
@@ -387,8 +405,9 @@ def create_learner(organisation: Organisation, data: dict[str, Any], actor: User
     learner = Learner(organisation=organisation, **_clean_learner_data(data))
     db.session.add(learner)
     db.session.flush()
-    audit.record("learner.create", actor_id=actor.id if actor else None, subject_type="learner",
-                 subject_id=learner.id)
+    audit.record(
+        "learner.create", actor_id=actor.id if actor else None, subject_type="learner", subject_id=learner.id
+    )
     return learner
 
 
@@ -398,8 +417,9 @@ def update_learner(learner: Learner, data: dict[str, Any], actor: User) -> Learn
     for key in changed:
         setattr(learner, key, cleaned[key])
     if changed:
-        audit.record("learner.update", actor_id=actor.id, subject_type="learner", subject_id=learner.id,
-                     fields=changed)
+        audit.record(
+            "learner.update", actor_id=actor.id, subject_type="learner", subject_id=learner.id, fields=changed
+        )
     db.session.flush()
     return learner
 
@@ -424,8 +444,13 @@ def update_sensitive(
     sensitive.updated_by_id = actor.id
     db.session.add(sensitive)
     # The audit trail names the fields that changed, never their values.
-    audit.record("learner.sensitive.update", actor_id=actor.id, subject_type="learner", subject_id=learner.id,
-                 fields=changed)
+    audit.record(
+        "learner.sensitive.update",
+        actor_id=actor.id,
+        subject_type="learner",
+        subject_id=learner.id,
+        fields=changed,
+    )
     db.session.flush()
     return sensitive
 
@@ -455,8 +480,12 @@ def add_immigration_status(
     )
     db.session.add(record)
     db.session.flush()
-    audit.record("learner.immigration.add", actor_id=actor.id if actor else None, subject_type="learner",
-                 subject_id=learner.id)
+    audit.record(
+        "learner.immigration.add",
+        actor_id=actor.id if actor else None,
+        subject_type="learner",
+        subject_id=learner.id,
+    )
     return record
 
 
@@ -477,7 +506,9 @@ def create_learner_login(learner: Learner, pin: str, actor: User) -> User:
         phone=learner.phone,
         email=learner.email,
         pin=pin,
-        locale=next((tag.split("-")[0] for tag in learner.language_tags if is_supported(tag.split("-")[0])), None),
+        locale=next(
+            (tag.split("-")[0] for tag in learner.language_tags if is_supported(tag.split("-")[0])), None
+        ),
         actor=actor,
     )
     learner.user = user

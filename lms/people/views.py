@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -10,7 +9,7 @@ from lms.core.access import login_required, public, role_required
 from lms.core.errors import ServiceError, ThrottledError
 from lms.core.i18n import SESSION_KEY, _
 from lms.core.roles import Role
-from lms.core.web import AUTH_SESSION_KEY, safe_next
+from lms.core.web import AUTH_SESSION_KEY, safe_next, writes_on_get
 from lms.extensions import db
 from lms.people import queries, services
 from lms.people.access import can_edit_learner, can_view_learner, can_view_sensitive
@@ -140,7 +139,11 @@ def account():
             session[SESSION_KEY] = current_user.locale
             flash(_("Language saved."), "success")
             return redirect(url_for("people.account"))
-    if request.method == "POST" and "password-new_password" in request.form and password_form.validate_on_submit():
+    if (
+        request.method == "POST"
+        and "password-new_password" in request.form
+        and password_form.validate_on_submit()
+    ):
         from werkzeug.security import check_password_hash
 
         if not current_user.password_hash or not check_password_hash(
@@ -281,6 +284,7 @@ def learner_edit(learner_id: int):
 
 
 @bp.route("/learners/<int:learner_id>/sensitive", methods=["GET", "POST"])
+@writes_on_get
 @role_required(Role.COORDINATOR)
 def learner_sensitive_edit(learner_id: int):
     learner = _learner_or_404(learner_id, edit=True)

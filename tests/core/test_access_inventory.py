@@ -1,0 +1,44 @@
+"""Every route declares who may use it; the public ones are exactly those we mean to be public."""
+
+from __future__ import annotations
+
+from lms.core.access import declared_access
+
+#: Routes anyone may use without logging in. Adding one here is a deliberate, reviewed decision.
+PUBLIC_ENDPOINTS = {
+    "core.index",
+    "core.healthz",
+    "core.set_language",
+    "people.login",
+    "people.login_phone",
+    "people.login_link",
+}
+
+
+def test_every_route_declares_its_access(app):
+    undeclared = []
+    public = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue
+        access = declared_access(app.view_functions[rule.endpoint])
+        if access is None:
+            undeclared.append(f"{rule.endpoint} ({rule.rule})")
+        elif access == "public":
+            public.add(rule.endpoint)
+    assert undeclared == [], "routes with no access declaration: " + ", ".join(undeclared)
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_every_non_public_route_turns_anonymous_users_away(app, client):
+    """Walk every route with made-up ids: an anonymous request never gets a page."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint == "static":
+            continue
+        path = rule.rule
+        for argument in rule.arguments:
+            path = path.replace(f"<int:{argument}>", "1").replace(f"<{argument}>", "x")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(path, method=method)
+            assert response.status_code == 302, f"{method} {path} gave {response.status_code}"
+            assert "/login" in response.headers["Location"]
