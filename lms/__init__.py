@@ -60,8 +60,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from lms.assessments.views import bp as assessments_bp
     from lms.core.views import bp as core_bp
+    from lms.courses.views import bp as courses_bp
     from lms.people.views import bp as people_bp
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(people_bp)
+    for blueprint in (core_bp, people_bp, courses_bp, assessments_bp):
+        app.register_blueprint(blueprint)

@@ -31,9 +31,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--email", help="E-mail address to log in with.")
     @click.option("--phone", help="Mobile number to log in with (learners).")
     @click.option("--name", "display_name", required=True, help="The person's name.")
-    @click.option(
-        "--role", "roles", multiple=True, required=True, type=click.Choice([role.value for role in Role])
-    )
+    @click.option("--role", "roles", multiple=True, required=True, type=click.Choice([role.value for role in Role]))
     @click.option("--organisation", required=True, help="Organisation name; created as a provider if new.")
     @click.password_option(help="Password (asked for if not given).")
     def create_user_command(email, phone, display_name, roles, organisation, password) -> None:  # noqa: ANN001
@@ -69,3 +67,13 @@ def register_commands(app: Flask) -> None:
         from lms.demo import build_demo
 
         build_demo(reset=reset)
+
+    @app.cli.command("reference-data")
+    def reference_data_command() -> None:
+        """Add the standard certificate types and ESOL qualifications (safe to run again)."""
+        from lms.courses.reference import ensure_reference_data
+        from lms.extensions import db
+
+        added = ensure_reference_data()
+        db.session.commit()
+        click.echo(f"Added {added} reference rows.")

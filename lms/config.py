@@ -35,7 +35,7 @@ def default_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": True,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, so a long register page still saves
-        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
         #: Failed logins allowed per account and per client address in LOGIN_THROTTLE_WINDOW.

@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 
 from lms.core.i18n import compile_catalogues
 from lms.core.roles import Role
+from lms.demo_curriculum import add_demo_curriculum
 from lms.extensions import db
 from lms.people import services
 from lms.people.models import ConvictionFlag, ImmigrationStatus, Literacy, OrganisationKind, Sex, User
@@ -71,9 +72,7 @@ def build_demo(reset: bool = False) -> None:
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if reset:
         if not url.startswith("sqlite:///"):
-            raise click.ClickException(
-                "--reset only deletes SQLite databases; drop a PostgreSQL one yourself."
-            )
+            raise click.ClickException("--reset only deletes SQLite databases; drop a PostgreSQL one yourself.")
         path = Path(url.removeprefix("sqlite:///"))
         db.engine.dispose()
         for suffix in ("", "-wal", "-shm"):
@@ -150,9 +149,7 @@ def add_demo_data() -> None:
                     "preferred_languages": langs,
                     "first_language_literacy": literacy,
                     "interpreter_needed": interpreter,
-                    "referral_source": "Leicester City of Sanctuary"
-                    if nationality != "GB"
-                    else "Probation Service",
+                    "referral_source": "Leicester City of Sanctuary" if nationality != "GB" else "Probation Service",
                 },
                 coordinator,
             )
@@ -236,3 +233,4 @@ def add_demo_data() -> None:
         actor=coordinator,
     )
     db.session.flush()
+    add_demo_curriculum(lead, coordinator, {"fatima": fatima, "maryam": maryam, "ahmad": ahmad, "paul": paul})

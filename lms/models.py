@@ -1,6 +1,21 @@
 """Every area's models, imported in one place so metadata and Alembic see all tables."""
 
+from lms.assessments.models import CourseCompletion, EsolAssessment, ExternalCertificate  # noqa: F401, I001
 from lms.core.audit import AuditEvent  # noqa: F401
+from lms.courses.models import (  # noqa: F401
+    CertificateType,
+    Course,
+    CourseTranslation,
+    EligibilityCheck,
+    EligibilityRule,
+    Pathway,
+    PathwayMembership,
+    PathwayStep,
+    Programme,
+    ProgrammeTarget,
+    Qualification,
+    ReportingPeriod,
+)
 from lms.people.models import (  # noqa: F401
     AuthSession,
     EducatorProfile,

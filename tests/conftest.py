@@ -123,9 +123,7 @@ def log_in(client: FlaskClient, user) -> None:  # noqa: ANN001
 
     token = new_token()
     _db.session.add(
-        AuthSession(
-            user_id=user.id, token_hash=token_hash(token), expires_dt=lms_time.now_utc() + timedelta(hours=1)
-        )
+        AuthSession(user_id=user.id, token_hash=token_hash(token), expires_dt=lms_time.now_utc() + timedelta(hours=1))
     )
     _db.session.commit()
     with client.session_transaction() as session:

@@ -6,7 +6,9 @@ import enum
 
 from flask_wtf import FlaskForm
 from markupsafe import escape
+from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class BaseForm(FlaskForm):
@@ -35,3 +37,16 @@ class LazyTitle:
 
 def enum_choices(enum_class: type[enum.Enum], exclude: tuple = ()) -> list[SelectChoice]:
     return [SelectChoice(member.value, LazyTitle(member)) for member in enum_class if member not in exclude]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes: easier than a multiple select on a phone."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def split_lines(text: str | None) -> list[str]:
+    """One item per line (or comma), blanks dropped: for strands, referral sources and the like."""
+    items = (text or "").replace(",", "\n").splitlines()
+    return [item.strip() for item in items if item.strip()]

@@ -27,7 +27,7 @@ _l = lazy_gettext
 #: Locales the interface is offered in, with their names written in their own language.
 #: Only those with a compiled catalogue (or English, the source language) are offered.
 SUPPORTED_LOCALES: dict[str, str] = {
-    "en": "English",
+    "en_GB": "English",
     "ar": "العربية",
 }
 

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from lms.core.db import sqlite_read_only as request_transaction_mode
+from lms.core.errors import ServiceError
 from lms.core.i18n import SUPPORTED_LOCALES, _, _l, get_locale, text_direction
 from lms.extensions import db, login_manager
 
@@ -82,9 +83,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # noqa: ANN202
         db.session.rollback()
-        message = _(
-            "This form has expired or was not sent from this site. Go back, reload the page and try again."
-        )
+        message = _("This form has expired or was not sent from this site. Go back, reload the page and try again.")
         return render_template("errors/error.html", code=400, title=_("Form expired"), message=message), 400
 
     @app.errorhandler(HTTPException)
@@ -119,3 +118,12 @@ def safe_next(target: str | None) -> str | None:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
+
+
+def attach_error(form, error: ServiceError) -> None:  # noqa: ANN001
+    """Show a service's error on the field it names, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

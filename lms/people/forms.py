@@ -36,9 +36,7 @@ class PinLoginForm(BaseForm):
 class LanguageForm(BaseForm):
     locale = SelectField(
         _l("Language"),
-        choices=[
-            SelectChoice(code, name, render_kw={"lang": code}) for code, name in SUPPORTED_LOCALES.items()
-        ],
+        choices=[SelectChoice(code, name, render_kw={"lang": code}) for code, name in SUPPORTED_LOCALES.items()],
     )
 
 
@@ -61,21 +59,13 @@ class UserForm(BaseForm):
 
 
 class LearnerForm(BaseForm):
-    given_name = StringField(
-        _l("Given name (as they write it)"), validators=[DataRequired(), Length(max=100)]
-    )
+    given_name = StringField(_l("Given name (as they write it)"), validators=[DataRequired(), Length(max=100)])
     family_name = StringField(_l("Family name (as they write it)"), validators=[Optional(), Length(max=100)])
-    given_name_latin = StringField(
-        _l("Given name in Latin letters"), validators=[Optional(), Length(max=100)]
-    )
-    family_name_latin = StringField(
-        _l("Family name in Latin letters"), validators=[Optional(), Length(max=100)]
-    )
+    given_name_latin = StringField(_l("Given name in Latin letters"), validators=[Optional(), Length(max=100)])
+    family_name_latin = StringField(_l("Family name in Latin letters"), validators=[Optional(), Length(max=100)])
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
     sex = SelectField(_l("Sex"), choices=enum_choices(Sex), default=Sex.NOT_SAID.value)
-    nationality = StringField(
-        _l("Nationality (two-letter country code)"), validators=[Optional(), Length(max=2)]
-    )
+    nationality = StringField(_l("Nationality (two-letter country code)"), validators=[Optional(), Length(max=2)])
     phone = TelField(_l("Mobile number"), validators=[Optional(), Length(max=30)])
     email = EmailField(_l("E-mail address (optional)"), validators=[Optional(), Length(max=254)])
     preferred_languages = StringField(
@@ -94,9 +84,7 @@ class LearnerForm(BaseForm):
 
 
 class SensitiveForm(BaseForm):
-    health_and_access_needs = TextAreaField(
-        _l("Health and access needs"), validators=[Optional(), Length(max=4000)]
-    )
+    health_and_access_needs = TextAreaField(_l("Health and access needs"), validators=[Optional(), Length(max=4000)])
     relevant_unspent_conviction = SelectField(
         _l("Unspent conviction relevant to placements"),
         choices=enum_choices(ConvictionFlag),
@@ -113,6 +101,4 @@ class ImmigrationStatusForm(BaseForm):
 
 
 class LearnerLoginForm(BaseForm):
-    pin = PasswordField(
-        _l("PIN for the learner (4 to 8 digits)"), validators=[DataRequired(), Length(min=4, max=8)]
-    )
+    pin = PasswordField(_l("PIN for the learner (4 to 8 digits)"), validators=[DataRequired(), Length(min=4, max=8)])

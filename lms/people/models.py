@@ -209,9 +209,7 @@ class Learner(db.Model):
     #: Space-separated BCP-47 tags, most preferred first (e.g. "fa-AF ps en").
     preferred_languages: Mapped[str] = mapped_column(sa.String(200), default="")
     interpreter_needed: Mapped[bool] = mapped_column(default=False)
-    first_language_literacy: Mapped[Literacy] = mapped_column(
-        enum_type(Literacy, "literacy"), default=Literacy.UNKNOWN
-    )
+    first_language_literacy: Mapped[Literacy] = mapped_column(enum_type(Literacy, "literacy"), default=Literacy.UNKNOWN)
     childcare_needs: Mapped[str] = mapped_column(sa.Text, default="")
     referral_source: Mapped[str] = mapped_column(sa.String(200), default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -228,9 +226,7 @@ class Learner(db.Model):
         order_by=lambda: ImmigrationStatusRecord.from_date.desc(),
     )
 
-    __table_args__ = (
-        sa.Index("ix_learner_organisation_id_family_name", "organisation_id", "family_name_latin"),
-    )
+    __table_args__ = (sa.Index("ix_learner_organisation_id_family_name", "organisation_id", "family_name_latin"),)
 
     @property
     def full_name(self) -> str:
@@ -337,9 +333,7 @@ class ImmigrationStatusRecord(db.Model):
 
     learner: Mapped[Learner] = relationship(back_populates="immigration_history")
 
-    __table_args__ = (
-        sa.CheckConstraint("until_date IS NULL OR until_date >= from_date", name="dates_in_order"),
-    )
+    __table_args__ = (sa.CheckConstraint("until_date IS NULL OR until_date >= from_date", name="dates_in_order"),)
 
 
 class EducatorProfile(db.Model):

@@ -10,9 +10,7 @@ from lms.people.models import Learner, User
 
 def users_of(organisation_id: int) -> list[User]:
     return list(
-        db.session.scalars(
-            sa.select(User).where(User.organisation_id == organisation_id).order_by(User.display_name)
-        )
+        db.session.scalars(sa.select(User).where(User.organisation_id == organisation_id).order_by(User.display_name))
     )
 
 

@@ -280,9 +280,7 @@ def start_session(user: User) -> str:
     now = now_utc()
     db.session.add(AuthSession(user_id=user.id, token_hash=token_hash(token), expires_dt=now + lifetime))
     # Tidy this user's expired sessions while we are here, so the table does not grow forever.
-    db.session.execute(
-        sa.delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.expires_dt <= now)
-    )
+    db.session.execute(sa.delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.expires_dt <= now))
     user.last_login_dt = now
     audit.record("auth.login", actor_id=user.id, subject_type="user", subject_id=user.id)
     db.session.flush()
@@ -336,9 +334,7 @@ def redeem_login_link(token: str) -> User:
     now = now_utc()
     link_id = db.session.scalar(
         sa.update(LoginLink)
-        .where(
-            LoginLink.token_hash == token_hash(token), LoginLink.used_dt.is_(None), LoginLink.expires_dt > now
-        )
+        .where(LoginLink.token_hash == token_hash(token), LoginLink.used_dt.is_(None), LoginLink.expires_dt > now)
         .values(used_dt=now)
         .returning(LoginLink.id)
     )
@@ -405,9 +401,7 @@ def create_learner(organisation: Organisation, data: dict[str, Any], actor: User
     learner = Learner(organisation=organisation, **_clean_learner_data(data))
     db.session.add(learner)
     db.session.flush()
-    audit.record(
-        "learner.create", actor_id=actor.id if actor else None, subject_type="learner", subject_id=learner.id
-    )
+    audit.record("learner.create", actor_id=actor.id if actor else None, subject_type="learner", subject_id=learner.id)
     return learner
 
 
@@ -417,9 +411,7 @@ def update_learner(learner: Learner, data: dict[str, Any], actor: User) -> Learn
     for key in changed:
         setattr(learner, key, cleaned[key])
     if changed:
-        audit.record(
-            "learner.update", actor_id=actor.id, subject_type="learner", subject_id=learner.id, fields=changed
-        )
+        audit.record("learner.update", actor_id=actor.id, subject_type="learner", subject_id=learner.id, fields=changed)
     db.session.flush()
     return learner
 
@@ -506,9 +498,7 @@ def create_learner_login(learner: Learner, pin: str, actor: User) -> User:
         phone=learner.phone,
         email=learner.email,
         pin=pin,
-        locale=next(
-            (tag.split("-")[0] for tag in learner.language_tags if is_supported(tag.split("-")[0])), None
-        ),
+        locale=next((tag.split("-")[0] for tag in learner.language_tags if is_supported(tag.split("-")[0])), None),
         actor=actor,
     )
     learner.user = user

@@ -9,7 +9,7 @@ from lms.core.access import login_required, public, role_required
 from lms.core.errors import ServiceError, ThrottledError
 from lms.core.i18n import SESSION_KEY, _
 from lms.core.roles import Role
-from lms.core.web import AUTH_SESSION_KEY, safe_next, writes_on_get
+from lms.core.web import AUTH_SESSION_KEY, attach_error, safe_next, writes_on_get
 from lms.extensions import db
 from lms.people import queries, services
 from lms.people.access import can_edit_learner, can_view_learner, can_view_sensitive
@@ -139,11 +139,7 @@ def account():
             session[SESSION_KEY] = current_user.locale
             flash(_("Language saved."), "success")
             return redirect(url_for("people.account"))
-    if (
-        request.method == "POST"
-        and "password-new_password" in request.form
-        and password_form.validate_on_submit()
-    ):
+    if request.method == "POST" and "password-new_password" in request.form and password_form.validate_on_submit():
         from werkzeug.security import check_password_hash
 
         if not current_user.password_hash or not check_password_hash(
@@ -190,7 +186,7 @@ def user_new():
             )
         except ServiceError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Account created."), "success")
@@ -228,7 +224,7 @@ def learner_new():
             learner = services.create_learner(current_user.organisation, form.data, current_user)
         except ServiceError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Learner added."), "success")
@@ -275,7 +271,7 @@ def learner_edit(learner_id: int):
             services.update_learner(learner, form.data, current_user)
         except ServiceError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
@@ -372,11 +368,3 @@ def learner_login_link(learner_id: int):
     link = url_for("people.login_link", token=token, _external=True)
     hours = int(current_app.config["LOGIN_LINK_LIFETIME"].total_seconds() // 3600)
     return render_template("people/login_link_created.html", learner=learner, link=link, hours=hours)
-
-
-def _attach_error(form, error: ServiceError) -> None:  # noqa: ANN001
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)

@@ -81,9 +81,7 @@ def _writer(url: str, worker: int, rounds: int, errors) -> None:  # noqa: ANN001
             try:
                 count = _db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
                 _db.session.add(
-                    AuditEvent(
-                        action="concurrent", subject_type=f"w{worker}", subject_id=n, detail={"seen": count}
-                    )
+                    AuditEvent(action="concurrent", subject_type=f"w{worker}", subject_id=n, detail={"seen": count})
                 )
                 _db.session.commit()
             except Exception as error:  # noqa: BLE001 - report every failure to the parent
@@ -99,9 +97,7 @@ def test_sqlite_concurrent_writers_from_several_processes_never_hit_locked(app, 
     context = multiprocessing.get_context("spawn")
     errors = context.Queue()
     workers, rounds = 6, 40
-    processes = [
-        context.Process(target=_writer, args=(url, worker, rounds, errors)) for worker in range(workers)
-    ]
+    processes = [context.Process(target=_writer, args=(url, worker, rounds, errors)) for worker in range(workers)]
     for process in processes:
         process.start()
     for process in processes:
@@ -111,9 +107,7 @@ def test_sqlite_concurrent_writers_from_several_processes_never_hit_locked(app, 
         failures.append(errors.get())
     assert failures == []
     assert all(process.exitcode == 0 for process in processes)
-    written = db.scalar(
-        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "concurrent")
-    )
+    written = db.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "concurrent"))
     assert written == workers * rounds
 
 

@@ -20,7 +20,7 @@ def test_arabic_from_accept_language_renders_right_to_left(client, db):
 
 def test_english_is_the_default_left_to_right(client, db):
     page = client.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
-    assert '<html lang="en" dir="ltr">' in page
+    assert '<html lang="en-GB" dir="ltr">' in page
     assert "Log in" in page
 
 
@@ -32,11 +32,11 @@ def test_profile_language_beats_accept_language(client, db, login_as):
 
 def test_choice_in_this_browser_beats_profile_and_is_saved_to_it(client, db, login_as):
     user = login_as(Role.COORDINATOR, locale="ar")
-    response = client.post("/language", data={"locale": "en", "next": "/home"})
+    response = client.post("/language", data={"locale": "en_GB", "next": "/home"})
     assert response.headers["Location"].endswith("/home")
     assert 'dir="ltr"' in client.get("/home").get_data(as_text=True)
     db.refresh(user)
-    assert user.locale == "en"
+    assert user.locale == "en_GB"
 
 
 def test_unknown_language_and_foreign_redirect_are_ignored(client, db):

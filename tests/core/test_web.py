@@ -29,9 +29,7 @@ def test_unknown_page_is_a_friendly_404(client, db):
 
 def test_oversized_request_is_refused(client, db, app, login_as):
     login_as(Role.COORDINATOR)
-    response = client.post(
-        "/learners/new", data={"given_name": "x" * (app.config["MAX_CONTENT_LENGTH"] + 10)}
-    )
+    response = client.post("/learners/new", data={"given_name": "x" * (app.config["MAX_CONTENT_LENGTH"] + 10)})
     assert response.status_code == 413
 
 

@@ -22,10 +22,7 @@ def test_good_password_logs_in_and_redirects_home(client, db):
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/home")
     assert client.get("/home").status_code == 200
-    assert (
-        db.scalar(sa.select(sa.func.count()).select_from(AuthSession).where(AuthSession.user_id == user.id))
-        == 1
-    )
+    assert db.scalar(sa.select(sa.func.count()).select_from(AuthSession).where(AuthSession.user_id == user.id)) == 1
 
 
 def test_wrong_password_and_unknown_account_give_the_same_message(client, db):
@@ -59,10 +56,7 @@ def test_throttle_window_passes_and_success_clears_the_account_count(client, db,
     assert _login(client, "tutor@example.org", PASSWORD).status_code == 302
     account_key = services._throttle_keys("tutor@example.org", None)[0]
     assert (
-        db.scalar(
-            sa.select(sa.func.count()).select_from(LoginAttempt).where(LoginAttempt.key_hash == account_key)
-        )
-        == 0
+        db.scalar(sa.select(sa.func.count()).select_from(LoginAttempt).where(LoginAttempt.key_hash == account_key)) == 0
     )
 
 
@@ -181,9 +175,7 @@ def test_short_new_password_is_refused_and_old_one_still_works(client, db):
     make_user(email="tutor@example.org")
     db.commit()
     _login(client, "tutor@example.org", PASSWORD)
-    response = client.post(
-        "/account", data={"password-current_password": PASSWORD, "password-new_password": "short"}
-    )
+    response = client.post("/account", data={"password-current_password": PASSWORD, "password-new_password": "short"})
     assert response.status_code == 200
     assert b"at least 10 characters" in response.data
     client.post("/logout")
@@ -195,9 +187,7 @@ def test_next_parameter_cannot_leave_the_site(client, db):
     db.commit()
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         client.post("/logout")
-        response = client.post(
-            "/login?next=" + target, data={"email": "tutor@example.org", "password": PASSWORD}
-        )
+        response = client.post("/login?next=" + target, data={"email": "tutor@example.org", "password": PASSWORD})
         assert response.headers["Location"].endswith("/home"), target
 
 

@@ -101,9 +101,7 @@ def test_search_matches_any_script_and_escapes_wildcards(client, db, login_as):
 
 def test_learner_login_setup_and_sign_in_link(client, db, login_as):
     coordinator = login_as(Role.COORDINATOR)
-    learner = make_learner(
-        organisation=coordinator.organisation, phone="07700 900555", preferred_languages="ar"
-    )
+    learner = make_learner(organisation=coordinator.organisation, phone="07700 900555", preferred_languages="ar")
     db.commit()
     assert client.post(f"/learners/{learner.id}/login", data={"pin": "12"}).status_code == 302
     db.refresh(learner)

@@ -44,9 +44,7 @@ def _shows_secrets(response) -> bool:
     return any(secret in text for secret in SECRETS)
 
 
-def test_coordinator_sees_them_only_after_asking_and_the_look_is_audited(
-    client, db, login_as, learner_with_secrets
-):
+def test_coordinator_sees_them_only_after_asking_and_the_look_is_audited(client, db, login_as, learner_with_secrets):
     coordinator = login_as(Role.COORDINATOR, organisation=learner_with_secrets.organisation)
     page = client.get(f"/learners/{learner_with_secrets.id}")
     assert page.status_code == 200 and not _shows_secrets(page)
@@ -54,9 +52,7 @@ def test_coordinator_sees_them_only_after_asking_and_the_look_is_audited(
     shown = client.get(f"/learners/{learner_with_secrets.id}?sensitive=1")
     assert all(secret in shown.get_data(as_text=True).replace("&#39;", "'") for secret in SECRETS)
     views = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "learner.sensitive.view")).all()
-    assert [(event.actor_id, event.subject_id) for event in views] == [
-        (coordinator.id, learner_with_secrets.id)
-    ]
+    assert [(event.actor_id, event.subject_id) for event in views] == [(coordinator.id, learner_with_secrets.id)]
 
 
 def test_the_query_flag_alone_reveals_nothing_to_an_educator(client, db, login_as, learner_with_secrets):
@@ -86,9 +82,7 @@ def test_coordinator_of_another_organisation_gets_404(client, db, login_as, lear
     assert sensitive.health_and_access_needs == "Epilepsy: needs a quiet room"
 
 
-def test_learner_sees_own_record_without_sensitive_details_and_not_others(
-    client, db, login_as, learner_with_secrets
-):
+def test_learner_sees_own_record_without_sensitive_details_and_not_others(client, db, login_as, learner_with_secrets):
     own = login_as(Role.LEARNER, organisation=learner_with_secrets.organisation)
     learner_with_secrets.user_id = own.id
     other = make_learner(organisation=learner_with_secrets.organisation)
@@ -118,9 +112,7 @@ def test_audit_records_changed_fields_not_values(client, db, login_as, learner_w
     )
     assert response.status_code == 302
     event = db.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.action == "learner.sensitive.update")
-        .order_by(AuditEvent.id.desc())
+        sa.select(AuditEvent).where(AuditEvent.action == "learner.sensitive.update").order_by(AuditEvent.id.desc())
     ).first()
     assert event.detail == {"fields": ["health_and_access_needs"]}
     assert "Diabetes" not in str(event.detail)
@@ -135,9 +127,7 @@ def test_immigration_status_with_dates_out_of_order_is_refused(client, db, login
     )
     assert "The end date must be on or after the start date." in response.get_data(as_text=True)
     db.refresh(learner_with_secrets)
-    assert [record.status for record in learner_with_secrets.immigration_history] == [
-        ImmigrationStatus.ASYLUM_SEEKER
-    ]
+    assert [record.status for record in learner_with_secrets.immigration_history] == [ImmigrationStatus.ASYLUM_SEEKER]
 
 
 def test_sensitive_details_never_reach_the_logs(client, db, login_as, learner_with_secrets, caplog):

@@ -1,0 +1,1 @@
+"""What learners achieve: ESOL levels, course completions, certificates (attendance and RARPA to come)."""

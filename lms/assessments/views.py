@@ -1,0 +1,169 @@
+"""Progress pages: where a learner is on each pathway, ESOL levels, completions and certificates."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from lms.assessments import services
+from lms.assessments.facts import learner_facts
+from lms.assessments.forms import EsolLevelsForm, ExternalCertificateForm, PriorCompletionForm
+from lms.assessments.models import CourseCompletion, ExternalCertificate
+from lms.core.access import login_required, role_required
+from lms.core.errors import ServiceError
+from lms.core.esol import EsolSkill
+from lms.core.i18n import _
+from lms.core.roles import Role
+from lms.core.time import today_local
+from lms.courses import queries as course_queries
+from lms.courses.models import CertificateKind, CertificateType, Course
+from lms.courses.pathways import pathway_progress
+from lms.extensions import db
+from lms.people.access import can_edit_learner, can_view_learner
+from lms.people.models import Learner
+
+bp = Blueprint("assessments", __name__, template_folder="templates")
+
+
+def _learner_or_404(learner_id: int, *, edit: bool = False) -> Learner:
+    learner = db.session.get(Learner, learner_id)
+    allowed = learner is not None and (
+        can_edit_learner(current_user, learner) if edit else can_view_learner(current_user, learner)
+    )
+    if not allowed:
+        abort(404)
+    return learner
+
+
+def _forms(learner: Learner) -> dict:
+    esol_form = EsolLevelsForm(prefix="esol", assessed_date=today_local())
+    completion_form = PriorCompletionForm(prefix="completion", completed_date=today_local())
+    completion_form.course_id.choices = [
+        (str(c.id), f"{c.code}: {c.title}") for c in course_queries.active_courses(learner.organisation_id)
+    ]
+    certificate_form = ExternalCertificateForm(prefix="certificate")
+    certificate_form.certificate_type_id.choices = [
+        (str(t.id), t.name) for t in course_queries.certificate_types() if t.kind is CertificateKind.EXTERNAL
+    ]
+    return {"esol_form": esol_form, "completion_form": completion_form, "certificate_form": certificate_form}
+
+
+@bp.get("/my/progress")
+@role_required(Role.LEARNER)
+def my_progress():
+    if current_user.learner is None:
+        abort(404)
+    return redirect(url_for("assessments.progress", learner_id=current_user.learner.id))
+
+
+@bp.get("/learners/<int:learner_id>/progress")
+@login_required
+def progress(learner_id: int, forms: dict | None = None):
+    learner = _learner_or_404(learner_id)
+    today = today_local()
+    facts = learner_facts([learner.id])[learner.id]
+    rules_by_id = course_queries.rules_by_id(learner.organisation_id)
+    tags = [tag for tag in [current_user.locale or "", *learner.language_tags] if tag]
+    pathways = [
+        (pathway, pathway_progress(pathway.steps, facts, today, rules_by_id))
+        for pathway in course_queries.pathways_of_learner(learner.id)
+    ]
+    completions = db.session.scalars(
+        db.select(CourseCompletion)
+        .where(CourseCompletion.learner_id == learner.id)
+        .options(db.selectinload(CourseCompletion.course))
+        .order_by(CourseCompletion.completed_date.desc())
+    ).all()
+    certificates = db.session.scalars(
+        db.select(ExternalCertificate)
+        .where(ExternalCertificate.learner_id == learner.id)
+        .options(db.selectinload(ExternalCertificate.certificate_type))
+        .order_by(ExternalCertificate.issued_date.desc())
+    ).all()
+    can_record = can_edit_learner(current_user, learner)
+    return render_template(
+        "assessments/progress.html",
+        learner=learner,
+        pathways=pathways,
+        tags=tags,
+        today=today,
+        levels=facts.esol_levels_on(today),
+        skills=list(EsolSkill),
+        completions=completions,
+        certificates=certificates,
+        can_record=can_record,
+        **(forms or (_forms(learner) if can_record else {})),
+    )
+
+
+def _after(learner: Learner, form_name: str, form, save, message: str):  # noqa: ANN001, ANN202
+    if form.validate_on_submit():
+        try:
+            save()
+        except ServiceError as error:
+            db.session.rollback()
+            field = getattr(form, error.field, None) if error.field else None
+            (field.errors if field is not None else form.form_errors).append(error.message)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("assessments.progress", learner_id=learner.id))
+    forms = _forms(learner)
+    forms[form_name] = form
+    return progress(learner.id, forms=forms), 400
+
+
+@bp.post("/learners/<int:learner_id>/esol")
+@role_required(Role.COORDINATOR)
+def record_esol(learner_id: int):
+    learner = _learner_or_404(learner_id, edit=True)
+    form = _forms(learner)["esol_form"]
+    levels = {skill.value: getattr(form, skill.value).data for skill in EsolSkill}
+    return _after(
+        learner,
+        "esol_form",
+        form,
+        lambda: services.record_esol_levels(
+            learner, levels, form.kind.data, form.assessed_date.data, current_user, form.note.data
+        ),
+        _("ESOL levels recorded."),
+    )
+
+
+@bp.post("/learners/<int:learner_id>/completions")
+@role_required(Role.COORDINATOR)
+def record_completion(learner_id: int):
+    learner = _learner_or_404(learner_id, edit=True)
+    form = _forms(learner)["completion_form"]
+
+    def save():  # noqa: ANN202
+        course = db.session.get(Course, int(form.course_id.data or 0))
+        if course is None:
+            raise ServiceError(_("Choose the course."), field="course_id")
+        return services.record_prior_completion(learner, course, form.completed_date.data, form.note.data, current_user)
+
+    return _after(learner, "completion_form", form, save, _("Completed course recorded."))
+
+
+@bp.post("/learners/<int:learner_id>/certificates")
+@role_required(Role.COORDINATOR)
+def record_certificate(learner_id: int):
+    learner = _learner_or_404(learner_id, edit=True)
+    form = _forms(learner)["certificate_form"]
+
+    def save():  # noqa: ANN202
+        certificate_type = db.session.get(CertificateType, int(form.certificate_type_id.data or 0))
+        if certificate_type is None:
+            raise ServiceError(_("Choose the certificate."), field="certificate_type_id")
+        return services.record_external_certificate(
+            learner,
+            certificate_type,
+            number=form.number.data,
+            issued=form.issued_date.data,
+            expiry=form.expiry_date.data,
+            renewal=form.renewal.data,
+            evidence_seen=form.evidence_seen.data,
+            actor=current_user,
+        )
+
+    return _after(learner, "certificate_form", form, save, _("Certificate recorded."))

@@ -1,0 +1,17 @@
+"""Enums whose members carry a translated title, for choices and display."""
+
+from __future__ import annotations
+
+import enum
+
+
+class TitledEnum(enum.StrEnum):
+    """Subclasses define `_titles()` returning {member: lazy translated title}."""
+
+    @classmethod
+    def _titles(cls) -> dict:
+        raise NotImplementedError
+
+    @property
+    def title(self) -> str:
+        return str(type(self)._titles()[self])

@@ -1,0 +1,1 @@
+"""The curriculum catalogue, programmes, eligibility rules and learning pathways."""

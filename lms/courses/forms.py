@@ -1,0 +1,169 @@
+"""Forms for programmes, courses, eligibility rules and pathways."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from lms.core.esol import EsolLevel, EsolSkill
+from lms.core.forms import BaseForm, MultiCheckboxField, enum_choices
+from lms.core.i18n import _l
+from lms.courses.models import (
+    CourseKind,
+    DeliveryMode,
+    DeliverySetting,
+    IntegrationDomain,
+    ReportingScheme,
+    Sector,
+    StepKind,
+    TargetMeasure,
+)
+from lms.people.models import ImmigrationStatus
+
+NONE_CHOICE = [("", _l("None"))]
+
+
+def _optional_enum(enum_class) -> list:  # noqa: ANN001
+    return [*NONE_CHOICE, *enum_choices(enum_class)]
+
+
+class ProgrammeForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    funder_id = SelectField(_l("Funder"), choices=[], validate_choice=False)
+    start_date = DateField(_l("Grant starts"), validators=[InputRequired()])
+    end_date = DateField(_l("Grant ends"), validators=[InputRequired()])
+    strands = TextAreaField(
+        _l("Strands"),
+        description=_l("One per line, e.g. Employment, ESOL and skills, Wellbeing."),
+        validators=[Optional(), Length(max=2000)],
+    )
+    partner_ids = MultiCheckboxField(_l("Delivery partners"), choices=[], validate_choice=False)
+    reporting_scheme = SelectField(_l("Reporting periods"), choices=enum_choices(ReportingScheme))
+    allowed_referral_sources = TextAreaField(
+        _l("Accepted referrers"),
+        description=_l("One per line. Leave empty to accept referrals from anyone."),
+        validators=[Optional(), Length(max=4000)],
+    )
+    eligibility_rule_id = SelectField(_l("Eligibility rule"), choices=[], validate_choice=False)
+
+
+# One optional whole-number field per target measure, added to the programme form.
+for _measure in TargetMeasure:
+    setattr(
+        ProgrammeForm,
+        f"target_{_measure.value}",
+        IntegerField(_measure._titles()[_measure], validators=[Optional(), NumberRange(min=0, max=10_000_000)]),
+    )
+
+
+class ReportingPeriodForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    start_date = DateField(_l("Starts"), validators=[InputRequired()])
+    end_date = DateField(_l("Ends"), validators=[InputRequired()])
+
+
+class CourseForm(BaseForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind of course"), choices=enum_choices(CourseKind))
+    sector = SelectField(_l("Sector"), choices=_optional_enum(Sector))
+    esol_level = SelectField(_l("ESOL level"), choices=_optional_enum(EsolLevel))
+    esol_skills = MultiCheckboxField(
+        _l("Skills the level applies to"),
+        choices=enum_choices(EsolSkill),
+        description=_l("Leave all unticked for all four skills."),
+    )
+    is_accredited = BooleanField(_l("Accredited"))
+    qualification_id = SelectField(_l("Qualification"), choices=[], validate_choice=False)
+    summary = TextAreaField(_l("Short description"), validators=[Optional(), Length(max=2000)])
+    aims = TextAreaField(_l("Aims"), validators=[Optional(), Length(max=4000)])
+    learning_outcomes = TextAreaField(_l("Learning outcomes"), validators=[Optional(), Length(max=4000)])
+    duration_weeks = IntegerField(_l("Duration in weeks"), validators=[Optional(), NumberRange(min=1, max=520)])
+    guided_hours = DecimalField(
+        _l("Guided learning hours"), places=1, validators=[Optional(), NumberRange(min=0, max=5000)]
+    )
+    delivery_modes = MultiCheckboxField(_l("Delivery"), choices=enum_choices(DeliveryMode))
+    delivery_settings = MultiCheckboxField(_l("Where"), choices=enum_choices(DeliverySetting))
+    integration_domains = MultiCheckboxField(_l("Indicators of Integration"), choices=enum_choices(IntegrationDomain))
+    certificate_type_ids = MultiCheckboxField(_l("Certificates it can lead to"), choices=[], validate_choice=False)
+    min_attendance_percent = IntegerField(
+        _l("Minimum attendance to complete (%)"), validators=[Optional(), NumberRange(min=0, max=100)]
+    )
+    requires_signoff = BooleanField(_l("Needs the tutor's sign-off"))
+    requires_assessment_pass = BooleanField(_l("Needs an assessment passed"))
+    required_certificate_type_id = SelectField(
+        _l("Needs this external certificate recorded"), choices=[], validate_choice=False
+    )
+
+
+class CourseTranslationForm(BaseForm):
+    locale = StringField(
+        _l("Language code"),
+        description=_l("For example ar, fa-AF, ps, ckb, ti, uk."),
+        validators=[DataRequired(), Length(max=20)],
+    )
+    title = StringField(_l("Title in that language"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Short description in that language"), validators=[Optional(), Length(max=2000)])
+
+
+class RuleForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    statuses_1 = MultiCheckboxField(_l("Accepted immigration statuses"), choices=enum_choices(ImmigrationStatus))
+    months_1 = IntegerField(_l("Held for at least (months)"), validators=[Optional(), NumberRange(min=0, max=120)])
+    statuses_2 = MultiCheckboxField(_l("Or these statuses"), choices=enum_choices(ImmigrationStatus))
+    months_2 = IntegerField(_l("Held for at least (months)"), validators=[Optional(), NumberRange(min=0, max=120)])
+    min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(min=0, max=120)])
+    max_age = IntegerField(_l("Maximum age"), validators=[Optional(), NumberRange(min=0, max=120)])
+    referral_sources = TextAreaField(
+        _l("Accepted referrers"),
+        description=_l("One per line; empty accepts anyone."),
+        validators=[Optional(), Length(max=4000)],
+    )
+    esol_min = SelectField(_l("Lowest ESOL level"), choices=_optional_enum(EsolLevel))
+    esol_max = SelectField(_l("Highest ESOL level"), choices=_optional_enum(EsolLevel))
+    esol_skills = MultiCheckboxField(
+        _l("ESOL skills checked"),
+        choices=enum_choices(EsolSkill),
+        description=_l("Leave all unticked to check all four."),
+    )
+
+
+class RuleCheckForm(BaseForm):
+    learner_id = IntegerField(_l("Learner number"), validators=[InputRequired()])
+    on_date = DateField(_l("On date"), validators=[InputRequired()])
+
+
+class PathwayForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+
+
+class StepForm(BaseForm):
+    kind = SelectField(_l("Kind of step"), choices=enum_choices(StepKind))
+    course_id = SelectField(_l("Course or placement"), choices=[], validate_choice=False)
+    certificate_type_id = SelectField(_l("Certificate"), choices=[], validate_choice=False)
+    is_required = BooleanField(_l("Required (untick for an optional step)"), default=True)
+    prerequisite_ids = MultiCheckboxField(_l("Needs these steps completed first"), choices=[], validate_choice=False)
+    prerequisites_any = BooleanField(_l("Any one of them is enough"))
+    min_speaking = SelectField(_l("Minimum speaking level"), choices=_optional_enum(EsolLevel))
+    min_listening = SelectField(_l("Minimum listening level"), choices=_optional_enum(EsolLevel))
+    min_reading = SelectField(_l("Minimum reading level"), choices=_optional_enum(EsolLevel))
+    min_writing = SelectField(_l("Minimum writing level"), choices=_optional_enum(EsolLevel))
+    min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(min=0, max=120)])
+    max_age = IntegerField(_l("Maximum age"), validators=[Optional(), NumberRange(min=0, max=120)])
+    eligibility_rule_id = SelectField(_l("Eligibility rule"), choices=[], validate_choice=False)
+
+
+class MembershipForm(BaseForm):
+    learner_id = SelectField(_l("Learner"), choices=[], validate_choice=False, validators=[InputRequired()])
+    joined_date = DateField(_l("Joined on"), validators=[InputRequired()])
