@@ -143,3 +143,35 @@ def login_as(client: FlaskClient, db):  # noqa: ANN001, ANN201
         return user
 
     return _login
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture()
+def count_queries(app, db):  # noqa: ANN001, ANN201
+    """`with count_queries() as counter: ...` counts the SQL statements run, in requests too."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def _count():  # noqa: ANN202
+        counter = QueryCounter()
+
+        def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+                counter.statements.append(statement)
+
+        engine = _db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return _count

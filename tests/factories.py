@@ -57,3 +57,23 @@ def make_learner(*, organisation: Organisation | None = None, **overrides) -> Le
     }
     values.update(overrides)
     return services.create_learner(organisation or make_organisation(), values, actor=None)
+
+
+def make_course(organisation: Organisation, actor: User, **overrides):  # noqa: ANN003, ANN201
+    from lms.courses import services as course_services
+
+    n = next(_counter)
+    values = {"code": f"C{n}", "title": f"Course {n}", "kind": "life_skills"}
+    values.update(overrides)
+    return course_services.save_course(organisation, values, actor)
+
+
+def make_certificate_type(**overrides):  # noqa: ANN003, ANN201
+    from lms.courses.models import CertificateKind, CertificateType
+
+    values = {"name": f"Certificate {next(_counter)}", "kind": CertificateKind.EXTERNAL, "validity_months": 36}
+    values.update(overrides)
+    certificate_type = CertificateType(**values)
+    db.session.add(certificate_type)
+    db.session.flush()
+    return certificate_type

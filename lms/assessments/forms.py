@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from lms.assessments.models import AssessmentKind
@@ -10,16 +11,16 @@ from lms.core.esol import EsolLevel
 from lms.core.forms import BaseForm, enum_choices
 from lms.core.i18n import _l
 
-_LEVELS = [("", _l("Not assessed")), *enum_choices(EsolLevel)]
+_LEVELS = [SelectChoice("", _l("Not assessed")), *enum_choices(EsolLevel)]
 
 
 class EsolLevelsForm(BaseForm):
     kind = SelectField(_l("Kind of assessment"), choices=enum_choices(AssessmentKind))
     assessed_date = DateField(_l("Assessed on"), validators=[InputRequired()])
-    speaking = SelectField(_l("Speaking"), choices=_LEVELS)
-    listening = SelectField(_l("Listening"), choices=_LEVELS)
-    reading = SelectField(_l("Reading"), choices=_LEVELS)
-    writing = SelectField(_l("Writing"), choices=_LEVELS)
+    speaking = SelectField(_l("Speaking"), choices=_LEVELS, default="")
+    listening = SelectField(_l("Listening"), choices=_LEVELS, default="")
+    reading = SelectField(_l("Reading"), choices=_LEVELS, default="")
+    writing = SelectField(_l("Writing"), choices=_LEVELS, default="")
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 

@@ -12,6 +12,7 @@ from lms.assessments.models import CourseCompletion, ExternalCertificate
 from lms.core.access import login_required, role_required
 from lms.core.errors import ServiceError
 from lms.core.esol import EsolSkill
+from lms.core.forms import object_choices
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import today_local
@@ -38,13 +39,13 @@ def _learner_or_404(learner_id: int, *, edit: bool = False) -> Learner:
 def _forms(learner: Learner) -> dict:
     esol_form = EsolLevelsForm(prefix="esol", assessed_date=today_local())
     completion_form = PriorCompletionForm(prefix="completion", completed_date=today_local())
-    completion_form.course_id.choices = [
-        (str(c.id), f"{c.code}: {c.title}") for c in course_queries.active_courses(learner.organisation_id)
-    ]
+    completion_form.course_id.choices = object_choices(
+        course_queries.active_courses(learner.organisation_id), label=lambda c: f"{c.code}: {c.title}"
+    )
     certificate_form = ExternalCertificateForm(prefix="certificate")
-    certificate_form.certificate_type_id.choices = [
-        (str(t.id), t.name) for t in course_queries.certificate_types() if t.kind is CertificateKind.EXTERNAL
-    ]
+    certificate_form.certificate_type_id.choices = object_choices(
+        t for t in course_queries.certificate_types() if t.kind is CertificateKind.EXTERNAL
+    )
     return {"esol_form": esol_form, "completion_form": completion_form, "certificate_form": certificate_form}
 
 

@@ -50,3 +50,9 @@ def split_lines(text: str | None) -> list[str]:
     """One item per line (or comma), blanks dropped: for strands, referral sources and the like."""
     items = (text or "").replace(",", "\n").splitlines()
     return [item.strip() for item in items if item.strip()]
+
+
+def object_choices(objects, label=lambda obj: obj.name, none_label: str | None = None) -> list[SelectChoice]:  # noqa: ANN001
+    """Choices from model objects (value = id), optionally led by an empty "none" choice."""
+    found = [SelectChoice(str(obj.id), label(obj)) for obj in objects]
+    return ([SelectChoice("", none_label)] if none_label is not None else []) + found

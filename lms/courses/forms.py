@@ -11,6 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.esol import EsolLevel, EsolSkill
@@ -28,7 +29,7 @@ from lms.courses.models import (
 )
 from lms.people.models import ImmigrationStatus
 
-NONE_CHOICE = [("", _l("None"))]
+NONE_CHOICE = [SelectChoice("", _l("None"))]
 
 
 def _optional_enum(enum_class) -> list:  # noqa: ANN001
@@ -75,8 +76,8 @@ class CourseForm(BaseForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind of course"), choices=enum_choices(CourseKind))
-    sector = SelectField(_l("Sector"), choices=_optional_enum(Sector))
-    esol_level = SelectField(_l("ESOL level"), choices=_optional_enum(EsolLevel))
+    sector = SelectField(_l("Sector"), choices=_optional_enum(Sector), default="")
+    esol_level = SelectField(_l("ESOL level"), choices=_optional_enum(EsolLevel), default="")
     esol_skills = MultiCheckboxField(
         _l("Skills the level applies to"),
         choices=enum_choices(EsolSkill),
@@ -129,8 +130,8 @@ class RuleForm(BaseForm):
         description=_l("One per line; empty accepts anyone."),
         validators=[Optional(), Length(max=4000)],
     )
-    esol_min = SelectField(_l("Lowest ESOL level"), choices=_optional_enum(EsolLevel))
-    esol_max = SelectField(_l("Highest ESOL level"), choices=_optional_enum(EsolLevel))
+    esol_min = SelectField(_l("Lowest ESOL level"), choices=_optional_enum(EsolLevel), default="")
+    esol_max = SelectField(_l("Highest ESOL level"), choices=_optional_enum(EsolLevel), default="")
     esol_skills = MultiCheckboxField(
         _l("ESOL skills checked"),
         choices=enum_choices(EsolSkill),
@@ -155,10 +156,10 @@ class StepForm(BaseForm):
     is_required = BooleanField(_l("Required (untick for an optional step)"), default=True)
     prerequisite_ids = MultiCheckboxField(_l("Needs these steps completed first"), choices=[], validate_choice=False)
     prerequisites_any = BooleanField(_l("Any one of them is enough"))
-    min_speaking = SelectField(_l("Minimum speaking level"), choices=_optional_enum(EsolLevel))
-    min_listening = SelectField(_l("Minimum listening level"), choices=_optional_enum(EsolLevel))
-    min_reading = SelectField(_l("Minimum reading level"), choices=_optional_enum(EsolLevel))
-    min_writing = SelectField(_l("Minimum writing level"), choices=_optional_enum(EsolLevel))
+    min_speaking = SelectField(_l("Minimum speaking level"), choices=_optional_enum(EsolLevel), default="")
+    min_listening = SelectField(_l("Minimum listening level"), choices=_optional_enum(EsolLevel), default="")
+    min_reading = SelectField(_l("Minimum reading level"), choices=_optional_enum(EsolLevel), default="")
+    min_writing = SelectField(_l("Minimum writing level"), choices=_optional_enum(EsolLevel), default="")
     min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(min=0, max=120)])
     max_age = IntegerField(_l("Maximum age"), validators=[Optional(), NumberRange(min=0, max=120)])
     eligibility_rule_id = SelectField(_l("Eligibility rule"), choices=[], validate_choice=False)

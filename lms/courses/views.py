@@ -6,19 +6,19 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from lms.assessments.facts import learner_facts
 from lms.core.access import login_required, role_required
 from lms.core.errors import ServiceError
-from lms.core.forms import split_lines
-from lms.core.i18n import _
+from lms.core.forms import object_choices, split_lines
+from lms.core.i18n import _, _l
 from lms.core.roles import Role
 from lms.core.time import today_local
 from lms.core.web import attach_error
 from lms.courses import queries, services
 from lms.courses.access import can_manage, can_read
 from lms.courses.forms import (
-    NONE_CHOICE,
     CourseForm,
     CourseTranslationForm,
     MembershipForm,
@@ -46,6 +46,8 @@ from lms.extensions import db
 from lms.people.models import Learner, OrganisationKind
 
 bp = Blueprint("courses", __name__, template_folder="templates")
+
+NONE = _l("None")
 
 
 @bp.app_template_filter("explain_reason")
@@ -110,15 +112,13 @@ def programmes():
 def _programme_form(programme: Programme | None) -> ProgrammeForm:
     form = ProgrammeForm(obj=programme)
     organisation_id = current_user.organisation_id
-    form.funder_id.choices = NONE_CHOICE + [
-        (str(o.id), o.name) for o in queries.organisations_of_kind(OrganisationKind.FUNDER)
-    ]
-    form.partner_ids.choices = [
-        (str(o.id), o.name)
+    form.funder_id.choices = object_choices(queries.organisations_of_kind(OrganisationKind.FUNDER), none_label=NONE)
+    form.partner_ids.choices = object_choices(
+        o
         for o in queries.organisations_of_kind(OrganisationKind.PARTNER, OrganisationKind.PROVIDER)
         if o.id != organisation_id
-    ]
-    form.eligibility_rule_id.choices = NONE_CHOICE + [(str(r.id), r.name) for r in queries.rules_of(organisation_id)]
+    )
+    form.eligibility_rule_id.choices = object_choices(queries.rules_of(organisation_id), none_label=NONE)
     if request.method == "GET" and programme is not None:
         form.funder_id.data = str(programme.funder_id or "")
         form.partner_ids.data = [str(p.id) for p in programme.partners]
@@ -228,11 +228,11 @@ def courses():
 def _course_form(course: Course | None) -> CourseForm:
     form = CourseForm(obj=course)
     types = queries.certificate_types()
-    form.qualification_id.choices = NONE_CHOICE + [
-        (str(q.id), f"{q.awarding_body} {q.code}: {q.title}") for q in queries.qualifications()
-    ]
-    form.certificate_type_ids.choices = [(str(t.id), t.name) for t in types]
-    form.required_certificate_type_id.choices = NONE_CHOICE + [(str(t.id), t.name) for t in types]
+    form.qualification_id.choices = object_choices(
+        queries.qualifications(), label=lambda q: f"{q.awarding_body} {q.code}: {q.title}", none_label=NONE
+    )
+    form.certificate_type_ids.choices = object_choices(types)
+    form.required_certificate_type_id.choices = object_choices(types, none_label=NONE)
     if request.method == "GET" and course is not None:
         form.kind.data = course.kind.value
         form.sector.data = course.sector.value if course.sector else ""
@@ -460,7 +460,7 @@ def pathway(pathway_id: int):
     if manage:
         member_ids = {m.id for m in members}
         member_form.learner_id.choices = [
-            (str(learner.id), learner.full_name_latin or learner.full_name)
+            SelectChoice(str(learner.id), learner.full_name_latin or learner.full_name)
             for learner in db.session.scalars(
                 db.select(Learner)
                 .where(Learner.organisation_id == pathway.organisation_id)
@@ -504,12 +504,14 @@ def pathway(pathway_id: int):
 def _step_form(pathway: Pathway, step: PathwayStep | None) -> StepForm:
     form = StepForm(obj=step)
     organisation_id = pathway.organisation_id
-    form.course_id.choices = NONE_CHOICE + [
-        (str(c.id), f"{c.code}: {c.title}") for c in queries.active_courses(organisation_id)
-    ]
-    form.certificate_type_id.choices = NONE_CHOICE + [(str(t.id), t.name) for t in queries.certificate_types()]
-    form.prerequisite_ids.choices = [(str(s.id), s.title) for s in pathway.steps if step is None or s.id != step.id]
-    form.eligibility_rule_id.choices = NONE_CHOICE + [(str(r.id), r.name) for r in queries.rules_of(organisation_id)]
+    form.course_id.choices = object_choices(
+        queries.active_courses(organisation_id), label=lambda c: f"{c.code}: {c.title}", none_label=NONE
+    )
+    form.certificate_type_id.choices = object_choices(queries.certificate_types(), none_label=NONE)
+    form.prerequisite_ids.choices = object_choices(
+        (s for s in pathway.steps if step is None or s.id != step.id), label=lambda s: s.title
+    )
+    form.eligibility_rule_id.choices = object_choices(queries.rules_of(organisation_id), none_label=NONE)
     if request.method == "GET" and step is not None:
         form.kind.data = step.kind.value
         form.course_id.data = str(step.course_id or "")
