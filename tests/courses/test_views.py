@@ -12,8 +12,8 @@ from lms.assessments.models import AssessmentKind
 from lms.core.roles import Role
 from lms.courses import services
 from lms.courses.models import Course, EligibilityCheck, Pathway, PathwayStep, Programme, ReportingPeriod
-from lms.people.models import ImmigrationStatus
 from lms.people import services as people_services
+from lms.people.models import ImmigrationStatus
 from tests.factories import make_certificate_type, make_course, make_learner, make_user
 
 
