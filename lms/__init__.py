@@ -57,6 +57,11 @@ def _init_extensions(app: Flask) -> None:
 
     # Import every area's models so metadata (and Alembic) see all tables.
     import lms.models  # noqa: F401
+    from lms.assessments.facts import add_achievements
+    from lms.courses.facts import register_provider
+
+    # Higher areas tell the curriculum what learners have achieved (it cannot import them).
+    register_provider(add_achievements)
 
 
 def _register_blueprints(app: Flask) -> None:

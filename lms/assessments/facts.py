@@ -1,43 +1,20 @@
-"""Gather what rules and pathways need to know about learners, in a fixed number of queries."""
+"""Achievements as learner facts for rules and pathways: ESOL levels, completions, certificates held."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import sqlalchemy as sa
 
 from lms.assessments.models import CourseCompletion, EsolAssessment, ExternalCertificate
-from lms.courses.rules import EsolResult, HeldCertificate, LearnerFacts, StatusPeriod
+from lms.courses.rules import EsolResult, HeldCertificate, LearnerFacts
 from lms.extensions import db
-from lms.people.models import ImmigrationStatusRecord, Learner
 
 
-def learner_facts(learner_ids: Iterable[int]) -> dict[int, LearnerFacts]:
-    """Facts for many learners at once: five queries however many learners there are."""
-    ids = sorted(set(learner_ids))
-    if not ids:
-        return {}
-    facts = {
-        row.id: LearnerFacts(learner_id=row.id, date_of_birth=row.date_of_birth, referral_source=row.referral_source)
-        for row in db.session.execute(
-            sa.select(Learner.id, Learner.date_of_birth, Learner.referral_source).where(Learner.id.in_(ids))
-        )
-    }
+def add_achievements(facts: dict[int, LearnerFacts]) -> None:
+    """Three queries for the whole batch."""
+    ids = list(facts)
     for row in db.session.execute(
         sa.select(
-            ImmigrationStatusRecord.learner_id,
-            ImmigrationStatusRecord.status,
-            ImmigrationStatusRecord.from_date,
-            ImmigrationStatusRecord.until_date,
-        ).where(ImmigrationStatusRecord.learner_id.in_(ids))
-    ):
-        facts[row.learner_id].immigration.append(StatusPeriod(row.status, row.from_date, row.until_date))
-    for row in db.session.execute(
-        sa.select(
-            EsolAssessment.learner_id,
-            EsolAssessment.skill,
-            EsolAssessment.level,
-            EsolAssessment.assessed_date,
+            EsolAssessment.learner_id, EsolAssessment.skill, EsolAssessment.level, EsolAssessment.assessed_date
         ).where(EsolAssessment.learner_id.in_(ids))
     ):
         facts[row.learner_id].esol_results.append(EsolResult(row.skill, row.level, row.assessed_date))
@@ -58,4 +35,3 @@ def learner_facts(learner_ids: Iterable[int]) -> dict[int, LearnerFacts]:
         facts[row.learner_id].certificates.append(
             HeldCertificate(row.certificate_type_id, row.issued_date, row.expiry_date)
         )
-    return facts

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from lms.assessments import services
-from lms.assessments.facts import learner_facts
 from lms.assessments.forms import EsolLevelsForm, ExternalCertificateForm, PriorCompletionForm
 from lms.assessments.models import CourseCompletion, ExternalCertificate
 from lms.core.access import login_required, role_required
@@ -17,6 +16,7 @@ from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import today_local
 from lms.courses import queries as course_queries
+from lms.courses.facts import learner_facts
 from lms.courses.models import CertificateKind, CertificateType, Course
 from lms.courses.pathways import pathway_progress
 from lms.extensions import db

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from lms.assessments.facts import learner_facts
 from lms.core.access import login_required, role_required
 from lms.core.errors import ServiceError
 from lms.core.forms import object_choices, split_lines
@@ -18,6 +17,7 @@ from lms.core.time import today_local
 from lms.core.web import attach_error
 from lms.courses import queries, services
 from lms.courses.access import can_manage, can_read
+from lms.courses.facts import learner_facts
 from lms.courses.forms import (
     CourseForm,
     CourseTranslationForm,
