@@ -121,13 +121,13 @@ def log_in(client: FlaskClient, user) -> None:  # noqa: ANN001
     """Log `user` in on `client` without going through the form (the auth tests do that)."""
     from lms.people.models import AuthSession
 
-    token = new_token()
+    token, user_id = new_token(), user.id
     _db.session.add(
-        AuthSession(user_id=user.id, token_hash=token_hash(token), expires_dt=lms_time.now_utc() + timedelta(hours=1))
+        AuthSession(user_id=user_id, token_hash=token_hash(token), expires_dt=lms_time.now_utc() + timedelta(hours=1))
     )
     _db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = str(user_id)
         session["_fresh"] = True
         session[AUTH_SESSION_KEY] = token
 

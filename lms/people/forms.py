@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -102,3 +103,9 @@ class ImmigrationStatusForm(BaseForm):
 
 class LearnerLoginForm(BaseForm):
     pin = PasswordField(_l("PIN for the learner (4 to 8 digits)"), validators=[DataRequired(), Length(min=4, max=8)])
+
+
+class ImportForm(BaseForm):
+    file = FileField(
+        _l("CSV file"), validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))]
+    )

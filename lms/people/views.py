@@ -15,6 +15,7 @@ from lms.people import queries, services
 from lms.people.access import can_edit_learner, can_view_learner, can_view_sensitive
 from lms.people.forms import (
     ImmigrationStatusForm,
+    ImportForm,
     LanguageForm,
     LearnerForm,
     LearnerLoginForm,
@@ -24,6 +25,7 @@ from lms.people.forms import (
     SensitiveForm,
     UserForm,
 )
+from lms.people.importing import IMPORT_COLUMNS, import_learners
 from lms.people.models import Learner, User
 
 bp = Blueprint("people", __name__, template_folder="templates")
@@ -368,3 +370,28 @@ def learner_login_link(learner_id: int):
     link = url_for("people.login_link", token=token, _external=True)
     hours = int(current_app.config["LOGIN_LINK_LIFETIME"].total_seconds() // 3600)
     return render_template("people/login_link_created.html", learner=learner, link=link, hours=hours)
+
+
+@bp.route("/learners/import", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def learners_import():
+    """CSV import: every row is checked and a bad row is reported with its line; nothing is half-imported."""
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            content = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors = [*form.file.errors, _("Save the file as CSV UTF-8 and try again.")]
+        else:
+            result = import_learners(current_user.organisation, content, current_user)
+            if result.errors:
+                db.session.rollback()
+            else:
+                db.session.commit()
+                flash(_("%(count)d learners imported.", count=len(result.created)), "success")
+                return redirect(url_for("people.learners"))
+    return render_template("people/import.html", form=form, result=result, columns=IMPORT_COLUMNS), (
+        400 if result and result.errors else 200
+    )

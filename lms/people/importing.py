@@ -1,0 +1,103 @@
+"""Importing learners from a CSV file: every row checked, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from lms.core.errors import ServiceError
+from lms.core.i18n import _
+from lms.extensions import db
+from lms.people import services as people_services
+from lms.people.models import Learner, Organisation, User
+
+IMPORT_COLUMNS = (
+    "given_name",
+    "family_name",
+    "given_name_latin",
+    "family_name_latin",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "phone",
+    "email",
+    "preferred_languages",
+    "interpreter_needed",
+    "referral_source",
+)
+MAX_IMPORT_ROWS = 2000
+
+
+@dataclass
+class ImportResult:
+    created: list[Learner] = field(default_factory=list)
+    #: (line number in the file, message)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _parse_date(text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date, no time
+        except ValueError:
+            continue
+    raise ServiceError(_("Write dates as 2026-03-31 or 31/03/2026."), field="date_of_birth")
+
+
+def import_learners(organisation: Organisation, content: str, actor: User) -> ImportResult:
+    """All or nothing: every row is checked; if any row is wrong, nothing is imported."""
+    result = ImportResult()
+    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+    if not reader.fieldnames or "given_name" not in [name.strip() for name in reader.fieldnames]:
+        result.errors.append((1, _("The first line must name the columns, including given_name.")))
+        return result
+    unknown = sorted({name.strip() for name in reader.fieldnames} - set(IMPORT_COLUMNS))
+    if unknown:
+        result.errors.append((1, _("Unknown columns: %(columns)s.", columns=", ".join(unknown))))
+        return result
+    existing_phones = set(
+        db.session.scalars(
+            sa.select(Learner.phone).where(Learner.organisation_id == organisation.id, Learner.phone.is_not(None))
+        )
+    )
+    existing_emails = set(
+        db.session.scalars(
+            sa.select(Learner.email).where(Learner.organisation_id == organisation.id, Learner.email.is_not(None))
+        )
+    )
+    savepoint = db.session.begin_nested()
+    for row in reader:
+        line = reader.line_num
+        if line > MAX_IMPORT_ROWS + 1:
+            result.errors.append((line, _("Import at most %(count)d learners at a time.", count=MAX_IMPORT_ROWS)))
+            break
+        data = {key.strip(): (value or "").strip() for key, value in row.items() if key}
+        try:
+            data["date_of_birth"] = _parse_date(data.get("date_of_birth", ""))
+            data["interpreter_needed"] = data.get("interpreter_needed", "").lower() in ("yes", "y", "true", "1")
+            with db.session.begin_nested():
+                learner = people_services.create_learner(organisation, data, actor)
+            if learner.phone and learner.phone in existing_phones:
+                raise ServiceError(_("A learner with this phone number already exists."))
+            if learner.email and learner.email in existing_emails:
+                raise ServiceError(_("A learner with this e-mail address already exists."))
+            existing_phones.add(learner.phone)
+            existing_emails.add(learner.email)
+            result.created.append(learner)
+        except ServiceError as error:
+            result.errors.append((line, error.message))
+    if result.errors or not result.created:
+        savepoint.rollback()
+        result.created = []
+        if not result.errors:
+            result.errors.append((2, _("The file has no learners in it.")))
+    else:
+        savepoint.commit()
+    return result
