@@ -77,3 +77,13 @@ def register_commands(app: Flask) -> None:
         added = ensure_reference_data()
         db.session.commit()
         click.echo(f"Added {added} reference rows.")
+
+    @app.cli.command("expire-offers")
+    def expire_offers_command() -> None:
+        """Withdraw waitlist offers past their deadline and offer the places on (the scheduler runs this)."""
+        from lms.extensions import db
+        from lms.scheduling.enrolment import expire_offers
+
+        count = expire_offers()
+        db.session.commit()
+        click.echo(f"Expired {count} offers.")
