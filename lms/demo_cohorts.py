@@ -169,6 +169,49 @@ def add_demo_cohorts(lead: Organisation, coordinator: User) -> None:
                 hospitality, learner, actor=coordinator, on=applied, referral=referral, needs_creche=n in (2, 5, 9)
             )
             referral.status = ReferralStatus.ACCEPTED
+    add_demo_timetables(lead, coordinator)
     fatima = db.session.scalar(sa.select(Learner).where(Learner.email == "learner@example.org"))
     enrolment.enrol(esol_e2, fatima, actor=coordinator, on=date(2026, 9, 10), needs_creche=True)
     db.session.flush()
+
+
+def add_demo_timetables(lead: Organisation, coordinator: User) -> None:
+    """Scenario 1: Tuesdays and Thursdays 10:00 to 12:30 from 6 October to 17 December, no bank holidays."""
+    from datetime import time
+
+    from lms.scheduling import staffing, timetable
+    from lms.scheduling.models import Cohort, EducatorRole, Room
+
+    cohorts = {
+        c.name.split(":")[0]: c for c in db.session.scalars(sa.select(Cohort).where(Cohort.organisation_id == lead.id))
+    }
+    educators = {u.email: u for u in db.session.scalars(sa.select(User).where(User.organisation_id == lead.id))}
+    haymarket = cohorts["Hospitality"].venue
+    kitchen = Room(venue_id=haymarket.id, name="Training kitchen", capacity=14, step_free=True)
+    db.session.add(kitchen)
+    db.session.flush()
+    timetable.add_closure(lead.id, None, date(2026, 12, 21), date(2027, 1, 1), "Christmas shutdown", coordinator)
+    # Assigned before the sessions exist, so every generated session (past ones too) gets them.
+    tutor, volunteer = educators["educator@example.org"], educators["volunteer@example.org"]
+    for name in ("Hospitality", "ESOL Entry 2", "Conversation club"):
+        staffing.assign_to_cohort(cohorts[name], tutor, EducatorRole.LEAD, coordinator)
+    staffing.assign_to_cohort(cohorts["Hospitality"], volunteer, EducatorRole.VOLUNTEER, coordinator)
+    for name, weekdays, start, end, room in [
+        ("Hospitality", [1, 3], time(10, 0), time(12, 30), kitchen),
+        ("ESOL Entry 2", [0, 2], time(9, 30), time(11, 30), None),
+        ("Job readiness and CV", [1], time(13, 0), time(15, 0), None),
+        ("Conversation club", [4], time(14, 0), time(16, 0), None),
+    ]:
+        cohort = cohorts[name]
+        rule = timetable.save_rule(
+            cohort,
+            {
+                "weekdays": weekdays,
+                "start_time": start,
+                "end_time": end,
+                "venue_id": cohort.venue_id,
+                "room_id": room.id if room else None,
+            },
+            coordinator,
+        )
+        timetable.generate(rule, coordinator, accept_learner_clashes=True)

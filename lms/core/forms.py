@@ -56,3 +56,23 @@ def object_choices(objects, label=lambda obj: obj.name, none_label: str | None =
     """Choices from model objects (value = id), optionally led by an empty "none" choice."""
     found = [SelectChoice(str(obj.id), label(obj)) for obj in objects]
     return ([SelectChoice("", none_label)] if none_label is not None else []) + found
+
+
+class _WeekdayName:
+    """A weekday's name in the language of the request (Monday = 0)."""
+
+    def __init__(self, index: int):
+        self.index = index
+
+    def __str__(self) -> str:
+        from babel.dates import get_day_names
+
+        from lms.core.i18n import get_locale
+
+        return get_day_names("wide", locale=get_locale())[self.index]
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+WEEKDAY_CHOICES = [SelectChoice(str(day), _WeekdayName(day)) for day in range(7)]

@@ -74,7 +74,11 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def template_helpers() -> dict:
         locale = get_locale()
+        from babel.dates import get_day_names
+
+        day_names = get_day_names("wide", locale=locale)
         return {
+            "weekday_name": lambda index: day_names[index],
             "current_locale": str(locale),
             "text_direction": text_direction(locale),
             "supported_locales": SUPPORTED_LOCALES,

@@ -77,7 +77,7 @@ def ensure_reference_data() -> int:
                 )
             )
             added += 1
-    existing_codes = set(db.session.execute(sa.select(Qualification.awarding_body, Qualification.code)).tuples())
+    existing_codes = set(db.session.execute(sa.select(Qualification.awarding_body, Qualification.code)))
     for body, code, title, level, skill, hours in _esol_qualifications():
         if (body, code) not in existing_codes:
             db.session.add(

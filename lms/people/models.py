@@ -41,6 +41,8 @@ class Organisation(db.Model):
     kind: Mapped[OrganisationKind] = mapped_column(enum_type(OrganisationKind, "organisation_kind"))
     #: IANA zone that the organisation's wall-clock times are in.
     timezone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TZ_NAME)
+    #: Whose bank holidays apply: ENG (England), WLS (Wales), SCT (Scotland) or NIR (Northern Ireland).
+    holiday_region: Mapped[str] = mapped_column(sa.String(3), default="ENG", server_default="ENG")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
@@ -344,6 +346,8 @@ class EducatorProfile(db.Model):
     languages: Mapped[str] = mapped_column(sa.String(200), default="")
     qualifications: Mapped[str] = mapped_column(sa.Text, default="")
     dbs_check_date: Mapped[date | None]
+    #: Skills for matching to courses, e.g. "ESOL, food hygiene, construction".
+    skills: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     is_volunteer: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship(backref=sa.orm.backref("educator_profile", uselist=False))

@@ -24,6 +24,7 @@ from lms.courses.services import record_eligibility_check
 from lms.extensions import db
 from lms.people import services as people_services
 from lms.people.models import Learner, Organisation, User
+from lms.scheduling.clashes import learner_timetable_clashes
 from lms.scheduling.models import (
     Cohort,
     CohortStatus,
@@ -204,6 +205,9 @@ def enrol(
             "interpreter": _("On the waitlist: no interpreter place is free."),
         }.get(note, _("On the waitlist: the cohort is full."))
     db.session.flush()
+    clashing = learner_timetable_clashes(learner.id, cohort.id)
+    if clashing:
+        message += " " + _("Note: they are also in %(cohorts)s at the same times.", cohorts=", ".join(clashing))
     audit.record(
         "enrolment." + outcome,
         actor_id=actor.id if actor else None,

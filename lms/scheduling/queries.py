@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.core.roles import Role
 from lms.courses.models import Course
 from lms.extensions import db
-from lms.people.models import Learner
-from lms.scheduling.models import Cohort, CohortStatus, Enrolment, EnrolmentStatus, Referral, ReferralStatus, Venue
+from lms.people.models import Learner, User, UserRole
+from lms.scheduling.models import (
+    Cohort,
+    CohortStatus,
+    Enrolment,
+    EnrolmentStatus,
+    Referral,
+    ReferralStatus,
+    Session,
+    SessionEducator,
+    SessionStatus,
+    Venue,
+)
 
 
 def cohorts_page_select(organisation_id: int, *, status: str = "", search: str = "") -> sa.Select:
@@ -113,3 +127,90 @@ def venues_of(organisation_id: int, include_archived: bool = False) -> list[Venu
     if not include_archived:
         query = query.where(Venue.is_archived.is_(False))
     return list(db.session.scalars(query.order_by(Venue.name)))
+
+
+def sessions_between(
+    organisation_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    venue_id: int | None = None,
+    educator_id: int | None = None,
+    cohort_id: int | None = None,
+) -> list[Session]:
+    """Sessions starting in [start, end) with cohort, course, venue, room and educators: three queries."""
+    query = (
+        sa.select(Session)
+        .join(Cohort, Cohort.id == Session.cohort_id)
+        .where(Cohort.organisation_id == organisation_id, Session.start_dt >= start, Session.start_dt < end)
+        .options(
+            joinedload(Session.cohort).joinedload(Cohort.course),
+            joinedload(Session.venue),
+            joinedload(Session.room),
+            selectinload(Session.educator_links).joinedload(SessionEducator.user),
+        )
+        .order_by(Session.start_dt, Session.id)
+    )
+    if venue_id:
+        query = query.where(Session.venue_id == venue_id)
+    if educator_id:
+        query = query.where(
+            Session.id.in_(sa.select(SessionEducator.session_id).where(SessionEducator.user_id == educator_id))
+        )
+    if cohort_id:
+        query = query.where(Session.cohort_id == cohort_id)
+    return list(db.session.scalars(query).unique())
+
+
+def workload(organisation_id: int, start: datetime, end: datetime) -> list[tuple[str, int, float]]:
+    """Hours taught per educator in [start, end): (name, sessions, hours), busiest first. One query."""
+    hours = sa.func.sum(_duration_hours())
+    rows = db.session.execute(
+        sa.select(User.display_name, sa.func.count(Session.id), hours)
+        .join(SessionEducator, SessionEducator.user_id == User.id)
+        .join(Session, Session.id == SessionEducator.session_id)
+        .join(Cohort, Cohort.id == Session.cohort_id)
+        .where(
+            Cohort.organisation_id == organisation_id,
+            Session.status == SessionStatus.SCHEDULED,
+            Session.start_dt >= start,
+            Session.start_dt < end,
+        )
+        .group_by(User.id, User.display_name)
+        .order_by(hours.desc(), User.display_name)
+    )
+    return [(name, count, round(float(total or 0), 2)) for name, count, total in rows]
+
+
+def _duration_hours() -> sa.ColumnElement:
+    """Session length in hours, in SQL that both databases understand."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.extract("epoch", Session.end_dt - Session.start_dt) / 3600.0
+    return (sa.func.julianday(Session.end_dt) - sa.func.julianday(Session.start_dt)) * 24.0
+
+
+def sessions_needing_decision(organisation_id: int) -> list[Session]:
+    return list(
+        db.session.scalars(
+            sa.select(Session)
+            .join(Cohort, Cohort.id == Session.cohort_id)
+            .where(
+                Cohort.organisation_id == organisation_id,
+                Session.needs_decision.is_(True),
+                Session.status == SessionStatus.SCHEDULED,
+            )
+            .options(joinedload(Session.cohort))
+            .order_by(Session.start_dt)
+        )
+    )
+
+
+def educators_of(organisation_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.organisation_id == organisation_id, UserRole.role == Role.EDUCATOR)
+            .order_by(User.display_name)
+        )
+    )

@@ -2,8 +2,30 @@
 
 from lms.scheduling.models.cohorts import Cohort, CohortStatus, DropInAttendee, Venue
 from lms.scheduling.models.enrolments import Enrolment, EnrolmentStatus, Referral, ReferralSource, ReferralStatus
+from lms.scheduling.models.sessions import (
+    Closure,
+    CohortEducator,
+    EducatorAbsence,
+    EducatorAvailability,
+    EducatorRole,
+    Room,
+    Session,
+    SessionEducator,
+    SessionStatus,
+    TimetableRule,
+)
 
 __all__ = [
+    "Closure",
+    "CohortEducator",
+    "EducatorAbsence",
+    "EducatorAvailability",
+    "EducatorRole",
+    "Room",
+    "Session",
+    "SessionEducator",
+    "SessionStatus",
+    "TimetableRule",
     "Cohort",
     "CohortStatus",
     "DropInAttendee",

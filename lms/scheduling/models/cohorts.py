@@ -13,6 +13,7 @@ from lms.core.i18n import _l
 from lms.core.time import now_utc
 from lms.courses.models import Course, DeliveryMode, DeliverySetting, Programme
 from lms.extensions import db
+from lms.people.models import Organisation
 
 
 class Venue(db.Model):
@@ -94,6 +95,7 @@ class Cohort(db.Model):
     offer_hours: Mapped[int] = mapped_column(default=72)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
+    organisation: Mapped[Organisation] = relationship()
     course: Mapped[Course] = relationship()
     programme: Mapped[Programme | None] = relationship()
     venue: Mapped[Venue | None] = relationship()
@@ -113,6 +115,14 @@ class Cohort(db.Model):
     @property
     def places_left(self) -> int:
         return self.capacity - self.places_taken
+
+    @property
+    def organisation_timezone(self) -> str:
+        return self.organisation.timezone
+
+    @property
+    def holiday_region(self) -> str:
+        return self.organisation.holiday_region
 
 
 class DropInAttendee(db.Model):

@@ -1,0 +1,250 @@
+"""Assigning educators to cohorts and sessions, suggesting who is free and suitable, and cover."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+
+from lms.core import audit
+from lms.core.errors import ServiceError
+from lms.core.i18n import _
+from lms.core.roles import Role
+from lms.core.time import now_utc
+from lms.extensions import db
+from lms.people.models import EducatorProfile, Learner, User, UserRole
+from lms.scheduling.clashes import ClashError, Slot, find_clashes
+from lms.scheduling.models import (
+    Cohort,
+    CohortEducator,
+    EducatorAbsence,
+    EducatorAvailability,
+    EducatorRole,
+    Enrolment,
+    Session,
+    SessionEducator,
+    SessionStatus,
+)
+from lms.scheduling.models.enrolments import HOLDS_PLACE
+
+#: How long a DBS check is relied on before it is renewed (many charities recheck every three years).
+DBS_RECHECK_YEARS = 3
+
+
+def _educator(user: User | None, cohort: Cohort) -> User:
+    if user is None or user.organisation_id != cohort.organisation_id or not user.has_role(Role.EDUCATOR):
+        raise ServiceError(_("Choose an educator of your organisation."), field="user_id")
+    return user
+
+
+def _future_sessions(cohort: Cohort) -> list[Session]:
+    return list(
+        db.session.scalars(
+            sa.select(Session)
+            .where(
+                Session.cohort_id == cohort.id, Session.status == SessionStatus.SCHEDULED, Session.end_dt > now_utc()
+            )
+            .order_by(Session.start_dt)
+        )
+    )
+
+
+def _refuse_clashes(slots: list[Slot]) -> None:
+    report = find_clashes(slots, check_learners=False)
+    if report.clashes:
+        raise ClashError(report)
+
+
+def assign_to_cohort(cohort: Cohort, user: User | None, role: EducatorRole | str, actor: User) -> int:
+    """Assign to the cohort and to all its sessions still to come. Refused, with every clash, if busy."""
+    user, role = _educator(user, cohort), EducatorRole(role)
+    sessions = [s for s in _future_sessions(cohort) if all(link.user_id != user.id for link in s.educator_links)]
+    _refuse_clashes([Slot(s.start_dt, s.end_dt, s.cohort_id, None, None, frozenset({user.id}), s.id) for s in sessions])
+    link = db.session.get(CohortEducator, (cohort.id, user.id))
+    if link is None:
+        db.session.add(CohortEducator(cohort_id=cohort.id, user_id=user.id, role=role))
+    else:
+        link.role = role
+    for session in sessions:
+        session.educator_links.append(SessionEducator(user_id=user.id, role=role))
+    db.session.flush()
+    audit.record(
+        "cohort.educator.assign",
+        actor_id=actor.id,
+        subject_type="cohort",
+        subject_id=cohort.id,
+        user_id=user.id,
+        role=role.value,
+    )
+    return len(sessions)
+
+
+def unassign_from_cohort(cohort: Cohort, user: User, actor: User) -> int:
+    link = db.session.get(CohortEducator, (cohort.id, user.id))
+    if link is not None:
+        db.session.delete(link)
+    removed = 0
+    for session in _future_sessions(cohort):
+        for educator_link in list(session.educator_links):
+            if educator_link.user_id == user.id:
+                session.educator_links.remove(educator_link)
+                removed += 1
+    db.session.flush()
+    audit.record(
+        "cohort.educator.unassign", actor_id=actor.id, subject_type="cohort", subject_id=cohort.id, user_id=user.id
+    )
+    return removed
+
+
+def assign_to_session(session: Session, user: User | None, role: EducatorRole | str, actor: User) -> None:
+    user, role = _educator(user, session.cohort), EducatorRole(role)
+    if any(link.user_id == user.id for link in session.educator_links):
+        raise ServiceError(_("This educator is already on this session."), field="user_id")
+    _refuse_clashes(
+        [Slot(session.start_dt, session.end_dt, session.cohort_id, None, None, frozenset({user.id}), session.id)]
+    )
+    session.educator_links.append(SessionEducator(user_id=user.id, role=role))
+    db.session.flush()
+    audit.record(
+        "session.educator.assign", actor_id=actor.id, subject_type="session", subject_id=session.id, user_id=user.id
+    )
+
+
+def cover(session: Session, absent: User, cover_user: User | None, actor: User) -> None:
+    """Someone covers for an educator who cannot come: same role, and the link remembers who for."""
+    link = next((link for link in session.educator_links if link.user_id == absent.id), None)
+    if link is None:
+        raise ServiceError(_("That educator is not on this session."))
+    cover_user = _educator(cover_user, session.cohort)
+    if any(other.user_id == cover_user.id for other in session.educator_links):
+        raise ServiceError(_("This educator is already on this session."), field="user_id")
+    _refuse_clashes(
+        [Slot(session.start_dt, session.end_dt, session.cohort_id, None, None, frozenset({cover_user.id}), session.id)]
+    )
+    role = link.role
+    session.educator_links.remove(link)
+    db.session.flush()
+    session.educator_links.append(SessionEducator(user_id=cover_user.id, role=role, covering_for_id=absent.id))
+    db.session.flush()
+    audit.record(
+        "session.educator.cover",
+        actor_id=actor.id,
+        subject_type="session",
+        subject_id=session.id,
+        absent_id=absent.id,
+        cover_id=cover_user.id,
+    )
+
+
+@dataclass
+class Suggestion:
+    user: User
+    free: bool
+    reasons: list[str] = field(default_factory=list)
+    #: Languages the educator shares with the cohort's learners.
+    shared_languages: list[str] = field(default_factory=list)
+
+    @property
+    def suitable(self) -> bool:
+        return self.free and not self.reasons
+
+
+def suggest_educators(cohort: Cohort, sessions: list[Session]) -> list[Suggestion]:
+    """Every educator of the organisation, the suitable first: free for these sessions, available on
+    those days and times, not away, DBS check current, and sharing languages with the learners."""
+    if not sessions:
+        return []
+    educators = list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.organisation_id == cohort.organisation_id, UserRole.role == Role.EDUCATOR, User.is_active.is_(True)
+            )
+            .options(sa.orm.selectinload(User.educator_profile))
+            .order_by(User.display_name)
+        )
+    )
+    ids = [e.id for e in educators]
+    slots = [Slot(s.start_dt, s.end_dt, s.cohort_id, None, None, frozenset(ids), s.id) for s in sessions]
+    busy = {clash.subject_id for clash in find_clashes(slots, check_learners=False).clashes}
+    availability: dict[int, list[EducatorAvailability]] = {}
+    for row in db.session.scalars(sa.select(EducatorAvailability).where(EducatorAvailability.user_id.in_(ids))):
+        availability.setdefault(row.user_id, []).append(row)
+    first_day = min(s.start_dt for s in sessions).date() - timedelta(days=1)
+    last_day = max(s.end_dt for s in sessions).date() + timedelta(days=1)
+    away = set(
+        db.session.scalars(
+            sa.select(EducatorAbsence.user_id).where(
+                EducatorAbsence.user_id.in_(ids),
+                EducatorAbsence.start_date <= last_day,
+                EducatorAbsence.end_date >= first_day,
+            )
+        )
+    )
+    learner_languages: set[str] = set()
+    for tags in db.session.scalars(
+        sa.select(Learner.preferred_languages)
+        .join(Enrolment, Enrolment.learner_id == Learner.id)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(HOLDS_PLACE))
+    ):
+        learner_languages.update(tag.split("-")[0] for tag in tags.split())
+    last_session_day = max(s.start_dt for s in sessions).date()
+    suggestions = []
+    for educator in educators:
+        suggestion = Suggestion(educator, free=educator.id not in busy)
+        if not suggestion.free:
+            suggestion.reasons.append(_("Teaching elsewhere at one of these times."))
+        if educator.id in away:
+            suggestion.reasons.append(_("Away on some of these dates."))
+        pattern = availability.get(educator.id)
+        if pattern and not all(_within(pattern, s) for s in sessions):
+            suggestion.reasons.append(_("Not usually available at these times."))
+        profile: EducatorProfile | None = educator.educator_profile
+        if profile is None or profile.dbs_check_date is None:
+            suggestion.reasons.append(_("No DBS check recorded."))
+        elif profile.dbs_check_date + relativedelta(years=DBS_RECHECK_YEARS) < last_session_day:
+            suggestion.reasons.append(_("DBS check due for renewal."))
+        if profile is not None:
+            suggestion.shared_languages = sorted(
+                {tag.split("-")[0] for tag in profile.languages.split()} & learner_languages
+            )
+        suggestions.append(suggestion)
+    return sorted(
+        suggestions, key=lambda s: (not s.suitable, not s.free, -len(s.shared_languages), s.user.display_name)
+    )
+
+
+def _within(pattern: list[EducatorAvailability], session: Session) -> bool:
+    zone = ZoneInfo(session.timezone)
+    start, end = session.start_dt.astimezone(zone), session.end_dt.astimezone(zone)
+    return any(
+        slot.weekday == start.weekday() and slot.start_time <= start.time() and end.time() <= slot.end_time
+        for slot in pattern
+    )
+
+
+def save_availability(user: User, weekday: int, start, end, actor: User) -> EducatorAvailability:  # noqa: ANN001
+    if weekday not in range(7):
+        raise ServiceError(_("Choose from the list."), field="weekday")
+    if start is None or end is None or end <= start:
+        raise ServiceError(_("The session must end after it starts."), field="end_time")
+    row = EducatorAvailability(user_id=user.id, weekday=weekday, start_time=start, end_time=end)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def add_absence(user: User, start: date | None, end: date | None, reason: str, actor: User) -> EducatorAbsence:
+    if start is None or end is None:
+        raise ServiceError(_("Enter the first and last days away."), field="start_date")
+    if end < start:
+        raise ServiceError(_("The end date must be on or after the start date."), field="end_date")
+    absence = EducatorAbsence(user_id=user.id, start_date=start, end_date=end, reason=(reason or "").strip())
+    db.session.add(absence)
+    db.session.flush()
+    audit.record("educator.absence.add", actor_id=actor.id, subject_type="user", subject_id=user.id)
+    return absence
