@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from lms.assessments.attendance_views import bp as attendance_bp
     from lms.assessments.views import bp as assessments_bp
     from lms.core.views import bp as core_bp
     from lms.courses.views import bp as courses_bp
@@ -72,5 +73,5 @@ def _register_blueprints(app: Flask) -> None:
     from lms.scheduling.timetable_views import bp as timetable_bp
     from lms.scheduling.views import bp as scheduling_bp
 
-    for blueprint in (core_bp, people_bp, courses_bp, scheduling_bp, timetable_bp, assessments_bp):
+    for blueprint in (core_bp, people_bp, courses_bp, scheduling_bp, timetable_bp, assessments_bp, attendance_bp):
         app.register_blueprint(blueprint)

@@ -45,4 +45,6 @@ def default_config(instance_path: str) -> dict:
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_LINK_LIFETIME": timedelta(hours=24),
         "SQLITE_BUSY_TIMEOUT_MS": 15000,
+        #: How long after a session its educators may still change the register (coordinators always can).
+        "ATTENDANCE_EDIT_HOURS": 48,
     }

@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 
 from lms.core.i18n import compile_catalogues
 from lms.core.roles import Role
-from lms.demo_cohorts import add_demo_cohorts
+from lms.demo_cohorts import add_demo_attendance, add_demo_cohorts
 from lms.demo_curriculum import add_demo_curriculum
 from lms.extensions import db
 from lms.people import services
@@ -236,3 +236,4 @@ def add_demo_data() -> None:
     db.session.flush()
     add_demo_curriculum(lead, coordinator, {"fatima": fatima, "maryam": maryam, "ahmad": ahmad, "paul": paul})
     add_demo_cohorts(lead, coordinator)
+    add_demo_attendance(lead, coordinator)

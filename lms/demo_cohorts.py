@@ -215,3 +215,49 @@ def add_demo_timetables(lead: Organisation, coordinator: User) -> None:
             coordinator,
         )
         timetable.generate(rule, coordinator, accept_learner_clashes=True)
+
+
+def add_demo_attendance(lead: Organisation, coordinator: User) -> None:
+    """Registers for the sessions already held, so alerts and figures have something to show."""
+    import random
+    from datetime import timedelta
+
+    from lms.assessments import attendance
+    from lms.assessments.models import AttendanceStatus
+    from lms.core.time import now_utc
+    from lms.scheduling.models import Cohort, Session, SessionStatus
+
+    rng = random.Random(7)
+    now = now_utc()
+    past = db.session.scalars(
+        sa.select(Session)
+        .join(Cohort, Cohort.id == Session.cohort_id)
+        .where(
+            Cohort.organisation_id == lead.id,
+            Cohort.is_drop_in.is_(False),
+            Session.end_dt < now,
+            Session.status == SessionStatus.SCHEDULED,
+        )
+        .order_by(Session.start_dt)
+    ).all()
+    for index, session in enumerate(past):
+        if index == len(past) - 1:
+            continue  # leave the latest register untaken, so "registers not taken" shows it
+        entries = []
+        for row in attendance.register_rows(session):
+            roll = rng.random()
+            if row.learner.family_name_latin == "Hossain":  # one learner stops coming: the at-risk list shows him
+                status = (
+                    AttendanceStatus.ABSENT if session.start_dt > now - timedelta(days=21) else AttendanceStatus.PRESENT
+                )
+            elif roll < 0.08:
+                status = AttendanceStatus.ABSENT_NOTIFIED
+            elif roll < 0.12:
+                status = AttendanceStatus.ABSENT
+            elif roll < 0.2:
+                status = AttendanceStatus.LATE
+            else:
+                status = AttendanceStatus.PRESENT
+            late = rng.choice([5, 10, 20]) if status is AttendanceStatus.LATE else 0
+            entries.append(attendance.Entry(row.key, status.value, minutes_late=late))
+        attendance.save_register(session, entries, coordinator, now=session.end_dt)

@@ -1,7 +1,14 @@
 """Every area's models, imported in one place so metadata and Alembic see all tables."""
 
 from lms.scheduling.models import Cohort, DropInAttendee, Enrolment, Referral, Session, Venue  # noqa: F401, I001
-from lms.assessments.models import CourseCompletion, EsolAssessment, ExternalCertificate  # noqa: F401, I001
+from lms.assessments.models import (  # noqa: F401, I001
+    AbsenceNotice,
+    AttendanceChange,
+    AttendanceMark,
+    CourseCompletion,
+    EsolAssessment,
+    ExternalCertificate,
+)
 from lms.core.audit import AuditEvent  # noqa: F401
 from lms.courses.models import (  # noqa: F401
     CertificateType,

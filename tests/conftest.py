@@ -45,7 +45,7 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-        if has_app_context():
+        if has_app_context() and _db.session().in_transaction():
             _db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)
 
@@ -123,7 +123,7 @@ def log_in(client: FlaskClient, user) -> None:  # noqa: ANN001
 
     token, user_id = new_token(), user.id
     _db.session.add(
-        AuthSession(user_id=user_id, token_hash=token_hash(token), expires_dt=lms_time.now_utc() + timedelta(hours=1))
+        AuthSession(user_id=user_id, token_hash=token_hash(token), expires_dt=lms_time.now_utc() + timedelta(days=7))
     )
     _db.session.commit()
     with client.session_transaction() as session:

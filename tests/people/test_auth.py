@@ -150,7 +150,7 @@ def test_login_rotates_the_session(client, db):
 def test_expired_server_session_logs_out(client, db, frozen_clock, login_as):
     login_as(Role.COORDINATOR)
     assert client.get("/home").status_code == 200
-    frozen_clock.advance(hours=2)  # the fixture's session lasts one hour
+    frozen_clock.advance(days=8)  # the fixture's session lasts a week
     assert client.get("/home").status_code == 302
 
 
