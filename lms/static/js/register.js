@@ -43,7 +43,8 @@
   });
 
   function send(body) {
-    return fetch(form.action || window.location.href, {
+    // form.action would be the buttons named "action": read the attribute instead.
+    return fetch(form.getAttribute("action") || window.location.href, {
       method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" }
     }).then(function (response) {
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
