@@ -70,8 +70,18 @@ def _register_blueprints(app: Flask) -> None:
     from lms.core.views import bp as core_bp
     from lms.courses.views import bp as courses_bp
     from lms.people.views import bp as people_bp
+    from lms.scheduling.feed_views import bp as calendar_bp
     from lms.scheduling.timetable_views import bp as timetable_bp
     from lms.scheduling.views import bp as scheduling_bp
 
-    for blueprint in (core_bp, people_bp, courses_bp, scheduling_bp, timetable_bp, assessments_bp, attendance_bp):
+    for blueprint in (
+        core_bp,
+        people_bp,
+        courses_bp,
+        scheduling_bp,
+        timetable_bp,
+        calendar_bp,
+        assessments_bp,
+        attendance_bp,
+    ):
         app.register_blueprint(blueprint)

@@ -87,3 +87,25 @@ def register_commands(app: Flask) -> None:
         count = expire_offers()
         db.session.commit()
         click.echo(f"Expired {count} offers.")
+
+    @app.cli.command("calendar-url")
+    @click.argument("login")
+    @click.option("--base-url", default="http://127.0.0.1:5000", help="Where users reach Pathways.")
+    def calendar_url_command(login: str, base_url: str) -> None:
+        """Print a user's calendar feed URL (found by e-mail or phone). Only hashes are stored, so this
+        makes a new URL: the user's old one stops working."""
+        import sqlalchemy as sa
+
+        from lms.extensions import db
+        from lms.people.models import User
+        from lms.scheduling.feeds import issue_feed
+        from lms.scheduling.models import FeedKind
+
+        user = db.session.scalar(
+            sa.select(User).where(sa.or_(User.email == login.strip().lower(), User.phone == login))
+        )
+        if user is None:
+            raise click.ClickException(f"No user logs in as {login}.")
+        token = issue_feed(FeedKind.USER, user.id, user)
+        db.session.commit()
+        click.echo(f"{base_url.rstrip('/')}/feeds/{token}.ics")

@@ -1,6 +1,6 @@
 """Every area's models, imported in one place so metadata and Alembic see all tables."""
 
-from lms.scheduling.models import Cohort, DropInAttendee, Enrolment, Referral, Session, Venue  # noqa: F401, I001
+from lms.scheduling.models import CalendarFeed, Cohort, DropInAttendee, Enrolment, Referral, Session, Venue  # noqa: F401, I001
 from lms.assessments.models import (  # noqa: F401, I001
     AbsenceNotice,
     AttendanceChange,

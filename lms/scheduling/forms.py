@@ -48,6 +48,7 @@ class CohortForm(BaseForm):
     offer_hours = IntegerField(
         _l("Hours a waitlist offer stays open"), default=72, validators=[Optional(), NumberRange(min=1, max=720)]
     )
+    what_to_bring = StringField(_l("What to bring"), validators=[Optional(), Length(max=500)])
 
 
 class EnrolForm(BaseForm):

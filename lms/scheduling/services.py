@@ -120,6 +120,7 @@ def save_cohort(organisation: Organisation, data: dict[str, Any], actor: User, c
     cohort.status = CohortStatus(data.get("status") or cohort.status or CohortStatus.PLANNED)
     cohort.is_drop_in, cohort.allow_late_joiners = is_drop_in, bool(data.get("allow_late_joiners"))
     cohort.offer_hours = offer_hours
+    cohort.what_to_bring = (data.get("what_to_bring") or "").strip()[:500]
     db.session.add(cohort)
     db.session.flush()
     audit.record("cohort.save", actor_id=actor.id, subject_type="cohort", subject_id=cohort.id)

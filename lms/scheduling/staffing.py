@@ -70,6 +70,7 @@ def assign_to_cohort(cohort: Cohort, user: User | None, role: EducatorRole | str
         link.role = role
     for session in sessions:
         session.educator_links.append(SessionEducator(user_id=user.id, role=role))
+        session.touch()  # the educator's name is in the calendar event
     db.session.flush()
     audit.record(
         "cohort.educator.assign",
@@ -91,6 +92,7 @@ def unassign_from_cohort(cohort: Cohort, user: User, actor: User) -> int:
         for educator_link in list(session.educator_links):
             if educator_link.user_id == user.id:
                 session.educator_links.remove(educator_link)
+                session.touch()
                 removed += 1
     db.session.flush()
     audit.record(
@@ -107,6 +109,7 @@ def assign_to_session(session: Session, user: User | None, role: EducatorRole | 
         [Slot(session.start_dt, session.end_dt, session.cohort_id, None, None, frozenset({user.id}), session.id)]
     )
     session.educator_links.append(SessionEducator(user_id=user.id, role=role))
+    session.touch()
     db.session.flush()
     audit.record(
         "session.educator.assign", actor_id=actor.id, subject_type="session", subject_id=session.id, user_id=user.id
@@ -128,6 +131,7 @@ def cover(session: Session, absent: User, cover_user: User | None, actor: User) 
     session.educator_links.remove(link)
     db.session.flush()
     session.educator_links.append(SessionEducator(user_id=cover_user.id, role=role, covering_for_id=absent.id))
+    session.touch()
     db.session.flush()
     audit.record(
         "session.educator.cover",

@@ -32,8 +32,14 @@ pytestmark = [
 @pytest.fixture()
 def live_server(app):
     """The app served over HTTP on a free local port, with CSRF on, against the test database."""
-    served = create_app({**TEST_CONFIG, "SERVER_NAME": None, "WTF_CSRF_ENABLED": True,
-                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    served = create_app(
+        {
+            **TEST_CONFIG,
+            "SERVER_NAME": None,
+            "WTF_CSRF_ENABLED": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        }
+    )
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -49,13 +55,31 @@ def test_register_on_a_phone_survives_going_offline(db, frozen_clock, live_serve
     coordinator = make_user()
     tutor = make_user(roles=(Role.EDUCATOR,), organisation=coordinator.organisation, email="tutor@example.org")
     course = make_course(coordinator.organisation, coordinator)
-    cohort = scheduling_services.save_cohort(coordinator.organisation, {
-        "name": "Hospitality", "course_id": course.id, "start_date": date(2026, 11, 1), "end_date": date(2027, 3, 1),
-        "capacity": 12, "status": "running", "allow_late_joiners": True}, coordinator)
+    cohort = scheduling_services.save_cohort(
+        coordinator.organisation,
+        {
+            "name": "Hospitality",
+            "course_id": course.id,
+            "start_date": date(2026, 11, 1),
+            "end_date": date(2027, 3, 1),
+            "capacity": 12,
+            "status": "running",
+            "allow_late_joiners": True,
+        },
+        coordinator,
+    )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
     session = timetable.add_session(cohort, date(2026, 11, 25), time(9, 30), time(12), coordinator)
-    learners = [make_learner(organisation=coordinator.organisation, given_name=name, given_name_latin=name,
-                             family_name="Test", family_name_latin="Test") for name in ("Amal", "Bashir", "Dawit")]
+    learners = [
+        make_learner(
+            organisation=coordinator.organisation,
+            given_name=name,
+            given_name_latin=name,
+            family_name="Test",
+            family_name_latin="Test",
+        )
+        for name in ("Amal", "Bashir", "Dawit")
+    ]
     for learner in learners:
         enrolment.enrol(cohort, learner, actor=coordinator)
     db.commit()
@@ -63,15 +87,24 @@ def test_register_on_a_phone_survives_going_offline(db, frozen_clock, live_serve
     db.close()  # hold no lock while the server works
 
     def marks() -> dict[int, str]:
-        rows = _db.session.execute(sa.select(AttendanceMark.learner_id, AttendanceMark.status)
-                                   .where(AttendanceMark.session_id == session_id)).all()
+        rows = _db.session.execute(
+            sa.select(AttendanceMark.learner_id, AttendanceMark.status).where(AttendanceMark.session_id == session_id)
+        ).all()
         _db.session.rollback()
         return {learner_id: status.value for learner_id, status in rows}
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
         page = context.new_page()
         page.goto(f"{live_server}/login")

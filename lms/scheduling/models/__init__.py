@@ -2,6 +2,7 @@
 
 from lms.scheduling.models.cohorts import Cohort, CohortStatus, DropInAttendee, Venue
 from lms.scheduling.models.enrolments import Enrolment, EnrolmentStatus, Referral, ReferralSource, ReferralStatus
+from lms.scheduling.models.feeds import CalendarFeed, FeedKind
 from lms.scheduling.models.sessions import (
     Closure,
     CohortEducator,
@@ -16,6 +17,8 @@ from lms.scheduling.models.sessions import (
 )
 
 __all__ = [
+    "CalendarFeed",
+    "FeedKind",
     "Closure",
     "CohortEducator",
     "EducatorAbsence",

@@ -93,6 +93,8 @@ class Cohort(db.Model):
     allow_late_joiners: Mapped[bool] = mapped_column(default=False)
     #: How long a waitlist offer stays open.
     offer_hours: Mapped[int] = mapped_column(default=72)
+    #: Shown to learners on their timetable and in their calendar ("a pen and the Food Hygiene workbook").
+    what_to_bring: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     organisation: Mapped[Organisation] = relationship()
