@@ -66,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.assessments.attendance_views import bp as attendance_bp
+    from lms.assessments.progression_views import bp as progression_bp
     from lms.assessments.views import bp as assessments_bp
     from lms.core.views import bp as core_bp
     from lms.courses.views import bp as courses_bp
@@ -83,5 +84,6 @@ def _register_blueprints(app: Flask) -> None:
         calendar_bp,
         assessments_bp,
         attendance_bp,
+        progression_bp,
     ):
         app.register_blueprint(blueprint)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from lms.assessments import services
 from lms.assessments.forms import EsolLevelsForm, ExternalCertificateForm, PriorCompletionForm
-from lms.assessments.models import CourseCompletion, ExternalCertificate
+from lms.assessments.models import CourseCompletion, ExternalCertificate, Outcome, Placement, QualificationResult
 from lms.core.access import login_required, role_required
 from lms.core.errors import ServiceError
 from lms.core.esol import EsolSkill
@@ -17,11 +17,12 @@ from lms.core.roles import Role
 from lms.core.time import today_local
 from lms.courses import queries as course_queries
 from lms.courses.facts import learner_facts
-from lms.courses.models import CertificateKind, CertificateType, Course
+from lms.courses.models import CertificateKind, CertificateType, Course, Qualification
 from lms.courses.pathways import pathway_progress
 from lms.extensions import db
 from lms.people.access import can_edit_learner, can_view_learner
-from lms.people.models import Learner
+from lms.people.models import Learner, Organisation
+from lms.scheduling.models import Enrolment
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
 
@@ -82,6 +83,25 @@ def progress(learner_id: int, forms: dict | None = None):
         .order_by(ExternalCertificate.issued_date.desc())
     ).all()
     can_record = can_edit_learner(current_user, learner)
+    gains = _level_gains(facts.esol_results)
+    outcomes = db.session.scalars(
+        db.select(Outcome).where(Outcome.learner_id == learner.id).order_by(Outcome.outcome_date.desc())
+    ).all()
+    results = db.session.execute(
+        db.select(QualificationResult, Qualification)
+        .join(Qualification)
+        .where(QualificationResult.learner_id == learner.id)
+        .order_by(QualificationResult.result_date.desc())
+    ).all()
+    placements = db.session.execute(
+        db.select(Placement, Organisation.name)
+        .join(Organisation, Organisation.id == Placement.employer_id)
+        .where(Placement.learner_id == learner.id)
+        .order_by(Placement.start_date.desc())
+    ).all()
+    plans = db.session.scalars(
+        db.select(Enrolment).where(Enrolment.learner_id == learner.id).options(db.joinedload(Enrolment.cohort))
+    ).all()
     return render_template(
         "assessments/progress.html",
         learner=learner,
@@ -93,6 +113,11 @@ def progress(learner_id: int, forms: dict | None = None):
         completions=completions,
         certificates=certificates,
         can_record=can_record,
+        gains=gains,
+        outcomes=outcomes,
+        results=results,
+        placements=placements,
+        enrolments=plans,
         **(forms or (_forms(learner) if can_record else {})),
     )
 
@@ -168,3 +193,12 @@ def record_certificate(learner_id: int):
         )
 
     return _after(learner, "certificate_form", form, save, _("Certificate recorded."))
+
+
+def _level_gains(results) -> dict:  # noqa: ANN001
+    """First and latest assessed level per skill: the learner's progress in English."""
+    gains = {}
+    for result in sorted(results, key=lambda r: r.assessed_date):
+        first, _latest = gains.get(result.skill, (result.level, result.level))
+        gains[result.skill] = (first, result.level)
+    return gains

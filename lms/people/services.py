@@ -424,7 +424,9 @@ def update_sensitive(
     safeguarding_notes: str,
     actor: User,
 ) -> LearnerSensitive:
-    sensitive = learner.sensitive or LearnerSensitive(learner=learner)
+    if learner.sensitive is None:
+        learner.sensitive = LearnerSensitive()  # set from the learner's side so the session cascade adds it
+    sensitive = learner.sensitive
     values = {
         "health_and_access_needs": (health_and_access_needs or "").strip(),
         "relevant_unspent_conviction": ConvictionFlag(relevant_unspent_conviction),

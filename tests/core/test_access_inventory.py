@@ -15,6 +15,8 @@ PUBLIC_ENDPOINTS = {
     "people.login_phone",
     "people.login_link",
     "calendar.feed",  # calendar apps cannot log in: the secret token in the URL is the key
+    "progression.verify",  # employers and colleges check a certificate by its code
+    "progression.verify_code",
 }
 
 
