@@ -48,6 +48,8 @@ class _Certificate(FPDF):
         super().__init__(orientation="landscape", format="A4")
         for script, filename in SCRIPT_FONTS.items():
             self.add_font(script, fname=str(FONTS / filename))
+        # A label in one script can carry a code or URL in another (an Arabic label before a Latin code).
+        self.set_fallback_fonts(list(SCRIPT_FONTS))
         self.set_auto_page_break(False)
         self.set_margins(20, 20, 20)
 
