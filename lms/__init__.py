@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.core.views import bp as core_bp
     from lms.courses.views import bp as courses_bp
     from lms.people.views import bp as people_bp
+    from lms.reports.views import bp as reports_bp
     from lms.scheduling.feed_views import bp as calendar_bp
     from lms.scheduling.timetable_views import bp as timetable_bp
     from lms.scheduling.views import bp as scheduling_bp
@@ -85,5 +86,6 @@ def _register_blueprints(app: Flask) -> None:
         assessments_bp,
         attendance_bp,
         progression_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)

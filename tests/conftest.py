@@ -47,7 +47,27 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         if has_app_context() and _db.session().in_transaction():
             _db.session.commit()
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        if response.is_streamed:  # a streamed body must be read in the request's own context too
+            response.response = _InContext(context, iter(response.response))
+        return response
+
+
+class _InContext:
+    def __init__(self, context: contextvars.Context, iterator):  # noqa: ANN001
+        self.context, self.iterator = context, iterator
+
+    def __iter__(self):  # noqa: ANN204
+        return self
+
+    def __next__(self):  # noqa: ANN204
+        return self.context.run(next, self.iterator)
+
+    def close(self) -> None:
+        close = getattr(self.iterator, "close", None)
+        if close is not None:
+            self.context.run(close)
 
 
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

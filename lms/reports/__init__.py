@@ -1,0 +1,1 @@
+"""Reports for coordinators and funders: returns per programme and period, dashboard, charts, exports."""

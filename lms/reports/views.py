@@ -1,0 +1,418 @@
+"""Funder returns (page, CSV, XLSX), the coordinator dashboard, and exports for partners' systems."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask_login import current_user
+
+from lms.assessments import attendance
+from lms.assessments.models import AttendanceMark, ExternalCertificate, Outcome
+from lms.core.access import role_required
+from lms.core.i18n import _, _l
+from lms.core.roles import Role
+from lms.core.time import now_utc, today_local
+from lms.courses.models import Programme
+from lms.extensions import db
+from lms.people.models import Learner
+from lms.reports import charts
+from lms.reports.access import SUPPRESS_BELOW, can_see_return, sees_individuals
+from lms.reports.queries import funder_return
+from lms.scheduling import queries as scheduling_queries
+from lms.scheduling.models import Cohort, CohortStatus, Session
+
+bp = Blueprint("reports", __name__, template_folder="templates")
+
+FIGURES = {
+    "participants": _l("Unique participants"),
+    "starts": _l("Starts"),
+    "enrolments": _l("Enrolments"),
+    "sessions": _l("Sessions delivered"),
+    "contact_hours": _l("Contact hours"),
+    "attendance_rate": _l("Attendance rate, per cent"),
+    "completions": _l("Completions"),
+    "certificates": _l("Certificates issued"),
+    "external_certificates": _l("External certificates gained"),
+    "into_work": _l("Into work"),
+    "into_work_16_hours": _l("Into work, 16 hours a week or more"),
+    "sustained_13_weeks": _l("Still in work after 13 weeks"),
+    "sustained_26_weeks": _l("Still in work after 26 weeks"),
+    "into_training": _l("Into education or training"),
+    "volunteering": _l("Into volunteering"),
+    "placements": _l("Work placements completed"),
+    "referrals_in": _l("Referrals in"),
+}
+BREAKDOWNS = {
+    "eligibility": _l("Participants by immigration status"),
+    "age": _l("Participants by age band"),
+    "sex": _l("Participants by sex"),
+    "nationality": _l("Participants by nationality"),
+    "referral_source": _l("Participants by referrer"),
+    "rarpa": _l("RARPA outcomes"),
+    "esol_gains": _l("Learners who moved up an ESOL level, per skill"),
+    "referrals": _l("Referrals in, by source"),
+    "domains": _l("Outcomes by Indicators of Integration domain"),
+}
+#: Figures that are not counts of people, so never suppressed.
+NOT_COUNTS = {"contact_hours", "attendance_rate", "sessions"}
+
+
+def suppressed(value: float, suppress: bool, key: str = "") -> str:
+    if suppress and key not in NOT_COUNTS and 0 < value < SUPPRESS_BELOW:
+        return f"<{SUPPRESS_BELOW}"
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _programme(programme_id: int) -> Programme:
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or not can_see_return(current_user, programme):
+        abort(404)
+    return programme
+
+
+def _period(programme: Programme) -> tuple[date, date, str]:
+    period_id = request.args.get("period", type=int)
+    period = next((p for p in programme.reporting_periods if p.id == period_id), None)
+    if period is not None:
+        return period.start_date, period.end_date, period.name
+    try:
+        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else programme.start_date
+        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else programme.end_date
+    except ValueError:
+        abort(400)
+    if end < start:
+        abort(400)
+    return start, end, _("%(start)s to %(end)s", start=start.isoformat(), end=end.isoformat())
+
+
+@bp.get("/reports")
+@role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
+def index():
+    query = sa.select(Programme).order_by(Programme.start_date.desc())
+    if not current_user.is_admin:
+        query = query.where(
+            sa.or_(
+                sa.and_(
+                    Programme.organisation_id == current_user.organisation_id,
+                    sa.literal(current_user.has_role(Role.COORDINATOR)),
+                ),
+                Programme.funder_id == current_user.organisation_id,
+            )
+        )
+    programmes = [
+        p
+        for p in db.session.scalars(query.options(sa.orm.selectinload(Programme.reporting_periods)))
+        if can_see_return(current_user, p)
+    ]
+    return render_template("reports/index.html", programmes=programmes)
+
+
+@bp.get("/reports/programmes/<int:programme_id>")
+@role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
+def programme_return(programme_id: int):
+    programme = _programme(programme_id)
+    start, end, label = _period(programme)
+    report = funder_return(programme, start, end)
+    suppress = not sees_individuals(current_user, programme)
+    target_chart = charts.bar_chart(
+        _("Results against targets"),
+        [
+            (measure.title, report.figures[key], target)
+            for measure, target, actual in report.targets
+            for key in [_target_key(measure)]
+        ],
+    )
+    weekly_chart = charts.column_chart(
+        _("Attendance rate per week"),
+        [(week.strftime("%d/%m"), round(a / c * 100, 1) if c else 0) for week, a, c in report.weekly_attendance],
+    )
+    gains_chart = charts.bar_chart(
+        _("Learners who moved up an ESOL level, per skill"),
+        [(name, value, None) for name, value in report.breakdowns["esol_gains"]],
+    )
+    return render_template(
+        "reports/return.html",
+        programme=programme,
+        report=report,
+        label=label,
+        suppress=suppress,
+        figures=FIGURES,
+        breakdowns=BREAKDOWNS,
+        shown=lambda value, key="": suppressed(value, suppress, key),
+        target_chart=target_chart,
+        weekly_chart=weekly_chart,
+        gains_chart=gains_chart,
+        query=request.query_string.decode(),
+    )
+
+
+def _target_key(measure) -> str:  # noqa: ANN001
+    return {
+        "participants": "participants",
+        "starts": "starts",
+        "completions": "completions",
+        "certificates": "certificates",
+        "into_work": "into_work",
+        "into_training": "into_training",
+        "volunteering": "volunteering",
+        "placements": "placements",
+        "contact_hours": "contact_hours",
+    }[measure.value]
+
+
+def _return_rows(programme: Programme) -> tuple[list[list[str]], str]:
+    start, end, label = _period(programme)
+    report = funder_return(programme, start, end)
+    suppress = not sees_individuals(current_user, programme)
+    rows = [[_("Section"), _("Measure"), _("Value")]]
+    rows += [
+        [_("Figures"), str(FIGURES[key]), suppressed(value, suppress, key)] for key, value in report.figures.items()
+    ]
+    for key, items in report.breakdowns.items():
+        rows += [[str(BREAKDOWNS[key]), name, suppressed(value, suppress)] for name, value in items]
+    rows += [
+        [_("Targets"), measure.title, f"{suppressed(actual, suppress, _target_key(measure))} / {target}"]
+        for measure, target, actual in report.targets
+    ]
+    return rows, f"{programme.name} {label}"
+
+
+@bp.get("/reports/programmes/<int:programme_id>.csv")
+@role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
+def programme_return_csv(programme_id: int):
+    rows, title = _return_rows(_programme(programme_id))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([title])
+    writer.writerows(rows)
+    return _download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", "funder-return.csv")
+
+
+@bp.get("/reports/programmes/<int:programme_id>.xlsx")
+@role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
+def programme_return_xlsx(programme_id: int):
+    from openpyxl import Workbook
+
+    rows, title = _return_rows(_programme(programme_id))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Return"))
+    sheet.append([title])
+    for row in rows:
+        sheet.append(row)
+    output = io.BytesIO()
+    workbook.save(output)
+    return _download(
+        output.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "funder-return.xlsx"
+    )
+
+
+def _download(body: bytes | Iterator[str], mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the coordinator's dashboard -----------------------------------------------------------------
+
+
+@bp.get("/dashboard")
+@role_required(Role.COORDINATOR)
+def dashboard():
+    organisation = current_user.organisation
+    zone = ZoneInfo(organisation.timezone)
+    today = today_local(zone)
+    monday = today - timedelta(days=today.weekday())
+    start = datetime.combine(monday, time.min, tzinfo=zone).astimezone(UTC)
+    week = scheduling_queries.sessions_between(organisation.id, start, start + timedelta(days=7))
+    rows = db.session.execute(scheduling_queries.cohorts_page_select(organisation.id)).all()
+    live = [
+        (c, waiting)
+        for c, waiting in rows
+        if c.status in (CohortStatus.OPEN, CohortStatus.RUNNING, CohortStatus.PLANNED) and not c.is_drop_in
+    ]
+    expiring = db.session.execute(
+        sa.select(ExternalCertificate, Learner)
+        .join(Learner, Learner.id == ExternalCertificate.learner_id)
+        .where(
+            Learner.organisation_id == organisation.id,
+            ExternalCertificate.expiry_date >= today,
+            ExternalCertificate.expiry_date <= today + timedelta(days=60),
+        )
+        .options(sa.orm.joinedload(ExternalCertificate.certificate_type))
+        .order_by(ExternalCertificate.expiry_date)
+    ).all()
+    return render_template(
+        "reports/dashboard.html",
+        week=week,
+        zone=zone,
+        at_risk=attendance.learners_at_risk(organisation.id),
+        not_taken=attendance.registers_not_taken(organisation.id, today - timedelta(days=14)),
+        filling=[(c, w) for c, w in live if c.capacity and c.places_taken / c.capacity >= 0.9],
+        under=[(c, w) for c, w in live if c.capacity and c.places_taken / c.capacity < 0.5],
+        waiting=[(c, w) for c, w in live if w],
+        expiring=expiring,
+        now=now_utc(),
+    )
+
+
+# --- exports for partners' case-management systems ----------------------------------------------
+
+EXPORTS = ("participants", "sessions", "attendance", "outcomes")
+
+
+@bp.get("/exports")
+@role_required(Role.COORDINATOR)
+def exports():
+    return render_template("reports/exports.html", kinds=EXPORTS, today=today_local())
+
+
+@bp.get("/exports/<any(participants, sessions, attendance, outcomes):kind>.csv")
+@role_required(Role.COORDINATOR)
+def export_csv(kind: str):
+    """Streamed in batches, so a year of attendance never sits in memory at once."""
+    organisation_id = current_user.organisation_id
+    zone = ZoneInfo(current_user.organisation.timezone)
+    try:
+        first = date.fromisoformat(request.args.get("from") or "2000-01-01")
+        last = date.fromisoformat(request.args.get("to") or today_local(zone).isoformat())
+    except ValueError:
+        abort(400)
+    start = datetime.combine(first, time.min, tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+    header, query, row_of = _export(kind, organisation_id, start, end, first, last, zone)
+
+    def generate() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        yield "\ufeff" + buffer.getvalue()
+        for partition in db.session.execute(query.execution_options(yield_per=2000)).partitions():
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows(row_of(row) for row in partition)
+            yield buffer.getvalue()
+
+    return _download(stream_with_context(generate()), "text/csv; charset=utf-8", f"{kind}-{first}-{last}.csv")
+
+
+def _export(kind: str, organisation_id: int, start: datetime, end: datetime, first: date, last: date, zone):  # noqa: ANN001, ANN202, PLR0913
+    """Column names follow what Lamplight, Upshot, Charitylog and CiviCRM imports expect: one row per
+    record, ISO dates, an external id to match on."""
+    if kind == "participants":
+        return (
+            [
+                "external_id",
+                "first_name",
+                "last_name",
+                "first_name_latin",
+                "last_name_latin",
+                "date_of_birth",
+                "sex",
+                "nationality",
+                "mobile",
+                "email",
+                "preferred_languages",
+                "referral_source",
+                "created",
+            ],
+            sa.select(Learner).where(Learner.organisation_id == organisation_id).order_by(Learner.id),
+            lambda row: [
+                f"pathways-{row.Learner.id}",
+                row.Learner.given_name,
+                row.Learner.family_name,
+                row.Learner.given_name_latin,
+                row.Learner.family_name_latin,
+                row.Learner.date_of_birth.isoformat() if row.Learner.date_of_birth else "",
+                row.Learner.sex.value,
+                row.Learner.nationality,
+                row.Learner.phone or "",
+                row.Learner.email or "",
+                row.Learner.preferred_languages,
+                row.Learner.referral_source,
+                row.Learner.created_dt.date().isoformat(),
+            ],
+        )
+    if kind == "sessions":
+        return (
+            ["session_id", "cohort", "date", "start", "end", "status", "cancel_reason"],
+            sa.select(Session.id, Cohort.name, Session.start_dt, Session.end_dt, Session.status, Session.cancel_reason)
+            .join(Cohort, Cohort.id == Session.cohort_id)
+            .where(Cohort.organisation_id == organisation_id, Session.start_dt >= start, Session.start_dt < end)
+            .order_by(Session.start_dt, Session.id),
+            lambda row: [
+                row.id,
+                row.name,
+                row.start_dt.astimezone(zone).date().isoformat(),
+                row.start_dt.astimezone(zone).strftime("%H:%M"),
+                row.end_dt.astimezone(zone).strftime("%H:%M"),
+                row.status.value,
+                row.cancel_reason.removeprefix("timetable: "),
+            ],
+        )
+    if kind == "attendance":
+        return (
+            ["external_id", "session_id", "cohort", "date", "status", "attended", "minutes_attended"],
+            sa.select(
+                AttendanceMark.learner_id,
+                AttendanceMark.session_id,
+                Cohort.name,
+                Session.start_dt,
+                AttendanceMark.status,
+                AttendanceMark.minutes_attended,
+            )
+            .join(Session, Session.id == AttendanceMark.session_id)
+            .join(Cohort, Cohort.id == Session.cohort_id)
+            .where(
+                Cohort.organisation_id == organisation_id,
+                Session.start_dt >= start,
+                Session.start_dt < end,
+                AttendanceMark.learner_id.is_not(None),
+            )
+            .order_by(Session.start_dt, AttendanceMark.id),
+            lambda row: [
+                f"pathways-{row.learner_id}",
+                row.session_id,
+                row.name,
+                row.start_dt.astimezone(zone).date().isoformat(),
+                row.status.value,
+                "yes" if row.status.attended else "no",
+                row.minutes_attended,
+            ],
+        )
+    return (
+        [
+            "external_id",
+            "outcome",
+            "date",
+            "hours_per_week",
+            "organisation",
+            "sustained_13_weeks",
+            "sustained_26_weeks",
+            "domains",
+        ],
+        sa.select(Outcome)
+        .join(Learner, Learner.id == Outcome.learner_id)
+        .where(Learner.organisation_id == organisation_id, Outcome.outcome_date >= first, Outcome.outcome_date <= last)
+        .order_by(Outcome.outcome_date, Outcome.id),
+        lambda row: [
+            f"pathways-{row.Outcome.learner_id}",
+            row.Outcome.kind.value,
+            row.Outcome.outcome_date.isoformat(),
+            row.Outcome.hours_per_week or "",
+            row.Outcome.organisation_name,
+            _yes_no(row.Outcome.sustained_13_weeks),
+            _yes_no(row.Outcome.sustained_26_weeks),
+            " ".join(row.Outcome.domains or []),
+        ],
+    )
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
