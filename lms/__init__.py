@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.assessments.views import bp as assessments_bp
     from lms.core.views import bp as core_bp
     from lms.courses.views import bp as courses_bp
+    from lms.messaging.views import bp as messaging_bp
     from lms.people.views import bp as people_bp
     from lms.reports.views import bp as reports_bp
     from lms.scheduling.feed_views import bp as calendar_bp
@@ -87,5 +88,6 @@ def _register_blueprints(app: Flask) -> None:
         attendance_bp,
         progression_bp,
         reports_bp,
+        messaging_bp,
     ):
         app.register_blueprint(blueprint)

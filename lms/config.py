@@ -47,4 +47,14 @@ def default_config(instance_path: str) -> dict:
         "SQLITE_BUSY_TIMEOUT_MS": 15000,
         #: How long after a session its educators may still change the register (coordinators always can).
         "ATTENDANCE_EDIT_HOURS": 48,
+        #: "log" (development), "smtp" or "notify" (GOV.UK Notify).
+        "MESSAGE_TRANSPORT": "log",
+        "MAIL_FROM": "pathways@localhost",
+        "SMTP_HOST": "localhost",
+        "SMTP_PORT": 587,
+        "NOTIFY_API_KEY": "",
+        "NOTIFY_SMS_TEMPLATE_ID": "",
+        "NOTIFY_EMAIL_TEMPLATE_ID": "",
+        #: Anonymise learners past their retention period; off means the nightly job only reports (dry run).
+        "RETENTION_APPLY": False,
     }

@@ -1,5 +1,7 @@
 """Every area's models, imported in one place so metadata and Alembic see all tables."""
 
+from lms.messaging.models import JobRun, OutboxMessage  # noqa: F401, I001
+
 from lms.scheduling.models import CalendarFeed, Cohort, DropInAttendee, Enrolment, Referral, Session, Venue  # noqa: F401, I001
 from lms.assessments.models import (  # noqa: F401, I001
     AbsenceNotice,

@@ -55,6 +55,11 @@ class ProgrammeForm(BaseForm):
         validators=[Optional(), Length(max=4000)],
     )
     eligibility_rule_id = SelectField(_l("Eligibility rule"), choices=[], validate_choice=False)
+    retention_months = IntegerField(
+        _l("Keep learners' details for (months after their last course)"),
+        description=_l("Leave empty to keep them until removed by hand."),
+        validators=[Optional(), NumberRange(min=1, max=240)],
+    )
 
 
 # One optional whole-number field per target measure, added to the programme form.

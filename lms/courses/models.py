@@ -231,6 +231,8 @@ class Programme(db.Model):
     allowed_referral_sources: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     eligibility_rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("eligibility_rule.id"), index=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: How long after a learner's last course ends their details are kept (None: until removed by hand).
+    retention_months: Mapped[int | None]
     is_archived: Mapped[bool] = mapped_column(default=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 

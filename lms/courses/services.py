@@ -180,6 +180,7 @@ def save_programme(
     programme.funder = funder
     programme.partners = [p for p in partners if p is not None]
     programme.eligibility_rule = rule
+    programme.retention_months = data.get("retention_months") or None
     existing = {target.measure: target for target in programme.targets}
     programme.targets = [
         existing.get(measure) or ProgrammeTarget(measure=measure, value=value) for measure, value in targets.items()

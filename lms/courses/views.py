@@ -143,6 +143,7 @@ def _programme_data(form: ProgrammeForm) -> dict[str, Any]:
         "reporting_scheme": form.reporting_scheme.data,
         "allowed_referral_sources": split_lines(form.allowed_referral_sources.data),
         "eligibility_rule_id": form.eligibility_rule_id.data,
+        "retention_months": form.retention_months.data,
         "targets": {m.value: getattr(form, f"target_{m.value}").data for m in TargetMeasure},
     }
 

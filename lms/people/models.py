@@ -216,6 +216,8 @@ class Learner(db.Model):
     referral_source: Mapped[str] = mapped_column(sa.String(200), default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    #: Set when the retention period passed and everything identifying was removed.
+    anonymised_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()
     user: Mapped[User | None] = relationship(back_populates="learner", foreign_keys=[user_id])
