@@ -134,3 +134,15 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException("Jobs: " + ", ".join(job.name for job in jobs()))
         summary = run_job(current_app._get_current_object(), job)
         click.echo("Already done for this period." if summary is None else f"{name}: {summary}")
+
+    @app.cli.command("bench-data")
+    @click.option("--tier", type=click.Choice(["S", "M", "L"]), default="S")
+    @click.option("--seed", type=int, default=1)
+    def bench_data_command(tier: str, seed: int) -> None:
+        """Fill the database with deterministic benchmark data (run from the repository's root)."""
+        try:
+            from benchmarks.data import generate
+        except ImportError:
+            raise click.ClickException("Run this from the repository's root, where benchmarks/ is.")
+        generated = generate(tier, seed)
+        click.echo(f"Generated tier {tier}: {generated.counts}")
