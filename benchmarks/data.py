@@ -204,12 +204,14 @@ def generate(tier: str, seed: int = 1) -> Generated:
     # Cohorts spread over the years, each 12 weeks of Tuesdays and Thursdays.
     cohort_rows, cohort_starts = [], []
     span = (date(2026, 11, 25) - start).days - 84  # most cohorts have finished; the last few are running
+    busy_count = 1000 // SESSIONS_PER_COHORT + 1  # the busy educator's cohorts: the first ones
     for n in range(spec["cohorts"]):
-        first = (
-            start + timedelta(days=rng.randrange(span))
-            if n < spec["cohorts"] - 8
-            else date(2026, 11, 25) - timedelta(days=rng.randrange(60))
-        )
+        if n < busy_count:  # running now and starting over the coming year, so all are in their feed
+            first = date(2026, 11, 25) - timedelta(days=28) + timedelta(days=7 * n)
+        elif n >= spec["cohorts"] - 8:  # the last few are running now (the busy learner's)
+            first = date(2026, 11, 25) - timedelta(days=rng.randrange(60))
+        else:
+            first = start + timedelta(days=rng.randrange(span))
         first -= timedelta(days=first.weekday() - 1)  # a Tuesday
         cohort_starts.append(first)
         cohort_rows.append(
@@ -268,7 +270,7 @@ def generate(tier: str, seed: int = 1) -> Generated:
     for session_id, (cohort_id, begin) in zip(session_ids, session_meta, strict=True):
         sessions_by_cohort.setdefault(cohort_id, []).append((session_id, begin))
     # Each cohort's educator; the busy one teaches enough cohorts for 1,000 sessions.
-    busy_cohorts = set(cohort_ids[: 1000 // SESSIONS_PER_COHORT + 1])
+    busy_cohorts = set(cohort_ids[:busy_count])
     educator_rows = []
     for cohort_id in cohort_ids:
         educator = busy_educator if cohort_id in busy_cohorts else rng.choice(educator_ids[1:] or educator_ids)

@@ -108,7 +108,15 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
         sa.select(AttendanceMark.learner_id, Session.cohort_id, sa.func.min(Session.start_dt).label("first"))
         .join(Session, Session.id == AttendanceMark.session_id)
         .join(Cohort, Cohort.id == Session.cohort_id)
-        .where(in_programme, AttendanceMark.status.in_(ATTENDED), Session.status == SessionStatus.SCHEDULED)
+        .where(
+            in_programme,
+            AttendanceMark.status.in_(ATTENDED),
+            Session.status == SessionStatus.SCHEDULED,
+            # Only cohorts still running when the period began can start anyone in it.
+            Cohort.end_date >= start,
+            Cohort.start_date <= end,
+            Session.start_dt < last,
+        )
         .group_by(AttendanceMark.learner_id, Session.cohort_id)
         .subquery()
     )
@@ -316,8 +324,11 @@ def _esol_gains(report: FunderReturn, participant_ids: sa.Select, end: date) -> 
 
 
 def _weekly(in_programme, first: datetime, last: datetime, now: datetime) -> list[tuple[date, int, int]]:  # noqa: ANN001
+    """Attended and counted marks per week: summed per session in SQL, then grouped by local week."""
+    attended = sa.func.sum(sa.case((AttendanceMark.status.in_(ATTENDED), 1), else_=0))
+    counted = sa.func.sum(sa.case((AttendanceMark.status.in_(NOT_COUNTED), 0), else_=1))
     rows = db.session.execute(
-        sa.select(Session.start_dt, AttendanceMark.status)
+        sa.select(Session.start_dt, attended, counted)
         .join(AttendanceMark, AttendanceMark.session_id == Session.id)
         .join(Cohort, Cohort.id == Session.cohort_id)
         .where(
@@ -326,13 +337,15 @@ def _weekly(in_programme, first: datetime, last: datetime, now: datetime) -> lis
             Session.start_dt >= first,
             Session.start_dt < min(last, now),
         )
+        .group_by(Session.id, Session.start_dt)
     ).all()
     weeks: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     zone = ZoneInfo("Europe/London")
-    for start_dt, status in rows:
+    for start_dt, session_attended, session_counted in rows:
+        if start_dt.tzinfo is None:  # a column in a GROUP BY keeps its type on PostgreSQL but not always on SQLite
+            start_dt = start_dt.replace(tzinfo=UTC)
         day = start_dt.astimezone(zone).date()
         monday = day - timedelta(days=day.weekday())
-        if status.counts_in_rate:
-            weeks[monday][1] += 1
-            weeks[monday][0] += int(status.attended)
+        weeks[monday][0] += int(session_attended or 0)
+        weeks[monday][1] += int(session_counted or 0)
     return [(week, values[0], values[1]) for week, values in sorted(weeks.items())]
