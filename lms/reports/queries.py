@@ -35,6 +35,7 @@ from lms.scheduling.models import Cohort, Enrolment, EnrolmentStatus, Referral, 
 
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
 NOT_COUNTED = (AttendanceStatus.EXCUSED, AttendanceStatus.CANCELLED_BY_PROVIDER)
+MAX_BOUND_IDS = 30_000
 AGE_BANDS = [
     (0, 17, "Under 18"),
     (18, 24, "18-24"),
@@ -95,13 +96,17 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
     sessions = db.session.scalar(
         sa.select(sa.func.count(Session.id)).join(Cohort, Cohort.id == Session.cohort_id).where(in_programme, held)
     )
-    participant_ids = (
+    participants_select = (
         sa.select(AttendanceMark.learner_id)
         .distinct()
         .join(Session, Session.id == AttendanceMark.session_id)
         .join(Cohort, Cohort.id == Session.cohort_id)
         .where(in_programme, held, AttendanceMark.status.in_(ATTENDED), AttendanceMark.learner_id.is_not(None))
     )
+    # Found once and reused: as a subquery it would be recomputed by each query below. Past what one
+    # statement can bind (about 32,000 parameters on SQLite), the subquery is used after all.
+    found = list(db.session.scalars(participants_select))
+    participant_ids = found if len(found) <= MAX_BOUND_IDS else participants_select
 
     # Starts: enrolments whose first attended session falls in the period.
     first_attended = (
@@ -246,7 +251,7 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
     return report
 
 
-def _participant_breakdowns(report: FunderReturn, participant_ids: sa.Select, start: date, end: date) -> None:
+def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, end: date) -> None:  # noqa: ANN001
     learners = db.session.execute(
         sa.select(Learner.id, Learner.sex, Learner.nationality, Learner.referral_source, Learner.date_of_birth).where(
             Learner.id.in_(participant_ids)
@@ -309,7 +314,7 @@ def _rarpa(report: FunderReturn, in_programme, first: datetime, last: datetime) 
         )
 
 
-def _esol_gains(report: FunderReturn, participant_ids: sa.Select, end: date) -> None:
+def _esol_gains(report: FunderReturn, participant_ids, end: date) -> None:  # noqa: ANN001
     rows = db.session.execute(
         sa.select(EsolAssessment.learner_id, EsolAssessment.skill, EsolAssessment.level, EsolAssessment.assessed_date)
         .where(EsolAssessment.learner_id.in_(participant_ids), EsolAssessment.assessed_date <= end)
