@@ -144,7 +144,7 @@ def generate(tier: str, seed: int = 1) -> Generated:
         {
             "organisation_id": organisation_id,
             "display_name": "Benchmark Coordinator",
-            "email": f"coordinator-{tier}{seed}@bench.example",
+            "email": f"coordinator-{tier.lower()}{seed}@bench.example",
             "password_hash": password,
             "is_active": True,
             "created_dt": now,
@@ -154,7 +154,7 @@ def generate(tier: str, seed: int = 1) -> Generated:
         {
             "organisation_id": organisation_id,
             "display_name": f"Educator {n}",
-            "email": f"educator-{tier}{seed}-{n}@bench.example",
+            "email": f"educator-{tier.lower()}{seed}-{n}@bench.example",
             "password_hash": password,
             "is_active": True,
             "created_dt": now,
@@ -204,11 +204,11 @@ def generate(tier: str, seed: int = 1) -> Generated:
     # Cohorts spread over the years, each 12 weeks of Tuesdays and Thursdays.
     cohort_rows, cohort_starts = [], []
     span = (date(2026, 11, 25) - start).days - 84  # most cohorts have finished; the last few are running
-    busy_count = 1000 // SESSIONS_PER_COHORT + 1  # the busy educator's cohorts: the first ones
-    for n in range(spec["cohorts"]):
+    busy_count = 1000 // SESSIONS_PER_COHORT + 1  # the busy educator's cohorts, on top of the tier's
+    for n in range(spec["cohorts"] + busy_count):
         if n < busy_count:  # running now and starting over the coming year, so all are in their feed
             first = date(2026, 11, 25) - timedelta(days=28) + timedelta(days=7 * n)
-        elif n >= spec["cohorts"] - 8:  # the last few are running now (the busy learner's)
+        elif n >= spec["cohorts"] + busy_count - 8:  # the last few are running now (the busy learner's)
             first = date(2026, 11, 25) - timedelta(days=rng.randrange(60))
         else:
             first = start + timedelta(days=rng.randrange(span))
@@ -339,6 +339,9 @@ def generate(tier: str, seed: int = 1) -> Generated:
     )
     _insert(Enrolment, [_enrolment(big_id, learner_id, now) for learner_id in learner_ids[:60]])
     db.session.commit()
+    # Give the planner statistics, as autovacuum would on a live database after a bulk load.
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return Generated(
         organisation_id,
         programme_id,

@@ -140,6 +140,9 @@ def register_commands(app: Flask) -> None:
     @click.option("--seed", type=int, default=1)
     def bench_data_command(tier: str, seed: int) -> None:
         """Fill the database with deterministic benchmark data (run from the repository's root)."""
+        import sys
+
+        sys.path.insert(0, os.getcwd())  # benchmarks/ lives beside the package, not inside it
         try:
             from benchmarks.data import generate
         except ImportError:
