@@ -16,7 +16,7 @@ from lms.courses import queries as course_queries
 from lms.courses.facts import learner_facts
 from lms.courses.pathways import StepStatus, pathway_progress
 from lms.extensions import db
-from lms.messaging.people import learner_address, learner_locale, user_address
+from lms.messaging.people import queue_for_learner, user_address
 from lms.messaging.services import queue
 from lms.people.models import Learner, Organisation, User, UserRole
 
@@ -94,25 +94,22 @@ def certificate_expiry_reminders(now: datetime) -> dict:
         )
         .options(sa.orm.joinedload(ExternalCertificate.certificate_type), sa.orm.selectinload(Learner.user))
     ).all()
-    queued = 0
-    for certificate, learner in rows:
-        address, locale = learner_address(learner), learner_locale(learner)
-        if address is None:
-            continue
-        with force_locale(locale):
+
+    def reminder(certificate: ExternalCertificate):  # noqa: ANN202
+        def compose(locale: str) -> tuple[str, str]:
             body = _(
                 "Your %(certificate)s expires on %(date)s. Ask us about renewing it.",
                 certificate=certificate.certificate_type.name,
                 date=format_date(certificate.expiry_date, "long"),
             )
-            subject = _("Certificate expiring soon")
-        queued += queue(
-            f"expiry:{certificate.id}:{certificate.expiry_date.isoformat()}",
-            channel=address[0],
-            recipient=address[1],
-            subject=subject,
-            body=body,
-            locale=locale,
-            learner_id=learner.id,
+            return _("Certificate expiring soon"), body
+
+        return compose
+
+    queued = sum(
+        queue_for_learner(
+            learner, f"expiry:{certificate.id}:{certificate.expiry_date.isoformat()}", reminder(certificate)
         )
+        for certificate, learner in rows
+    )
     return {"certificates": len(rows), "queued": queued}

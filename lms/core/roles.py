@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import enum
-
+from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 
 
-class Role(enum.StrEnum):
+class Role(TitledEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     EDUCATOR = "educator"
     LEARNER = "learner"
     FUNDER_VIEWER = "funder_viewer"
 
-    @property
-    def title(self) -> str:
-        return str(_ROLE_TITLES[self])
+    @classmethod
+    def _titles(cls) -> dict:
+        return _ROLE_TITLES
 
 
 _ROLE_TITLES = {

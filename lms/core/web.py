@@ -131,3 +131,19 @@ def attach_error(form, error: ServiceError) -> None:  # noqa: ANN001
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def save_or_show(form, save, redirect_to, message: str):  # noqa: ANN001, ANN201
+    """Run a service for a form: on success commit, flash and redirect; on a ServiceError roll back,
+    show the message on the form, and return None so the view renders the form again."""
+    from flask import flash, redirect
+
+    try:
+        obj = save()
+    except ServiceError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return redirect(redirect_to(obj))

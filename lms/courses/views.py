@@ -14,7 +14,7 @@ from lms.core.forms import object_choices, split_lines
 from lms.core.i18n import _, _l
 from lms.core.roles import Role
 from lms.core.time import today_local
-from lms.core.web import attach_error
+from lms.core.web import save_or_show
 from lms.courses import queries, services
 from lms.courses.access import can_manage, can_read
 from lms.courses.facts import learner_facts
@@ -71,19 +71,6 @@ def _get(model: type, object_id: int, *, manage: bool = False) -> Any:
 
 def _list_args() -> tuple[str, bool]:
     return request.args.get("q", "").strip()[:100], request.args.get("archived") == "1"
-
-
-def _save(save, form, redirect_to, message: str):  # noqa: ANN001, ANN202
-    """Run a service; on success commit and redirect, on a ServiceError show it on the form."""
-    try:
-        obj = save()
-    except ServiceError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return None
-    db.session.commit()
-    flash(message, "success")
-    return redirect(redirect_to(obj))
 
 
 @bp.post("/<any(programmes, courses, pathways, rules):area>/<int:object_id>/archive")
@@ -155,9 +142,9 @@ def programme_form(programme_id: int | None = None):
     programme = _get(Programme, programme_id, manage=True) if programme_id else None
     form = _programme_form(programme)
     if form.validate_on_submit():
-        response = _save(
-            lambda: services.save_programme(current_user.organisation, _programme_data(form), current_user, programme),
+        response = save_or_show(
             form,
+            lambda: services.save_programme(current_user.organisation, _programme_data(form), current_user, programme),
             lambda p: url_for("courses.programme", programme_id=p.id),
             _("Programme saved."),
         )
@@ -183,11 +170,11 @@ def programme(programme_id: int):
         if not can_manage(current_user, programme.organisation_id):
             abort(403)
         if period_form.validate_on_submit():
-            response = _save(
+            response = save_or_show(
+                period_form,
                 lambda: services.add_reporting_period(
                     programme, period_form.name.data, period_form.start_date.data, period_form.end_date.data
                 ),
-                period_form,
                 lambda _period: url_for("courses.programme", programme_id=programme.id),
                 _("Reporting period added."),
             )
@@ -251,9 +238,9 @@ def course_form(course_id: int | None = None):
     course = _get(Course, course_id, manage=True) if course_id else None
     form = _course_form(course)
     if form.validate_on_submit():
-        response = _save(
-            lambda: services.save_course(current_user.organisation, form.data, current_user, course),
+        response = save_or_show(
             form,
+            lambda: services.save_course(current_user.organisation, form.data, current_user, course),
             lambda c: url_for("courses.course", course_id=c.id),
             _("Course saved."),
         )
@@ -277,14 +264,14 @@ def course(course_id: int):
         if not can_manage(current_user, course.organisation_id):
             abort(403)
         if translation_form.validate_on_submit():
-            response = _save(
+            response = save_or_show(
+                translation_form,
                 lambda: services.save_course_translation(
                     course,
                     translation_form.locale.data,
                     translation_form.title.data,
                     translation_form.summary.data,
                 ),
-                translation_form,
                 lambda _t: url_for("courses.course", course_id=course.id),
                 _("Translation saved."),
             )
@@ -364,9 +351,9 @@ def rule_form(rule_id: int | None = None):
     rule = _get(EligibilityRule, rule_id, manage=True) if rule_id else None
     form = _rule_form(rule)
     if form.validate_on_submit():
-        response = _save(
-            lambda: services.save_rule(current_user.organisation, _rule_data(form), current_user, rule),
+        response = save_or_show(
             form,
+            lambda: services.save_rule(current_user.organisation, _rule_data(form), current_user, rule),
             lambda r: url_for("courses.rule", rule_id=r.id),
             _("Rule saved."),
         )
@@ -432,9 +419,9 @@ def pathway_form(pathway_id: int | None = None):
     pathway = _get(Pathway, pathway_id, manage=True) if pathway_id else None
     form = PathwayForm(obj=pathway)
     if form.validate_on_submit():
-        response = _save(
-            lambda: services.save_pathway(current_user.organisation, form.data, current_user, pathway),
+        response = save_or_show(
             form,
+            lambda: services.save_pathway(current_user.organisation, form.data, current_user, pathway),
             lambda p: url_for("courses.pathway", pathway_id=p.id),
             _("Pathway saved."),
         )
@@ -476,9 +463,9 @@ def pathway(pathway_id: int):
             learner = db.session.get(Learner, int(member_form.learner_id.data))
             if learner is None:
                 abort(404)
-            response = _save(
-                lambda: services.join_pathway(learner, pathway, member_form.joined_date.data, current_user),
+            response = save_or_show(
                 member_form,
+                lambda: services.join_pathway(learner, pathway, member_form.joined_date.data, current_user),
                 lambda _m: url_for("courses.pathway", pathway_id=pathway.id),
                 _("Learner added to the pathway."),
             )
@@ -553,9 +540,9 @@ def step_form(pathway_id: int, step_id: int | None = None):
             abort(404)
     form = _step_form(pathway, step)
     if form.validate_on_submit():
-        response = _save(
-            lambda: services.save_step(pathway, _step_data(form), current_user, step),
+        response = save_or_show(
             form,
+            lambda: services.save_step(pathway, _step_data(form), current_user, step),
             lambda _s: url_for("courses.pathway", pathway_id=pathway.id),
             _("Step saved."),
         )

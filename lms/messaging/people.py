@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lms.core.i18n import is_supported
 from lms.messaging.models import Channel
 from lms.people.models import Learner, User
@@ -31,3 +33,19 @@ def user_address(user: User) -> tuple[Channel, str] | None:
     if user.phone:
         return Channel.SMS, user.phone
     return None
+
+
+def queue_for_learner(learner: Learner, key: str, compose: Callable[[str], tuple[str, str]]) -> bool:
+    """Queue a message to a learner in their language: `compose(locale)` returns (subject, body) and runs
+    with that locale active. Learners with neither phone nor e-mail are skipped."""
+    from lms.core.i18n import force_locale
+    from lms.messaging.services import queue
+
+    address, locale = learner_address(learner), learner_locale(learner)
+    if address is None:
+        return False
+    with force_locale(locale):
+        subject, body = compose(locale)
+    return queue(
+        key, channel=address[0], recipient=address[1], subject=subject, body=body, locale=locale, learner_id=learner.id
+    )

@@ -2,35 +2,33 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import UTCDateTime, enum_type
+from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.roles import Role
 from lms.core.time import DEFAULT_TZ_NAME, now_utc
 from lms.extensions import db
 
 
-class OrganisationKind(enum.StrEnum):
+class OrganisationKind(TitledEnum):
     PROVIDER = "provider"
     PARTNER = "partner"
     FUNDER = "funder"
     EMPLOYER = "employer"
 
-    @property
-    def title(self) -> str:
-        return str(
-            {
-                OrganisationKind.PROVIDER: _l("Provider"),
-                OrganisationKind.PARTNER: _l("Partner agency"),
-                OrganisationKind.FUNDER: _l("Funder"),
-                OrganisationKind.EMPLOYER: _l("Employer"),
-            }[self]
-        )
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            cls.PROVIDER: _l("Provider"),
+            cls.PARTNER: _l("Partner agency"),
+            cls.FUNDER: _l("Funder"),
+            cls.EMPLOYER: _l("Employer"),
+        }
 
 
 class Organisation(db.Model):
@@ -153,40 +151,36 @@ class LoginLink(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class Sex(enum.StrEnum):
+class Sex(TitledEnum):
     FEMALE = "female"
     MALE = "male"
     OTHER = "other"
     NOT_SAID = "not_said"
 
-    @property
-    def title(self) -> str:
-        return str(
-            {
-                Sex.FEMALE: _l("Female"),
-                Sex.MALE: _l("Male"),
-                Sex.OTHER: _l("Other"),
-                Sex.NOT_SAID: _l("Prefer not to say"),
-            }[self]
-        )
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            cls.FEMALE: _l("Female"),
+            cls.MALE: _l("Male"),
+            cls.OTHER: _l("Other"),
+            cls.NOT_SAID: _l("Prefer not to say"),
+        }
 
 
-class Literacy(enum.StrEnum):
+class Literacy(TitledEnum):
     NONE = "none"
     BASIC = "basic"
     CONFIDENT = "confident"
     UNKNOWN = "unknown"
 
-    @property
-    def title(self) -> str:
-        return str(
-            {
-                Literacy.NONE: _l("Does not read or write it"),
-                Literacy.BASIC: _l("Reads and writes a little"),
-                Literacy.CONFIDENT: _l("Reads and writes confidently"),
-                Literacy.UNKNOWN: _l("Not known"),
-            }[self]
-        )
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            cls.NONE: _l("Does not read or write it"),
+            cls.BASIC: _l("Reads and writes a little"),
+            cls.CONFIDENT: _l("Reads and writes confidently"),
+            cls.UNKNOWN: _l("Not known"),
+        }
 
 
 class Learner(db.Model):
@@ -248,22 +242,20 @@ class Learner(db.Model):
         return f"<Learner {self.id}>"
 
 
-class ConvictionFlag(enum.StrEnum):
+class ConvictionFlag(TitledEnum):
     """Criminal offence data kept minimal: only whether a relevant unspent conviction exists."""
 
     UNKNOWN = "unknown"
     NO = "no"
     YES = "yes"
 
-    @property
-    def title(self) -> str:
-        return str(
-            {
-                ConvictionFlag.UNKNOWN: _l("Not recorded"),
-                ConvictionFlag.NO: _l("No"),
-                ConvictionFlag.YES: _l("Yes"),
-            }[self]
-        )
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            cls.UNKNOWN: _l("Not recorded"),
+            cls.NO: _l("No"),
+            cls.YES: _l("Yes"),
+        }
 
 
 class LearnerSensitive(db.Model):
@@ -286,7 +278,7 @@ class LearnerSensitive(db.Model):
     learner: Mapped[Learner] = relationship(back_populates="sensitive")
 
 
-class ImmigrationStatus(enum.StrEnum):
+class ImmigrationStatus(TitledEnum):
     ASYLUM_SEEKER = "asylum_seeker"
     REFUGEE = "refugee"
     HUMANITARIAN_PROTECTION = "humanitarian_protection"
@@ -299,9 +291,9 @@ class ImmigrationStatus(enum.StrEnum):
     CITIZEN = "citizen"
     UNKNOWN = "unknown"
 
-    @property
-    def title(self) -> str:
-        return str(_IMMIGRATION_TITLES[self])
+    @classmethod
+    def _titles(cls) -> dict:
+        return _IMMIGRATION_TITLES
 
 
 _IMMIGRATION_TITLES = {

@@ -8,12 +8,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.core.i18n import _, force_locale, format_datetime
+from lms.core.i18n import _, format_datetime
 from lms.core.time import DEFAULT_TZ_NAME
 from lms.courses.models import Course
 from lms.extensions import db
-from lms.messaging.people import learner_address, learner_locale
-from lms.messaging.services import queue
+from lms.messaging.people import queue_for_learner
 from lms.people.models import Learner
 from lms.scheduling.enrolment import expire_offers
 from lms.scheduling.models import Cohort, Enrolment, EnrolmentStatus, Session, SessionStatus
@@ -66,30 +65,24 @@ def session_reminders(now: datetime) -> dict:
         )
     )
     learners = _learners([s.cohort_id for s in sessions])
-    queued = 0
-    for session in sessions:
-        for learner in learners.get(session.cohort_id, []):
-            address, locale = learner_address(learner), learner_locale(learner)
-            if address is None:
-                continue
-            with force_locale(locale):
-                place = session.venue.name if session.venue else ""
-                body = _(
-                    "Reminder: %(course)s tomorrow, %(when)s, %(place)s. If you cannot come, tell us in Pathways.",
-                    course=_title(session, learner, locale),
-                    when=_when(session),
-                    place=place,
-                )
-                subject = _("Your class tomorrow")
-            queued += queue(
-                f"reminder:{session.id}:{learner.id}",
-                channel=address[0],
-                recipient=address[1],
-                subject=subject,
-                body=body,
-                locale=locale,
-                learner_id=learner.id,
+
+    def reminder(session: Session, learner: Learner):  # noqa: ANN202
+        def compose(locale: str) -> tuple[str, str]:
+            body = _(
+                "Reminder: %(course)s tomorrow, %(when)s, %(place)s. If you cannot come, tell us in Pathways.",
+                course=_title(session, learner, locale),
+                when=_when(session),
+                place=session.venue.name if session.venue else "",
             )
+            return _("Your class tomorrow"), body
+
+        return compose
+
+    queued = sum(
+        queue_for_learner(learner, f"reminder:{session.id}:{learner.id}", reminder(session, learner))
+        for session in sessions
+        for learner in learners.get(session.cohort_id, [])
+    )
     return {"sessions": len(sessions), "queued": queued}
 
 
@@ -101,34 +94,29 @@ def session_change_notices(now: datetime) -> dict:
         )
     )
     learners = _learners([s.cohort_id for s in sessions])
-    queued = 0
-    for session in sessions:
-        for learner in learners.get(session.cohort_id, []):
-            address, locale = learner_address(learner), learner_locale(learner)
-            if address is None:
-                continue
-            with force_locale(locale):
-                title = _title(session, learner, locale)
-                if session.is_cancelled:
-                    body = _("%(course)s on %(when)s is cancelled.", course=title, when=_when(session))
-                    subject = _("Class cancelled")
-                else:
-                    body = _(
-                        "%(course)s has a new time or place: %(when)s, %(place)s.",
-                        course=title,
-                        when=_when(session),
-                        place=session.venue.name if session.venue else "",
-                    )
-                    subject = _("Class changed")
-            queued += queue(
-                f"change:{session.id}:{session.revision}:{learner.id}",
-                channel=address[0],
-                recipient=address[1],
-                subject=subject,
-                body=body,
-                locale=locale,
-                learner_id=learner.id,
+
+    def notice(session: Session, learner: Learner):  # noqa: ANN202
+        def compose(locale: str) -> tuple[str, str]:
+            title = _title(session, learner, locale)
+            if session.is_cancelled:
+                return _("Class cancelled"), _(
+                    "%(course)s on %(when)s is cancelled.", course=title, when=_when(session)
+                )
+            body = _(
+                "%(course)s has a new time or place: %(when)s, %(place)s.",
+                course=title,
+                when=_when(session),
+                place=session.venue.name if session.venue else "",
             )
+            return _("Class changed"), body
+
+        return compose
+
+    queued = sum(
+        queue_for_learner(learner, f"change:{session.id}:{session.revision}:{learner.id}", notice(session, learner))
+        for session in sessions
+        for learner in learners.get(session.cohort_id, [])
+    )
     return {"sessions": len(sessions), "queued": queued}
 
 
@@ -144,12 +132,9 @@ def waitlist_offers(now: datetime) -> dict:
             selectinload(Learner.user),
         )
     ).all()
-    queued = 0
-    for enrolment, learner in offers:
-        address, locale = learner_address(learner), learner_locale(learner)
-        if address is None:
-            continue
-        with force_locale(locale):
+
+    def offer(enrolment: Enrolment, learner: Learner):  # noqa: ANN202
+        def compose(locale: str) -> tuple[str, str]:
             deadline = format_datetime(
                 enrolment.offer_expires_dt.astimezone(ZoneInfo(DEFAULT_TZ_NAME)), "EEEE d MMMM, HH:mm"
             )
@@ -159,14 +144,14 @@ def waitlist_offers(now: datetime) -> dict:
                 course=title,
                 when=deadline,
             )
-            subject = _("A place for you")
-        queued += queue(
-            f"offer:{enrolment.id}:{enrolment.offer_expires_dt.isoformat()}",
-            channel=address[0],
-            recipient=address[1],
-            subject=subject,
-            body=body,
-            locale=locale,
-            learner_id=learner.id,
+            return _("A place for you"), body
+
+        return compose
+
+    queued = sum(
+        queue_for_learner(
+            learner, f"offer:{enrolment.id}:{enrolment.offer_expires_dt.isoformat()}", offer(enrolment, learner)
         )
+        for enrolment, learner in offers
+    )
     return {"expired": expired, "queued": queued}

@@ -13,7 +13,7 @@ from lms.core.forms import object_choices
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
-from lms.core.web import attach_error
+from lms.core.web import attach_error, save_or_show
 from lms.courses import queries as course_queries
 from lms.courses.models import Programme
 from lms.extensions import db
@@ -48,18 +48,6 @@ def _get(model: type, object_id: int, *, manage: bool = False) -> Any:
     return obj
 
 
-def _saved(form, save, redirect_to, message: str):  # noqa: ANN001, ANN202
-    try:
-        obj = save()
-    except ServiceError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return None
-    db.session.commit()
-    flash(message, "success")
-    return redirect(redirect_to(obj))
-
-
 # --- venues --------------------------------------------------------------------------------------
 
 
@@ -76,7 +64,7 @@ def venue_form(venue_id: int | None = None):
     venue = _get(Venue, venue_id, manage=True) if venue_id else None
     form = VenueForm(obj=venue)
     if form.validate_on_submit():
-        response = _saved(
+        response = save_or_show(
             form,
             lambda: services.save_venue(current_user.organisation, form.data, current_user, venue),
             lambda _v: url_for("scheduling.venues"),
@@ -133,7 +121,7 @@ def cohort_form(cohort_id: int | None = None):
     cohort = _get(Cohort, cohort_id, manage=True) if cohort_id else None
     form = _cohort_form(cohort)
     if form.validate_on_submit():
-        response = _saved(
+        response = save_or_show(
             form,
             lambda: services.save_cohort(current_user.organisation, form.data, current_user, cohort),
             lambda c: url_for("scheduling.cohort", cohort_id=c.id),
@@ -331,7 +319,7 @@ def referral_new():
         if learner is None or learner.organisation_id != organisation_id:
             form.learner_id.errors = [*form.learner_id.errors, _("Choose the learner.")]
         else:
-            response = _saved(
+            response = save_or_show(
                 form,
                 lambda: enrolment_service.create_referral(current_user.organisation, learner, form.data, current_user),
                 lambda r: url_for("scheduling.referral", referral_id=r.id),
