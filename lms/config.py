@@ -57,4 +57,6 @@ def default_config(instance_path: str) -> dict:
         "NOTIFY_EMAIL_TEMPLATE_ID": "",
         #: Anonymise learners past their retention period; off means the nightly job only reports (dry run).
         "RETENTION_APPLY": False,
+        #: Requests one API token may make per minute.
+        "API_RATE_LIMIT_PER_MINUTE": 120,
     }

@@ -17,6 +17,7 @@ from lms.assessments.models import (  # noqa: F401, I001
     ExternalCertificate,
 )
 from lms.core.audit import AuditEvent  # noqa: F401
+from lms.api.models import ApiRateWindow, ApiToken, IdempotentRequest  # noqa: F401
 from lms.courses.models import (  # noqa: F401
     CertificateType,
     Course,

@@ -94,8 +94,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):  # noqa: ANN202
         db.session.rollback()
         title, message = _error_text(error.code)
-        if request.accept_mimetypes.best == "application/json":
-            return {"status": error.code, "title": title, "detail": message}, error.code
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            body = {"type": "about:blank", "status": error.code, "title": title, "detail": message}
+            return body, error.code, {"Content-Type": "application/problem+json"}
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
 
     # Unhandled exceptions are logged by Flask and reach the HTTPException handler as a 500.

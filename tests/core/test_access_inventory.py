@@ -17,6 +17,9 @@ PUBLIC_ENDPOINTS = {
     "calendar.feed",  # calendar apps cannot log in: the secret token in the URL is the key
     "progression.verify",  # employers and colleges check a certificate by its code
     "progression.verify_code",
+    "api.docs",  # the API's documentation and description are for anyone building an integration
+    "api_v1.openapi",
+    "api_v1.verify_certificate",  # the same public verification, as JSON
 }
 
 
@@ -45,5 +48,8 @@ def test_every_non_public_route_turns_anonymous_users_away(app, client):
         path = re.sub(r"<[^>]+>", "x", path)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(path, method=method)
+            if rule.rule.startswith("/api/"):  # API clients get problem details, not a login page
+                assert response.status_code == 401, f"{method} {path} gave {response.status_code}"
+                continue
             assert response.status_code == 302, f"{method} {path} gave {response.status_code}"
             assert "/login" in response.headers["Location"]

@@ -1,0 +1,204 @@
+"""The API's plumbing: bearer tokens, rate limits, problem details, idempotency, cursors, and the
+registry that the OpenAPI description is generated from."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, current_app, g, request
+from pydantic import BaseModel, ValidationError
+
+from lms.api.models import ApiRateWindow, ApiToken, IdempotentRequest, TokenScope
+from lms.core.access import ACCESS_ATTR
+from lms.core.errors import ServiceError
+from lms.core.i18n import _
+from lms.core.time import now_utc
+from lms.core.tokens import token_hash
+from lms.extensions import db
+
+
+class Problem(Exception):
+    """An RFC 9457 problem: status, a translated title and detail, and errors per field."""
+
+    def __init__(self, status: int, title: str, detail: str = "", errors: list[dict] | None = None):
+        super().__init__(detail or title)
+        self.status, self.title, self.detail, self.errors = status, title, detail, errors or []
+
+    def response(self) -> Response:
+        body = {"type": "about:blank", "title": self.title, "status": self.status, "detail": self.detail}
+        if self.errors:
+            body["errors"] = self.errors
+        return Response(json.dumps(body, ensure_ascii=False), status=self.status, mimetype="application/problem+json")
+
+
+def not_found() -> Problem:
+    return Problem(404, _("Not found"), _("There is nothing here, or your token may not see it."))
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    summary: str
+    scope: TokenScope | None
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    many: bool = False
+    query: list[tuple[str, str, str]] = field(default_factory=list)
+    idempotent: bool = False
+
+
+REGISTRY: list[Operation] = []
+
+
+def _token() -> ApiToken:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Problem(401, _("Not authenticated"), _("Send a personal API token: Authorization: Bearer <token>."))
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == token_hash(header[7:].strip()), ApiToken.revoked_dt.is_(None))
+    )
+    if token is None or not token.user.is_active:
+        raise Problem(401, _("Not authenticated"), _("This token is not valid or was revoked."))
+    return token
+
+
+def _rate_limit(token: ApiToken) -> None:
+    minute = now_utc().strftime("%Y%m%d%H%M")
+    limit = current_app.config["API_RATE_LIMIT_PER_MINUTE"]
+    updated = db.session.execute(
+        sa.update(ApiRateWindow)
+        .where(ApiRateWindow.token_id == token.id, ApiRateWindow.minute == minute, ApiRateWindow.count < limit)
+        .values(count=ApiRateWindow.count + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if updated:
+        return
+    exists = db.session.get(ApiRateWindow, (token.id, minute))
+    if exists is not None:
+        raise Problem(429, _("Too many requests"), _("Wait a minute and try again."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(ApiRateWindow(token_id=token.id, minute=minute, count=1))
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        _rate_limit(token)
+
+
+def operation(
+    method: str,
+    path: str,
+    summary: str,
+    *,
+    scope: TokenScope | None = TokenScope.READ,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    many: bool = False,
+    query: list[tuple[str, str, str]] | None = None,
+    idempotent: bool = False,
+) -> Callable:
+    """Declare an API operation: who may call it, what it takes and returns (for OpenAPI), and run it
+    with the token's user as the current user. `scope=None` makes it public."""
+    op = Operation(method, path, summary, scope, body, response, many, query or [], idempotent)
+    REGISTRY.append(op)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            try:
+                if scope is not None:
+                    token = _token()
+                    if scope is TokenScope.WRITE and token.scope is not TokenScope.WRITE:
+                        raise Problem(403, _("Not allowed"), _("This token can only read."))
+                    _rate_limit(token)
+                    db.session.commit()
+                    g.api_token = token
+                    g._login_user = token.user  # the pages' permission checks apply unchanged
+                if body is not None:
+                    kwargs["payload"] = _parse(body)
+                if idempotent and request.headers.get("Idempotency-Key"):
+                    return _idempotent(op, lambda: view(*args, **kwargs))
+                return view(*args, **kwargs)
+            except Problem as problem:
+                db.session.rollback()
+                return problem.response()
+            except ServiceError as error:
+                db.session.rollback()
+                field_errors = [{"field": error.field, "message": error.message}] if error.field else []
+                return Problem(422, _("Not accepted"), error.message, field_errors).response()
+
+        setattr(wrapped, ACCESS_ATTR, "public" if scope is None else "api")
+        return wrapped
+
+    return decorator
+
+
+def _parse(model: type[BaseModel]) -> BaseModel:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Problem(400, _("Bad request"), _("Send a JSON object."))
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        errors = [{"field": ".".join(str(part) for part in e["loc"]), "message": e["msg"]} for e in error.errors()]
+        raise Problem(422, _("Not accepted"), _("Some fields are not right."), errors)
+
+
+def _idempotent(op: Operation, run: Callable[[], Response]) -> Response:
+    key = request.headers["Idempotency-Key"][:100]
+    token = g.api_token
+    done = db.session.scalar(
+        sa.select(IdempotentRequest).where(IdempotentRequest.token_id == token.id, IdempotentRequest.key == key)
+    )
+    if done is not None:
+        if done.endpoint != op.path:
+            raise Problem(409, _("Key already used"), _("This Idempotency-Key was used for another request."))
+        return json_response(done.body, done.status, replayed=True)
+    response = run()
+    if response.status_code < 300:
+        db.session.add(
+            IdempotentRequest(
+                token_id=token.id, key=key, endpoint=op.path, status=response.status_code, body=response.get_json()
+            )
+        )
+        db.session.commit()
+    return response
+
+
+def json_response(body: Any, status: int = 200, *, replayed: bool = False) -> Response:
+    """JSON with an ETag; a matching If-None-Match on a read gets 304."""
+    text = json.dumps(body, ensure_ascii=False, default=str)
+    response = Response(text, status=status, mimetype="application/json")
+    etag = hashlib.sha256(text.encode()).hexdigest()[:32]
+    response.set_etag(etag)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    if request.method == "GET" and request.if_none_match.contains(etag):
+        return Response(status=304, headers={"ETag": response.headers["ETag"]})
+    return response
+
+
+def dump(model: type[BaseModel], obj: Any) -> dict:
+    return model.model_validate(obj, from_attributes=True).model_dump(mode="json")
+
+
+def page(query: sa.Select, id_column, model: type[BaseModel], limit_default: int = 50) -> dict:  # noqa: ANN001
+    """Cursor pagination by id: the cursor is opaque, stable under inserts, and one query per page."""
+    try:
+        limit = max(1, min(200, int(request.args.get("limit", limit_default))))
+        cursor = request.args.get("cursor")
+        after = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(400, _("Bad request"), _("The cursor or limit is not valid."))
+    rows = list(db.session.scalars(query.where(id_column > after).order_by(id_column).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode() if more and rows else None
+    return {"items": [dump(model, row) for row in rows], "next_cursor": next_cursor}

@@ -1,0 +1,119 @@
+"""What the API takes and returns. The OpenAPI description is generated from these models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Me(Out):
+    id: int
+    display_name: str
+    organisation_id: int | None
+    roles: list[str]
+    token_scope: str
+
+
+class CourseOut(Out):
+    id: int
+    organisation_id: int
+    code: str
+    title: str
+    kind: str
+    esol_level: str | None
+    is_accredited: bool
+    duration_weeks: int | None
+
+
+class CohortOut(Out):
+    id: int
+    organisation_id: int
+    course_id: int
+    programme_id: int | None
+    name: str
+    start_date: date
+    end_date: date
+    capacity: int
+    places_taken: int
+    status: str
+    is_drop_in: bool
+
+
+class SessionOut(Out):
+    id: int
+    cohort_id: int
+    start_dt: AwareDatetime
+    end_dt: AwareDatetime
+    timezone: str
+    status: str
+    revision: int
+
+    @field_serializer("start_dt", "end_dt")
+    def _local(self, value: datetime, _info: object) -> str:
+        """Instants are sent with the session's own UTC offset, as a person there would read them."""
+        from zoneinfo import ZoneInfo
+
+        return value.astimezone(ZoneInfo(self.timezone)).isoformat()
+
+
+class AttendanceRowOut(BaseModel):
+    key: str = Field(description="l<learner id> for an enrolled learner, a<id> for a drop-in attendee")
+    learner_id: int | None
+    name: str
+    status: str | None
+    minutes_late: int
+    minutes_left_early: int
+
+
+class AttendanceOut(BaseModel):
+    session_id: int
+    rows: list[AttendanceRowOut]
+
+
+class AttendanceEntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(min_length=2, max_length=20)
+    status: str = Field(min_length=1, max_length=30)
+    minutes_late: int = Field(default=0, ge=0, le=600)
+    minutes_left_early: int = Field(default=0, ge=0, le=600)
+    note: str = Field(default="", max_length=500)
+
+
+class AttendanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    entries: list[AttendanceEntryIn] = Field(max_length=500)
+
+
+class AttendanceSaved(BaseModel):
+    session_id: int
+    changed: int
+
+
+class EnrolmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    learner_id: int = Field(ge=1)
+    needs_creche: bool = False
+    needs_interpreter: bool = False
+
+
+class EnrolmentOut(BaseModel):
+    outcome: str = Field(description="enrolled, waitlisted or refused")
+    message: str
+    enrolment_id: int | None
+    learner_id: int
+    cohort_id: int
+
+
+class CertificateCheck(BaseModel):
+    code: str
+    status: str = Field(description="valid, expired or revoked")
+    holder_name: str
+    course_title: str
+    organisation_name: str
+    issued_date: date
+    expiry_date: date | None

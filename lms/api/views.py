@@ -1,0 +1,290 @@
+"""JSON API v1: thin views over the same services and object checks as the web pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.api import schemas
+from lms.api.core import REGISTRY, Problem, dump, json_response, not_found, operation, page
+from lms.api.models import ApiToken, TokenScope
+from lms.api.openapi import openapi_document
+from lms.api.tokens import TokenForm, create_token, revoke_token, tokens_of
+from lms.assessments import attendance, progression
+from lms.assessments.attendance import Entry
+from lms.core.access import login_required, public
+from lms.core.i18n import _
+from lms.core.time import LONDON
+from lms.courses import access as course_access
+from lms.courses.models import Course
+from lms.extensions import csrf, db
+from lms.people.models import Learner
+from lms.scheduling import access as scheduling_access
+from lms.scheduling import enrolment
+from lms.scheduling.models import Cohort, Session
+
+bp = Blueprint("api", __name__, template_folder="templates")
+v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+csrf.exempt(v1)  # bearer tokens, not cookies: there is no cross-site request to forge
+
+DATE_RANGE = [("from", "date", "On or after this date (YYYY-MM-DD)"), ("to", "date", "On or before this date")]
+PAGING = [("limit", "integer", "Items per page, 1 to 200"), ("cursor", "string", "next_cursor of the previous page")]
+
+
+def _date_arg(name: str) -> date | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Problem(400, _("Bad request"), _("Dates are written YYYY-MM-DD."), [{"field": name, "message": value}])
+
+
+def _readable_cohort(cohort_id: int) -> Cohort:
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not scheduling_access.can_read(current_user, cohort.organisation_id):
+        raise not_found()
+    return cohort
+
+
+def _org_reader() -> int:
+    if not course_access.can_read(current_user, current_user.organisation_id):
+        raise Problem(403, _("Not allowed"), _("Your role cannot see this."))
+    return current_user.organisation_id
+
+
+# --- discovery -----------------------------------------------------------------------------------
+
+
+@v1.get("/openapi.json")
+@operation("get", "/openapi.json", "This description", scope=None)
+def openapi():
+    return json_response(openapi_document(REGISTRY))
+
+
+@v1.get("/me")
+@operation("get", "/me", "Who the token acts as", response=schemas.Me)
+def me():
+    user = current_user
+    return json_response(
+        schemas.Me(
+            id=user.id,
+            display_name=user.display_name,
+            organisation_id=user.organisation_id,
+            roles=sorted(role.value for role in user.roles),
+            token_scope=g.api_token.scope.value,
+        ).model_dump(mode="json")
+    )
+
+
+# --- curriculum ----------------------------------------------------------------------------------
+
+
+@v1.get("/courses")
+@operation("get", "/courses", "Courses of your organisation", response=schemas.CourseOut, many=True, query=PAGING)
+def courses():
+    organisation_id = _org_reader()
+    return json_response(
+        page(sa.select(Course).where(Course.organisation_id == organisation_id), Course.id, schemas.CourseOut)
+    )
+
+
+# --- cohorts and sessions ------------------------------------------------------------------------
+
+
+@v1.get("/cohorts")
+@operation(
+    "get",
+    "/cohorts",
+    "Cohorts of your organisation",
+    response=schemas.CohortOut,
+    many=True,
+    query=PAGING + [("starts_from", "date", "Starting on or after"), ("starts_to", "date", "Starting on or before")],
+)
+def cohorts():
+    if not scheduling_access.can_read(current_user, current_user.organisation_id):
+        raise Problem(403, _("Not allowed"), _("Your role cannot see this."))
+    query = sa.select(Cohort).where(Cohort.organisation_id == current_user.organisation_id)
+    if (starts_from := _date_arg("starts_from")) is not None:
+        query = query.where(Cohort.start_date >= starts_from)
+    if (starts_to := _date_arg("starts_to")) is not None:
+        query = query.where(Cohort.start_date <= starts_to)
+    return json_response(page(query, Cohort.id, schemas.CohortOut))
+
+
+@v1.get("/cohorts/<int:cohort_id>")
+@operation("get", "/cohorts/{cohort_id}", "One cohort", response=schemas.CohortOut)
+def cohort(cohort_id: int):
+    return json_response(dump(schemas.CohortOut, _readable_cohort(cohort_id)))
+
+
+@v1.get("/cohorts/<int:cohort_id>/sessions")
+@operation(
+    "get",
+    "/cohorts/{cohort_id}/sessions",
+    "Sessions of a cohort",
+    response=schemas.SessionOut,
+    many=True,
+    query=PAGING + DATE_RANGE,
+)
+def sessions(cohort_id: int):
+    cohort = _readable_cohort(cohort_id)
+    query = sa.select(Session).where(Session.cohort_id == cohort.id)
+    if (start := _date_arg("from")) is not None:
+        query = query.where(Session.start_dt >= datetime.combine(start, time(), LONDON))
+    if (end := _date_arg("to")) is not None:
+        query = query.where(Session.start_dt < datetime.combine(end + timedelta(days=1), time(), LONDON))
+    return json_response(page(query, Session.id, schemas.SessionOut))
+
+
+@v1.post("/cohorts/<int:cohort_id>/enrolments")
+@operation(
+    "post",
+    "/cohorts/{cohort_id}/enrolments",
+    "Enrol a learner: enrolled, waitlisted or refused",
+    scope=TokenScope.WRITE,
+    body=schemas.EnrolmentIn,
+    response=schemas.EnrolmentOut,
+    idempotent=True,
+)
+def enrol(cohort_id: int, payload: schemas.EnrolmentIn):
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not scheduling_access.can_read(current_user, cohort.organisation_id):
+        raise not_found()
+    if not scheduling_access.can_manage(current_user, cohort.organisation_id):
+        raise Problem(403, _("Not allowed"), _("Only coordinators can enrol learners."))
+    learner = db.session.get(Learner, payload.learner_id)
+    if learner is None or learner.organisation_id != cohort.organisation_id:
+        raise Problem(
+            422,
+            _("Not accepted"),
+            _("Choose the learner from your organisation."),
+            [{"field": "learner_id", "message": _("Choose the learner from your organisation.")}],
+        )
+    result = enrolment.enrol(
+        cohort,
+        learner,
+        actor=current_user,
+        needs_creche=payload.needs_creche,
+        needs_interpreter=payload.needs_interpreter,
+    )
+    db.session.commit()
+    body = schemas.EnrolmentOut(
+        outcome=result.outcome,
+        message=result.message,
+        enrolment_id=result.enrolment.id if result.enrolment else None,
+        learner_id=learner.id,
+        cohort_id=cohort.id,
+    )
+    return json_response(body.model_dump(mode="json"), 201)
+
+
+# --- attendance ----------------------------------------------------------------------------------
+
+
+def _session_for(session_id: int) -> Session:
+    session = db.session.get(Session, session_id)
+    if session is None or not scheduling_access.can_read(current_user, session.cohort.organisation_id):
+        raise not_found()
+    return session
+
+
+@v1.get("/sessions/<int:session_id>/attendance")
+@operation("get", "/sessions/{session_id}/attendance", "The register of a session", response=schemas.AttendanceOut)
+def session_attendance(session_id: int):
+    session = _session_for(session_id)
+    rows = [
+        schemas.AttendanceRowOut(
+            key=row.key,
+            learner_id=row.learner.id if row.learner else None,
+            name=row.name,
+            status=row.status.value if row.status else None,
+            minutes_late=row.mark.minutes_late if row.mark else 0,
+            minutes_left_early=row.mark.minutes_left_early if row.mark else 0,
+        )
+        for row in attendance.register_rows(session)
+    ]
+    return json_response(schemas.AttendanceOut(session_id=session.id, rows=rows).model_dump(mode="json"))
+
+
+@v1.put("/sessions/<int:session_id>/attendance")
+@operation(
+    "put",
+    "/sessions/{session_id}/attendance",
+    "Mark the register: all entries are saved or none",
+    scope=TokenScope.WRITE,
+    body=schemas.AttendanceIn,
+    response=schemas.AttendanceSaved,
+)
+def mark_attendance(session_id: int, payload: schemas.AttendanceIn):
+    session = _session_for(session_id)
+    if not attendance.can_mark(current_user, session):
+        raise Problem(403, _("Not allowed"), _("Only this session's educators and coordinators can mark it."))
+    entries = [Entry(e.key, e.status, e.minutes_late, e.minutes_left_early, e.note) for e in payload.entries]
+    result = attendance.save_register(session, entries, current_user)
+    db.session.commit()
+    return json_response(schemas.AttendanceSaved(session_id=session.id, changed=result.changed).model_dump())
+
+
+# --- certificates --------------------------------------------------------------------------------
+
+
+@v1.get("/certificates/<code>")
+@operation(
+    "get",
+    "/certificates/{code}",
+    "Verify a certificate by its code (public)",
+    scope=None,
+    response=schemas.CertificateCheck,
+)
+def verify_certificate(code: str):
+    certificate = progression.find_certificate(code)
+    if certificate is None:
+        raise Problem(404, _("Not found"), _("No certificate has this code. Check it and try again."))
+    return json_response(
+        schemas.CertificateCheck(
+            code=progression.format_code(certificate.code),
+            status=progression.certificate_status(certificate),
+            holder_name=certificate.holder_name,
+            course_title=certificate.course_title,
+            organisation_name=certificate.organisation_name,
+            issued_date=certificate.issued_date,
+            expiry_date=certificate.expiry_date,
+        ).model_dump(mode="json")
+    )
+
+
+# --- pages: docs and the user's tokens -----------------------------------------------------------
+
+
+@bp.get("/api/v1/docs")
+@public
+def docs():
+    return render_template("api/docs.html", operations=REGISTRY)
+
+
+@bp.route("/account/api-tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    secret = None
+    if form.validate_on_submit():
+        secret = create_token(current_user, form.name.data, TokenScope(form.scope.data))
+        db.session.commit()
+    return render_template("api/tokens.html", form=form, tokens=tokens_of(current_user), secret=secret)
+
+
+@bp.post("/account/api-tokens/<int:token_id>/revoke")
+@login_required
+def revoke(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    revoke_token(token)  # CSRF is checked for every POST by CSRFProtect
+    db.session.commit()
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("api.tokens"))

@@ -1,0 +1,302 @@
+"""The JSON API: tokens, the pages' permissions, idempotent creates, cursors, problem details, OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+import sqlalchemy as sa
+
+from lms.api.models import ApiToken, TokenScope
+from lms.api.tokens import create_token
+from lms.assessments.models import AttendanceMark, AttendanceStatus
+from lms.core.roles import Role
+from lms.extensions import db as _db
+from lms.scheduling import enrolment, staffing, timetable
+from lms.scheduling import services as scheduling_services
+from lms.scheduling.models import Enrolment
+from tests.conftest import log_in
+from tests.factories import make_course, make_learner, make_user
+
+
+@pytest.fixture()
+def world(db, frozen_clock):
+    coordinator = make_user()
+    organisation = coordinator.organisation
+    tutor = make_user(roles=(Role.EDUCATOR,), organisation=organisation)
+    other_tutor = make_user(roles=(Role.EDUCATOR,), organisation=organisation)
+    course = make_course(organisation, coordinator)
+    cohort = scheduling_services.save_cohort(
+        organisation,
+        {
+            "name": "ESOL Entry 2",
+            "course_id": course.id,
+            "start_date": date(2026, 11, 1),
+            "end_date": date(2027, 3, 1),
+            "capacity": 2,
+            "status": "running",
+            "allow_late_joiners": True,
+        },
+        coordinator,
+    )
+    staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
+    session = timetable.add_session(cohort, date(2026, 11, 25), time(9, 30), time(12, 0), coordinator)
+    learner = make_learner(organisation=organisation)
+    enrolment.enrol(cohort, learner, actor=coordinator)
+    stranger = make_user()  # a coordinator of another organisation
+    db.commit()
+    return {
+        "coordinator": coordinator,
+        "tutor": tutor,
+        "other_tutor": other_tutor,
+        "cohort": cohort,
+        "session": session,
+        "learner": learner,
+        "stranger": stranger,
+        "course": course,
+    }
+
+
+def token_for(user, scope: TokenScope = TokenScope.WRITE) -> dict:
+    secret = create_token(user, "partner CRM", scope)
+    _db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    assert body["status"] == status and body["title"]
+    return body
+
+
+def test_no_or_bad_or_revoked_token_is_401(client, world):
+    assert_problem(client.get("/api/v1/me"), 401)
+    assert_problem(client.get("/api/v1/me", headers={"Authorization": "Bearer nope"}), 401)
+    headers = token_for(world["coordinator"])
+    assert client.get("/api/v1/me", headers=headers).get_json()["id"] == world["coordinator"].id
+    token = _db.session.scalar(sa.select(ApiToken))
+    token.revoked_dt = token.created_dt
+    _db.session.commit()
+    assert_problem(client.get("/api/v1/me", headers=headers), 401)
+
+
+def test_tokens_are_stored_hashed(client, world):
+    headers = token_for(world["coordinator"])
+    secret = headers["Authorization"].split()[1]
+    stored = _db.session.scalar(sa.select(ApiToken))
+    assert secret not in stored.token_hash and len(stored.token_hash) == 64
+
+
+def test_read_only_token_cannot_write(client, world):
+    headers = token_for(world["coordinator"], TokenScope.READ)
+    response = client.post(f"/api/v1/cohorts/{world['cohort'].id}/enrolments", json={"learner_id": 1}, headers=headers)
+    assert_problem(response, 403)
+
+
+def test_other_organisations_cohorts_are_not_found(client, world):
+    headers = token_for(world["stranger"])
+    assert_problem(client.get(f"/api/v1/cohorts/{world['cohort'].id}", headers=headers), 404)
+    assert client.get("/api/v1/cohorts", headers=headers).get_json()["items"] == []
+    assert_problem(client.get(f"/api/v1/sessions/{world['session'].id}/attendance", headers=headers), 404)
+
+
+def test_learner_token_cannot_read_cohorts_or_registers(client, world):
+    learner_user = make_user(roles=(Role.LEARNER,), organisation=world["coordinator"].organisation)
+    _db.session.commit()
+    headers = token_for(learner_user)
+    assert_problem(client.get("/api/v1/cohorts", headers=headers), 403)
+    assert_problem(client.get(f"/api/v1/sessions/{world['session'].id}/attendance", headers=headers), 404)
+
+
+def test_educator_marks_only_sessions_they_teach(client, world):
+    session, learner = world["session"], world["learner"]
+    body = {"entries": [{"key": f"l{learner.id}", "status": "present"}]}
+    response = client.put(
+        f"/api/v1/sessions/{session.id}/attendance", json=body, headers=token_for(world["other_tutor"])
+    )
+    assert_problem(response, 403)
+    assert _db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceMark)) == 0
+
+    headers = token_for(world["tutor"])
+    response = client.put(f"/api/v1/sessions/{session.id}/attendance", json=body, headers=headers)
+    assert response.status_code == 200 and response.get_json()["changed"] == 1
+    mark = _db.session.scalar(sa.select(AttendanceMark))
+    assert mark.status is AttendanceStatus.PRESENT
+    rows = client.get(f"/api/v1/sessions/{session.id}/attendance", headers=headers).get_json()["rows"]
+    assert rows == [
+        {
+            "key": f"l{learner.id}",
+            "learner_id": learner.id,
+            "name": learner.full_name,
+            "status": "present",
+            "minutes_late": 0,
+            "minutes_left_early": 0,
+        }
+    ]
+
+
+def test_bad_attendance_entry_changes_nothing_and_names_the_field(client, world):
+    headers = token_for(world["tutor"])
+    learner = world["learner"]
+    body = {
+        "entries": [
+            {"key": f"l{learner.id}", "status": "present"},
+            {"key": f"l{learner.id}", "status": "present", "minutes_late": -5},
+        ]
+    }
+    problem = assert_problem(
+        client.put(f"/api/v1/sessions/{world['session'].id}/attendance", json=body, headers=headers), 422
+    )
+    assert problem["errors"][0]["field"] == "entries.1.minutes_late"
+    problem = assert_problem(
+        client.put(
+            f"/api/v1/sessions/{world['session'].id}/attendance",
+            json={"entries": [{"key": "l999999", "status": "present"}]},
+            headers=headers,
+        ),
+        422,
+    )
+    assert "not in this cohort" in problem["detail"]
+    assert _db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceMark)) == 0
+
+
+def test_enrolment_create_reports_outcome_and_is_idempotent(client, world):
+    headers = token_for(world["coordinator"]) | {"Idempotency-Key": "referral-778"}
+    newcomer = make_learner(organisation=world["coordinator"].organisation)
+    _db.session.commit()
+    url = f"/api/v1/cohorts/{world['cohort'].id}/enrolments"
+    first = client.post(url, json={"learner_id": newcomer.id}, headers=headers)
+    assert first.status_code == 201 and first.get_json()["outcome"] == "enrolled"
+    again = client.post(url, json={"learner_id": newcomer.id}, headers=headers)
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert (
+        _db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.learner_id == newcomer.id))
+        == 1
+    )
+
+    # Without a key, a second create is refused with the service's reason; the cohort is now full.
+    refused = client.post(url, json={"learner_id": newcomer.id}, headers=token_for(world["coordinator"]))
+    assert "already" in assert_problem(refused, 422)["detail"]
+    third = make_learner(organisation=world["coordinator"].organisation)
+    _db.session.commit()
+    waitlisted = client.post(url, json={"learner_id": third.id}, headers=token_for(world["coordinator"]))
+    assert waitlisted.get_json()["outcome"] == "waitlisted"
+
+
+def test_educator_cannot_enrol_and_foreign_learner_is_refused(client, world):
+    url = f"/api/v1/cohorts/{world['cohort'].id}/enrolments"
+    assert_problem(client.post(url, json={"learner_id": world["learner"].id}, headers=token_for(world["tutor"])), 403)
+    outsider = make_learner()
+    _db.session.commit()
+    problem = assert_problem(
+        client.post(url, json={"learner_id": outsider.id}, headers=token_for(world["coordinator"])), 422
+    )
+    assert problem["errors"][0]["field"] == "learner_id"
+
+
+@pytest.mark.parametrize("body", [None, [], {"learner_id": "x"}, {"learner_id": 1, "unknown": True}])
+def test_malformed_bodies_are_4xx(client, world, body):
+    response = client.post(
+        f"/api/v1/cohorts/{world['cohort'].id}/enrolments", json=body, headers=token_for(world["coordinator"])
+    )
+    assert response.status_code in (400, 422)
+    assert response.mimetype == "application/problem+json"
+
+
+def test_bad_query_values_are_400(client, world):
+    headers = token_for(world["coordinator"])
+    assert_problem(client.get("/api/v1/cohorts?starts_from=yesterday", headers=headers), 400)
+    assert_problem(client.get("/api/v1/cohorts?cursor=!!!", headers=headers), 400)
+    assert_problem(client.get("/api/v1/nothing-here", headers=headers), 404)
+
+
+def test_pagination_walks_every_item_in_constant_queries(client, world, count_queries):
+    coordinator = world["coordinator"]
+    for n in range(45):
+        make_course(coordinator.organisation, coordinator, code=f"C{n:03}")
+    _db.session.commit()
+    headers = token_for(coordinator, TokenScope.READ)
+    client.get("/api/v1/me", headers=headers)  # opens this minute's rate-limit window
+    seen, cursor, counts = [], None, []
+    while True:
+        with count_queries() as counter:
+            body = client.get(
+                "/api/v1/courses?limit=10" + (f"&cursor={cursor}" if cursor else ""), headers=headers
+            ).get_json()
+        counts.append(counter.count)
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 46
+    assert len(set(counts)) == 1, counts
+
+
+def test_sessions_filter_by_date_and_carry_offsets(client, world):
+    cohort, coordinator = world["cohort"], world["coordinator"]
+    timetable.add_session(cohort, date(2027, 1, 6), time(9, 30), time(12, 0), coordinator)
+    _db.session.commit()
+    headers = token_for(coordinator)
+    everything = client.get(f"/api/v1/cohorts/{cohort.id}/sessions", headers=headers).get_json()["items"]
+    assert [s["start_dt"] for s in everything] == ["2026-11-25T09:30:00+00:00", "2027-01-06T09:30:00+00:00"]
+    january = client.get(
+        f"/api/v1/cohorts/{cohort.id}/sessions?from=2027-01-01&to=2027-01-31", headers=headers
+    ).get_json()["items"]
+    assert len(january) == 1
+
+
+def test_etag_gives_304(client, world):
+    headers = token_for(world["coordinator"])
+    first = client.get(f"/api/v1/cohorts/{world['cohort'].id}", headers=headers)
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get(
+        f"/api/v1/cohorts/{world['cohort'].id}", headers=headers | {"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_rate_limit(app, client, world):
+    headers = token_for(world["coordinator"])
+    app.config["API_RATE_LIMIT_PER_MINUTE"] = 3
+    try:
+        codes = [client.get("/api/v1/me", headers=headers).status_code for _ in range(4)]
+    finally:
+        app.config["API_RATE_LIMIT_PER_MINUTE"] = 120
+    assert codes == [200, 200, 200, 429]
+
+
+def test_problem_titles_are_translated(client, world):
+    body = assert_problem(client.get("/api/v1/me", headers={"Accept-Language": "ar"}), 401)
+    assert body["title"] != "Not authenticated"
+
+
+def test_openapi_is_generated_and_docs_page_lists_it(client, world):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    enrol = document["paths"]["/cohorts/{cohort_id}/enrolments"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in enrol["parameters"]]
+    assert set(document["components"]["schemas"]) >= {"CohortOut", "EnrolmentIn", "Problem"}
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "/api/v1/cohorts/{cohort_id}/sessions" in page
+
+
+def test_token_page_creates_shows_once_and_revokes(client, world):
+    log_in(client, world["tutor"])
+    page = client.post("/account/api-tokens", data={"name": "Lamplight", "scope": "read"}).get_data(as_text=True)
+    token = _db.session.scalar(sa.select(ApiToken))
+    assert token.user_id == world["tutor"].id and token.scope is TokenScope.READ and "pw_" in page
+    assert "pw_" not in client.get("/account/api-tokens").get_data(as_text=True)
+    # Another user's token cannot be revoked.
+    log_in(client, world["coordinator"])
+    assert client.post(f"/account/api-tokens/{token.id}/revoke").status_code == 404
+    log_in(client, world["tutor"])
+    client.post(f"/account/api-tokens/{token.id}/revoke")
+    _db.session.refresh(token)
+    assert token.revoked_dt is not None
+
+
+def test_certificate_verification_is_public(client, world):
+    assert_problem(client.get("/api/v1/certificates/ABCD-EFGH"), 404)
