@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from lms.api.core import IdConverter
     from lms.api.views import bp as api_bp
     from lms.api.views import v1 as api_v1_bp
     from lms.assessments.attendance_views import bp as attendance_bp
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.scheduling.timetable_views import bp as timetable_bp
     from lms.scheduling.views import bp as scheduling_bp
 
+    app.url_map.converters["id"] = IdConverter
     for blueprint in (
         core_bp,
         people_bp,

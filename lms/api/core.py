@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.routing import IntegerConverter, Map
 
 from lms.api.models import ApiRateWindow, ApiToken, IdempotentRequest, TokenScope
 from lms.core.access import ACCESS_ATTR
@@ -22,6 +23,21 @@ from lms.core.i18n import _
 from lms.core.time import now_utc
 from lms.core.tokens import token_hash
 from lms.extensions import db
+
+#: Ids are 32-bit on every database we run on; anything larger cannot exist.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<id:...>`: any whole number; one that cannot be an id becomes 0, which finds nothing (404),
+    rather than overflowing the database's integer or confusing the router into a 405."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, signed=True)
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if 1 <= number <= MAX_ID else 0
 
 
 class Problem(Exception):
@@ -121,6 +137,14 @@ def operation(
                     db.session.commit()
                     g.api_token = token
                     g._login_user = token.user  # the pages' permission checks apply unchanged
+                unknown = sorted(set(request.args) - {name for name, _kind, _text in op.query})
+                if unknown:  # a misspelt filter silently ignored would return the wrong data
+                    raise Problem(
+                        400,
+                        _("Bad request"),
+                        _("Unknown query parameter."),
+                        [{"field": name, "message": _("Unknown query parameter.")} for name in unknown],
+                    )
                 if body is not None:
                     kwargs["payload"] = _parse(body)
                 if idempotent and request.headers.get("Idempotency-Key"):
@@ -192,9 +216,13 @@ def dump(model: type[BaseModel], obj: Any) -> dict:
 def page(query: sa.Select, id_column, model: type[BaseModel], limit_default: int = 50) -> dict:  # noqa: ANN001
     """Cursor pagination by id: the cursor is opaque, stable under inserts, and one query per page."""
     try:
-        limit = max(1, min(200, int(request.args.get("limit", limit_default))))
+        limit = int(request.args.get("limit", limit_default))
+        if not 1 <= limit <= 200:
+            raise ValueError(limit)
         cursor = request.args.get("cursor")
         after = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
+        if not 0 <= after <= MAX_ID:
+            raise ValueError(after)
     except (ValueError, UnicodeDecodeError):
         raise Problem(400, _("Bad request"), _("The cursor or limit is not valid."))
     rows = list(db.session.scalars(query.where(id_column > after).order_by(id_column).limit(limit + 1)))

@@ -6,7 +6,7 @@ import re
 
 from pydantic.json_schema import models_json_schema
 
-from lms.api.core import Operation
+from lms.api.core import MAX_ID, Operation
 
 PROBLEM = {
     "type": "object",
@@ -22,7 +22,11 @@ PROBLEM = {
         },
     },
 }
-_TYPES = {"date": {"type": "string", "format": "date"}, "integer": {"type": "integer"}, "string": {"type": "string"}}
+_TYPES = {
+    "date": {"type": "string", "format": "date"},
+    "integer": {"type": "integer", "minimum": 1, "maximum": 200},
+    "string": {"type": "string", "maxLength": 40},
+}
 
 
 def _problem(description: str) -> dict:
@@ -47,7 +51,9 @@ def openapi_document(operations: list[Operation]) -> dict:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer" if name.endswith("_id") else "string"},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                if name.endswith("_id")
+                else {"type": "string", "maxLength": 40},
             }
             for name in re.findall(r"{(\w+)}", op.path)
         ]

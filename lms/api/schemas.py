@@ -96,7 +96,7 @@ class AttendanceSaved(BaseModel):
 
 class EnrolmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    learner_id: int = Field(ge=1)
+    learner_id: int = Field(ge=1, le=2**31 - 1)
     needs_creche: bool = False
     needs_interpreter: bool = False
 

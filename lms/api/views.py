@@ -35,9 +35,9 @@ PAGING = [("limit", "integer", "Items per page, 1 to 200"), ("cursor", "string",
 
 
 def _date_arg(name: str) -> date | None:
-    value = request.args.get(name)
-    if not value:
+    if name not in request.args:
         return None
+    value = request.args[name]
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -116,13 +116,13 @@ def cohorts():
     return json_response(page(query, Cohort.id, schemas.CohortOut))
 
 
-@v1.get("/cohorts/<int:cohort_id>")
+@v1.get("/cohorts/<id:cohort_id>")
 @operation("get", "/cohorts/{cohort_id}", "One cohort", response=schemas.CohortOut)
 def cohort(cohort_id: int):
     return json_response(dump(schemas.CohortOut, _readable_cohort(cohort_id)))
 
 
-@v1.get("/cohorts/<int:cohort_id>/sessions")
+@v1.get("/cohorts/<id:cohort_id>/sessions")
 @operation(
     "get",
     "/cohorts/{cohort_id}/sessions",
@@ -141,7 +141,7 @@ def sessions(cohort_id: int):
     return json_response(page(query, Session.id, schemas.SessionOut))
 
 
-@v1.post("/cohorts/<int:cohort_id>/enrolments")
+@v1.post("/cohorts/<id:cohort_id>/enrolments")
 @operation(
     "post",
     "/cohorts/{cohort_id}/enrolments",
@@ -193,7 +193,7 @@ def _session_for(session_id: int) -> Session:
     return session
 
 
-@v1.get("/sessions/<int:session_id>/attendance")
+@v1.get("/sessions/<id:session_id>/attendance")
 @operation("get", "/sessions/{session_id}/attendance", "The register of a session", response=schemas.AttendanceOut)
 def session_attendance(session_id: int):
     session = _session_for(session_id)
@@ -211,7 +211,7 @@ def session_attendance(session_id: int):
     return json_response(schemas.AttendanceOut(session_id=session.id, rows=rows).model_dump(mode="json"))
 
 
-@v1.put("/sessions/<int:session_id>/attendance")
+@v1.put("/sessions/<id:session_id>/attendance")
 @operation(
     "put",
     "/sessions/{session_id}/attendance",

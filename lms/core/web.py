@@ -96,7 +96,8 @@ def init_app(app: Flask) -> None:
         title, message = _error_text(error.code)
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             body = {"type": "about:blank", "status": error.code, "title": title, "detail": message}
-            return body, error.code, {"Content-Type": "application/problem+json"}
+            headers = dict(error.get_headers()) | {"Content-Type": "application/problem+json"}  # keeps Allow on 405
+            return body, error.code, headers
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
 
     # Unhandled exceptions are logged by Flask and reach the HTTPException handler as a 500.

@@ -44,7 +44,7 @@ def test_every_non_public_route_turns_anonymous_users_away(app, client):
         if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint == "static":
             continue
         path = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", rule.rule)  # the first choice of an any()
-        path = re.sub(r"<int:[^>]+>", "1", path)
+        path = re.sub(r"<(?:int|id):[^>]+>", "1", path)
         path = re.sub(r"<[^>]+>", "x", path)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(path, method=method)
