@@ -176,7 +176,14 @@ def _parse(model: type[BaseModel]) -> BaseModel:
 
 
 def _idempotent(op: Operation, run: Callable[[], Response]) -> Response:
-    key = request.headers["Idempotency-Key"][:100]
+    key = request.headers["Idempotency-Key"]
+    if len(key) > 100:
+        raise Problem(
+            400,
+            _("Bad request"),
+            _("The Idempotency-Key is longer than 100 characters."),
+            [{"field": "Idempotency-Key", "message": _("The Idempotency-Key is longer than 100 characters.")}],
+        )
     token = g.api_token
     done = db.session.scalar(
         sa.select(IdempotentRequest).where(IdempotentRequest.token_id == token.id, IdempotentRequest.key == key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
 
@@ -117,3 +117,75 @@ class CertificateCheck(BaseModel):
     organisation_name: str
     issued_date: date
     expiry_date: date | None
+
+
+class ProgrammeOut(Out):
+    id: int
+    organisation_id: int
+    name: str
+    funder_id: int | None
+    start_date: date
+    end_date: date
+
+
+class PathwayOut(Out):
+    id: int
+    organisation_id: int
+    name: str
+    description: str
+    is_archived: bool
+
+
+class LearnerOut(Out):
+    """Names and contact details only: sensitive data (immigration, health, convictions) is never in the API."""
+
+    id: int
+    organisation_id: int
+    given_name: str
+    family_name: str
+    given_name_latin: str
+    family_name_latin: str
+    phone: str | None
+    email: str | None
+    preferred_languages: str
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone: str | None = Field(default=None, max_length=30)
+    email: str | None = Field(default=None, max_length=254)
+    preferred_languages: str | None = Field(default=None, max_length=200)
+
+
+class LearnerIn(ContactIn):
+    """A learner from a partner's referral."""
+
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(default="", max_length=100)
+    given_name_latin: str = Field(default="", max_length=100)
+    family_name_latin: str = Field(default="", max_length=100)
+    referral_source: str = Field(default="", max_length=200)
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class WithdrawOut(BaseModel):
+    enrolment_id: int
+    status: str
+    places_offered_to: list[int] = Field(description="Learner ids offered the freed place")
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class MoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    day: date
+    start_time: time
+    end_time: time
+    accept_learner_clashes: bool = False

@@ -19,12 +19,15 @@ from lms.core.access import login_required, public
 from lms.core.i18n import _
 from lms.core.time import LONDON
 from lms.courses import access as course_access
-from lms.courses.models import Course
+from lms.courses.models import Course, Pathway, Programme
 from lms.extensions import csrf, db
+from lms.people import access as people_access
+from lms.people import services as people_services
 from lms.people.models import Learner
 from lms.scheduling import access as scheduling_access
-from lms.scheduling import enrolment
-from lms.scheduling.models import Cohort, Session
+from lms.scheduling import enrolment, timetable
+from lms.scheduling.clashes import ClashError
+from lms.scheduling.models import Cohort, Enrolment, Session
 
 bp = Blueprint("api", __name__, template_folder="templates")
 v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -91,6 +94,83 @@ def courses():
     return json_response(
         page(sa.select(Course).where(Course.organisation_id == organisation_id), Course.id, schemas.CourseOut)
     )
+
+
+@v1.get("/programmes")
+@operation(
+    "get", "/programmes", "Programmes of your organisation", response=schemas.ProgrammeOut, many=True, query=PAGING
+)
+def programmes():
+    organisation_id = _org_reader()
+    return json_response(
+        page(
+            sa.select(Programme).where(Programme.organisation_id == organisation_id), Programme.id, schemas.ProgrammeOut
+        )
+    )
+
+
+@v1.get("/pathways")
+@operation(
+    "get", "/pathways", "Learning pathways of your organisation", response=schemas.PathwayOut, many=True, query=PAGING
+)
+def pathways():
+    organisation_id = _org_reader()
+    return json_response(
+        page(sa.select(Pathway).where(Pathway.organisation_id == organisation_id), Pathway.id, schemas.PathwayOut)
+    )
+
+
+# --- learners ------------------------------------------------------------------------------------
+
+
+def _learner(learner_id: int, check) -> Learner:  # noqa: ANN001
+    learner = db.session.get(Learner, learner_id)
+    if learner is None or not check(current_user, learner):
+        raise not_found()
+    return learner
+
+
+@v1.post("/learners")
+@operation(
+    "post",
+    "/learners",
+    "Add a learner from a referral (coordinators)",
+    scope=TokenScope.WRITE,
+    body=schemas.LearnerIn,
+    response=schemas.LearnerOut,
+    idempotent=True,
+)
+def create_learner(payload: schemas.LearnerIn):
+    if not people_access.can_add_learner(current_user):
+        raise Problem(403, _("Not allowed"), _("Only coordinators can add learners."))
+    data = payload.model_dump(exclude_none=True)
+    learner = people_services.create_learner(current_user.organisation, data, current_user)
+    db.session.commit()
+    return json_response(dump(schemas.LearnerOut, learner), 201)
+
+
+@v1.get("/learners/<id:learner_id>")
+@operation("get", "/learners/{learner_id}", "One learner's names and contact details", response=schemas.LearnerOut)
+def learner(learner_id: int):
+    return json_response(dump(schemas.LearnerOut, _learner(learner_id, people_access.can_view_learner)))
+
+
+@v1.patch("/learners/<id:learner_id>")
+@operation(
+    "patch",
+    "/learners/{learner_id}",
+    "Update a learner's contact details",
+    scope=TokenScope.WRITE,
+    body=schemas.ContactIn,
+    response=schemas.LearnerOut,
+)
+def update_learner(learner_id: int, payload: schemas.ContactIn):
+    learner = _learner(learner_id, people_access.can_view_learner)
+    if not people_access.can_edit_learner(current_user, learner):
+        raise Problem(403, _("Not allowed"), _("Only coordinators can change a learner's details."))
+    people_services.update_learner(learner, payload.model_dump(exclude_none=True), current_user)
+    db.session.commit()
+    return json_response(dump(schemas.LearnerOut, learner))
 
 
 # --- cohorts and sessions ------------------------------------------------------------------------
@@ -181,6 +261,77 @@ def enrol(cohort_id: int, payload: schemas.EnrolmentIn):
         cohort_id=cohort.id,
     )
     return json_response(body.model_dump(mode="json"), 201)
+
+
+@v1.post("/enrolments/<id:enrolment_id>/withdraw")
+@operation(
+    "post",
+    "/enrolments/{enrolment_id}/withdraw",
+    "Withdraw a learner; the place goes to the waitlist",
+    scope=TokenScope.WRITE,
+    body=schemas.WithdrawIn,
+    response=schemas.WithdrawOut,
+)
+def withdraw(enrolment_id: int, payload: schemas.WithdrawIn):
+    record = db.session.get(Enrolment, enrolment_id)
+    if record is None or not scheduling_access.can_read(current_user, record.cohort.organisation_id):
+        raise not_found()
+    if not scheduling_access.can_manage(current_user, record.cohort.organisation_id):
+        raise Problem(403, _("Not allowed"), _("Only coordinators can withdraw learners."))
+    offered = enrolment.withdraw(record, payload.reason, current_user)
+    db.session.commit()
+    body = schemas.WithdrawOut(
+        enrolment_id=record.id, status=record.status.value, places_offered_to=[e.learner_id for e in offered]
+    )
+    return json_response(body.model_dump(), 201)
+
+
+def _session_to_manage(session_id: int) -> Session:
+    session = _session_for(session_id)
+    if not scheduling_access.can_manage(current_user, session.cohort.organisation_id):
+        raise Problem(403, _("Not allowed"), _("Only coordinators can move or cancel sessions."))
+    return session
+
+
+@v1.post("/sessions/<id:session_id>/cancel")
+@operation(
+    "post",
+    "/sessions/{session_id}/cancel",
+    "Cancel a session (learners see the reason)",
+    scope=TokenScope.WRITE,
+    body=schemas.CancelIn,
+    response=schemas.SessionOut,
+)
+def cancel_session(session_id: int, payload: schemas.CancelIn):
+    session = timetable.cancel_session(_session_to_manage(session_id), payload.reason, current_user)
+    db.session.commit()
+    return json_response(dump(schemas.SessionOut, session), 201)
+
+
+@v1.post("/sessions/<id:session_id>/move")
+@operation(
+    "post",
+    "/sessions/{session_id}/move",
+    "Move a session to another date or time",
+    scope=TokenScope.WRITE,
+    body=schemas.MoveIn,
+    response=schemas.SessionOut,
+)
+def move_session(session_id: int, payload: schemas.MoveIn):
+    session = _session_to_manage(session_id)
+    try:
+        timetable.move_session(
+            session,
+            payload.day,
+            payload.start_time,
+            payload.end_time,
+            current_user,
+            accept_learner_clashes=payload.accept_learner_clashes,
+        )
+    except ClashError as error:
+        raise Problem(409, _("Clash"), error.message)
+    db.session.commit()
+    return json_response(dump(schemas.SessionOut, session), 201)
 
 
 # --- attendance ----------------------------------------------------------------------------------

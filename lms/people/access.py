@@ -15,6 +15,11 @@ def can_view_learner(user: User, learner: Learner) -> bool:
     return user.has_role(Role.COORDINATOR) and learner.organisation_id == user.organisation_id
 
 
+def can_add_learner(user: User) -> bool:
+    """Coordinators add learners to their own organisation (the web page's role check, for the API)."""
+    return user.is_admin or user.has_role(Role.COORDINATOR)
+
+
 def can_edit_learner(user: User, learner: Learner) -> bool:
     if user.is_admin:
         return True

@@ -300,3 +300,102 @@ def test_token_page_creates_shows_once_and_revokes(client, world):
 
 def test_certificate_verification_is_public(client, world):
     assert_problem(client.get("/api/v1/certificates/ABCD-EFGH"), 404)
+
+
+def test_learner_token_reads_only_their_own_record(client, world):
+    from lms.people import services as people_services
+
+    organisation = world["coordinator"].organisation
+    me = make_learner(organisation=organisation, phone="07700 900123")
+    other = make_learner(organisation=organisation)
+    login = people_services.create_learner_login(me, "482913", world["coordinator"])
+    _db.session.commit()
+    headers = token_for(login)
+    assert client.get(f"/api/v1/learners/{me.id}", headers=headers).get_json()["id"] == me.id
+    assert_problem(client.get(f"/api/v1/learners/{other.id}", headers=headers), 404)
+    # The educator has no page listing a learner's contact details either.
+    assert_problem(client.get(f"/api/v1/learners/{other.id}", headers=token_for(world["tutor"])), 404)
+    # A learner cannot change their record through the API (the pages do not let them either).
+    assert_problem(client.patch(f"/api/v1/learners/{me.id}", json={"email": "x@example.org"}, headers=headers), 403)
+
+
+def test_referral_creates_a_learner_once_and_contact_updates_are_checked(client, world):
+    headers = token_for(world["coordinator"]) | {"Idempotency-Key": "lamplight-991"}
+    body = {"given_name": "Amal", "family_name": "Haddad", "phone": "07700 900456", "referral_source": "Lamplight"}
+    first = client.post("/api/v1/learners", json=body, headers=headers)
+    again = client.post("/api/v1/learners", json=body, headers=headers)
+    assert first.status_code == 201 and again.get_json() == first.get_json()
+    learner_id = first.get_json()["id"]
+    assert first.get_json()["phone"].startswith("+44")  # normalised by the same service as the form
+
+    plain = token_for(world["coordinator"])
+    problem = assert_problem(
+        client.patch(f"/api/v1/learners/{learner_id}", json={"email": "not an email"}, headers=plain), 422
+    )
+    assert problem["errors"][0]["field"] == "email"
+    updated = client.patch(f"/api/v1/learners/{learner_id}", json={"email": "amal@example.org"}, headers=plain)
+    assert updated.get_json()["email"] == "amal@example.org" and updated.get_json()["phone"].startswith("+44")
+    assert "immigration" not in str(updated.get_json()).lower()
+
+
+def test_withdraw_frees_the_place_for_the_waitlist(client, world):
+    coordinator, cohort = world["coordinator"], world["cohort"]
+    waiting = []
+    for _ in range(2):
+        learner = make_learner(organisation=coordinator.organisation)
+        waiting.append(enrolment.enrol(cohort, learner, actor=coordinator))
+    _db.session.commit()
+    assert waiting[-1].outcome == "waitlisted"
+    first = _db.session.scalar(sa.select(Enrolment).where(Enrolment.learner_id == world["learner"].id))
+    url = f"/api/v1/enrolments/{first.id}/withdraw"
+    assert_problem(client.post(url, json={"reason": "moved"}, headers=token_for(world["tutor"])), 403)
+    assert_problem(client.post(url, json={"reason": ""}, headers=token_for(coordinator)), 422)
+    response = client.post(url, json={"reason": "Moved to Leeds"}, headers=token_for(coordinator))
+    assert response.status_code == 201 and response.get_json()["status"] == "withdrawn"
+    assert response.get_json()["places_offered_to"] == [waiting[-1].learner.id]
+
+
+def test_only_coordinators_move_and_cancel_sessions(client, world):
+    session = world["session"]
+    assert_problem(
+        client.post(
+            f"/api/v1/sessions/{session.id}/cancel", json={"reason": "Snow"}, headers=token_for(world["tutor"])
+        ),
+        403,
+    )
+    headers = token_for(world["coordinator"])
+    moved = client.post(
+        f"/api/v1/sessions/{session.id}/move",
+        json={"day": "2026-12-02", "start_time": "10:00", "end_time": "12:00"},
+        headers=headers,
+    )
+    assert moved.status_code == 201 and moved.get_json()["start_dt"] == "2026-12-02T10:00:00+00:00"
+    assert_problem(
+        client.post(
+            f"/api/v1/sessions/{session.id}/move",
+            json={"day": "2026-12-02", "start_time": "12:00", "end_time": "10:00"},
+            headers=headers,
+        ),
+        422,
+    )
+    cancelled = client.post(f"/api/v1/sessions/{session.id}/cancel", json={"reason": "Snow"}, headers=headers)
+    assert cancelled.get_json()["status"] == "cancelled"
+    assert_problem(client.post(f"/api/v1/sessions/{session.id}/cancel", json={"reason": "Snow"}, headers=headers), 422)
+
+
+def test_programmes_and_pathways_are_scoped_to_the_organisation(client, world):
+    from lms.courses.models import Programme
+
+    for owner in (world["coordinator"], world["stranger"]):
+        _db.session.add(
+            Programme(
+                organisation_id=owner.organisation_id,
+                name=f"Skills {owner.id}",
+                start_date=date(2026, 4, 1),
+                end_date=date(2027, 3, 31),
+            )
+        )
+    _db.session.commit()
+    items = client.get("/api/v1/programmes", headers=token_for(world["coordinator"])).get_json()["items"]
+    assert [item["name"] for item in items] == [f"Skills {world['coordinator'].id}"]
+    assert_problem(client.get("/api/v1/pathways?limit=0", headers=token_for(world["coordinator"])), 400)
