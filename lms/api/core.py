@@ -164,14 +164,31 @@ def operation(
     return decorator
 
 
+def _field_message(error: dict) -> str:
+    """Pydantic's messages are English only: say the same thing, translated."""
+    kind = error["type"]
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "extra_forbidden":
+        return _("This field is not accepted here.")
+    if kind.startswith(("string_too", "too_")):
+        return _("Too short or too long.")
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return _("This number is out of range.")
+    return _("This is not the right type or format.")
+
+
 def _parse(model: type[BaseModel]) -> BaseModel:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise Problem(400, _("Bad request"), _("Send a JSON object."))
     try:
-        return model.model_validate(data)
+        # Strict: 0 is not false and "12" is not 12; JSON's own date strings are still accepted.
+        return model.model_validate_json(request.get_data(), strict=True)
     except ValidationError as error:
-        errors = [{"field": ".".join(str(part) for part in e["loc"]), "message": e["msg"]} for e in error.errors()]
+        errors = [
+            {"field": ".".join(str(part) for part in e["loc"]), "message": _field_message(e)} for e in error.errors()
+        ]
         raise Problem(422, _("Not accepted"), _("Some fields are not right."), errors)
 
 

@@ -189,3 +189,59 @@ class MoveIn(BaseModel):
     start_time: time
     end_time: time
     accept_learner_clashes: bool = False
+
+
+class ReferralIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    learner_id: int = Field(ge=1, le=2**31 - 1)
+    referrer_name: str = Field(min_length=1, max_length=200)
+    referrer_email: str = Field(default="", max_length=254)
+    referrer_phone: str = Field(default="", max_length=30)
+    consent_to_share_progress: bool = False
+    cohort_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    notes: str = Field(default="", max_length=2000)
+
+
+class ReferralOut(Out):
+    id: int
+    learner_id: int
+    cohort_id: int | None
+    status: str
+    received_dt: AwareDatetime
+    reviewed_dt: AwareDatetime | None
+    decision_note: str
+
+
+class EnrolmentSummary(Out):
+    id: int
+    cohort_id: int
+    status: str
+
+
+class ResultOut(Out):
+    qualification_id: int
+    grade: str
+    result_date: date
+
+
+class OutcomeOut(Out):
+    kind: str
+    outcome_date: date
+    organisation_name: str
+    sustained_13_weeks: bool | None
+    sustained_26_weeks: bool | None
+
+
+class CertificateSummary(Out):
+    code: str
+    course_title: str
+    issued_date: date
+    revoked: bool
+
+
+class ProgressOut(BaseModel):
+    learner_id: int
+    enrolments: list[EnrolmentSummary]
+    results: list[ResultOut]
+    outcomes: list[OutcomeOut]
+    certificates: list[CertificateSummary]

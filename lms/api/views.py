@@ -15,6 +15,7 @@ from lms.api.openapi import openapi_document
 from lms.api.tokens import TokenForm, create_token, revoke_token, tokens_of
 from lms.assessments import attendance, progression
 from lms.assessments.attendance import Entry
+from lms.assessments.models import Certificate, Outcome, QualificationResult
 from lms.core.access import login_required, public
 from lms.core.i18n import _
 from lms.core.time import LONDON
@@ -27,7 +28,7 @@ from lms.people.models import Learner
 from lms.scheduling import access as scheduling_access
 from lms.scheduling import enrolment, timetable
 from lms.scheduling.clashes import ClashError
-from lms.scheduling.models import Cohort, Enrolment, Session
+from lms.scheduling.models import Cohort, Enrolment, Referral, Session
 
 bp = Blueprint("api", __name__, template_folder="templates")
 v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -171,6 +172,73 @@ def update_learner(learner_id: int, payload: schemas.ContactIn):
     people_services.update_learner(learner, payload.model_dump(exclude_none=True), current_user)
     db.session.commit()
     return json_response(dump(schemas.LearnerOut, learner))
+
+
+@v1.get("/learners/<id:learner_id>/progress")
+@operation(
+    "get",
+    "/learners/{learner_id}/progress",
+    "A learner's enrolments, results, outcomes and certificates",
+    response=schemas.ProgressOut,
+)
+def learner_progress(learner_id: int):
+    learner = _learner(learner_id, people_access.can_view_learner)
+
+    def rows(model, order):  # noqa: ANN001, ANN202
+        return db.session.scalars(sa.select(model).where(model.learner_id == learner.id).order_by(order)).all()
+
+    body = schemas.ProgressOut(
+        learner_id=learner.id,
+        enrolments=[schemas.EnrolmentSummary.model_validate(e) for e in rows(Enrolment, Enrolment.id)],
+        results=[schemas.ResultOut.model_validate(r) for r in rows(QualificationResult, QualificationResult.id)],
+        outcomes=[schemas.OutcomeOut.model_validate(o) for o in rows(Outcome, Outcome.id)],
+        certificates=[
+            schemas.CertificateSummary(
+                code=progression.format_code(c.code),
+                course_title=c.course_title,
+                issued_date=c.issued_date,
+                revoked=c.revoked_dt is not None,
+            )
+            for c in rows(Certificate, Certificate.id)
+        ],
+    )
+    return json_response(body.model_dump(mode="json"))
+
+
+@v1.post("/referrals")
+@operation(
+    "post",
+    "/referrals",
+    "Refer a learner (coordinators)",
+    scope=TokenScope.WRITE,
+    body=schemas.ReferralIn,
+    response=schemas.ReferralOut,
+    idempotent=True,
+)
+def create_referral(payload: schemas.ReferralIn):
+    if not people_access.can_add_learner(current_user):
+        raise Problem(403, _("Not allowed"), _("Only coordinators can add learners."))
+    learner = db.session.get(Learner, payload.learner_id)
+    if learner is None or learner.organisation_id != current_user.organisation_id:
+        raise Problem(
+            422,
+            _("Not accepted"),
+            _("Choose the learner from your organisation."),
+            [{"field": "learner_id", "message": _("Choose the learner from your organisation.")}],
+        )
+    data = payload.model_dump() | {"source": "partner"}
+    referral = enrolment.create_referral(current_user.organisation, learner, data, current_user)
+    db.session.commit()
+    return json_response(dump(schemas.ReferralOut, referral), 201)
+
+
+@v1.get("/referrals/<id:referral_id>")
+@operation("get", "/referrals/{referral_id}", "A referral's status", response=schemas.ReferralOut)
+def referral(referral_id: int):
+    record = db.session.get(Referral, referral_id)
+    if record is None or not scheduling_access.can_manage(current_user, record.organisation_id):
+        raise not_found()
+    return json_response(dump(schemas.ReferralOut, record))
 
 
 # --- cohorts and sessions ------------------------------------------------------------------------

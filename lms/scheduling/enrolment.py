@@ -366,6 +366,11 @@ def create_referral(organisation: Organisation, learner: Learner, data: dict, ac
     if learner.organisation_id != organisation.id:
         raise ServiceError(_("Choose the learner from your organisation."))
     source = ReferralSource(data.get("source") or ReferralSource.PARTNER)
+    cohort_id = data.get("cohort_id") or None
+    if cohort_id is not None:
+        cohort = db.session.get(Cohort, cohort_id)
+        if cohort is None or cohort.organisation_id != organisation.id:
+            raise ServiceError(_("Choose a cohort of your organisation."), field="cohort_id")
     referrer_email = people_services.normalise_email(data.get("referrer_email")) or ""
     if source is ReferralSource.PARTNER and not (data.get("referrer_name") or "").strip():
         raise ServiceError(_("Give the name of the person who referred them."), field="referrer_name")
@@ -378,7 +383,7 @@ def create_referral(organisation: Organisation, learner: Learner, data: dict, ac
         referrer_email=referrer_email,
         referrer_phone=(data.get("referrer_phone") or "").strip(),
         consent_to_share_progress=bool(data.get("consent_to_share_progress")),
-        cohort_id=data.get("cohort_id") or None,
+        cohort_id=cohort_id,
         notes=(data.get("notes") or "").strip(),
     )
     db.session.add(referral)

@@ -210,6 +210,12 @@ def test_bad_query_values_are_400(client, world):
     headers = token_for(world["coordinator"])
     assert_problem(client.get("/api/v1/cohorts?starts_from=yesterday", headers=headers), 400)
     assert_problem(client.get("/api/v1/cohorts?cursor=!!!", headers=headers), 400)
+    assert_problem(client.get("/api/v1/cohorts?starts_from=", headers=headers), 400)
+    assert_problem(client.get("/api/v1/cohorts?limit=201", headers=headers), 400)
+    misspelt = assert_problem(client.get("/api/v1/cohorts?start_from=2026-01-01", headers=headers), 400)
+    assert misspelt["errors"][0]["field"] == "start_from"
+    assert_problem(client.get("/api/v1/cohorts/99999999999", headers=headers), 404)
+    assert_problem(client.get("/api/v1/cohorts/-3", headers=headers), 404)
     assert_problem(client.get("/api/v1/nothing-here", headers=headers), 404)
 
 
@@ -399,3 +405,77 @@ def test_programmes_and_pathways_are_scoped_to_the_organisation(client, world):
     items = client.get("/api/v1/programmes", headers=token_for(world["coordinator"])).get_json()["items"]
     assert [item["name"] for item in items] == [f"Skills {world['coordinator'].id}"]
     assert_problem(client.get("/api/v1/pathways?limit=0", headers=token_for(world["coordinator"])), 400)
+
+
+def test_referral_is_created_once_and_its_status_readable_by_coordinators_only(client, world):
+    headers = token_for(world["coordinator"]) | {"Idempotency-Key": "ref-1"}
+    body = {
+        "learner_id": world["learner"].id,
+        "referrer_name": "Jo at the Refugee Council",
+        "cohort_id": world["cohort"].id,
+        "consent_to_share_progress": True,
+    }
+    first = client.post("/api/v1/referrals", json=body, headers=headers)
+    assert first.status_code == 201 and first.get_json()["status"] == "new"
+    assert client.post("/api/v1/referrals", json=body, headers=headers).get_json() == first.get_json()
+    url = f"/api/v1/referrals/{first.get_json()['id']}"
+    assert client.get(url, headers=token_for(world["coordinator"])).get_json()["id"] == first.get_json()["id"]
+    assert_problem(client.get(url, headers=token_for(world["tutor"])), 404)
+    assert_problem(client.get(url, headers=token_for(world["stranger"])), 404)
+
+
+def test_referral_to_another_organisations_cohort_is_refused(client, world):
+    from tests.factories import make_course as course_of
+
+    stranger = world["stranger"]
+    their_cohort = scheduling_services.save_cohort(
+        stranger.organisation,
+        {
+            "name": "Theirs",
+            "course_id": course_of(stranger.organisation, stranger).id,
+            "start_date": date(2026, 11, 1),
+            "end_date": date(2027, 3, 1),
+            "capacity": 5,
+        },
+        stranger,
+    )
+    _db.session.commit()
+    body = {"learner_id": world["learner"].id, "referrer_name": "Jo", "cohort_id": their_cohort.id}
+    problem = assert_problem(client.post("/api/v1/referrals", json=body, headers=token_for(world["coordinator"])), 422)
+    assert problem["errors"][0]["field"] == "cohort_id"
+
+
+def test_progress_shows_outcomes_to_the_learner_and_coordinator_only(client, world):
+    from lms.assessments import progression
+    from lms.people import services as people_services
+
+    coordinator = world["coordinator"]
+    learner = make_learner(organisation=coordinator.organisation, phone="07700 900789")
+    login = people_services.create_learner_login(learner, "591734", coordinator)
+    enrolment.enrol(world["cohort"], learner, actor=coordinator)
+    progression.record_outcome(
+        learner,
+        {
+            "kind": "employment",
+            "outcome_date": date(2026, 11, 20),
+            "organisation_name": "Hilton Leicester",
+            "hours_per_week": 20,
+        },
+        coordinator,
+    )
+    _db.session.commit()
+    url = f"/api/v1/learners/{learner.id}/progress"
+    for user in (login, coordinator):
+        body = client.get(url, headers=token_for(user)).get_json()
+        assert [o["organisation_name"] for o in body["outcomes"]] == ["Hilton Leicester"]
+        assert [e["cohort_id"] for e in body["enrolments"]] == [world["cohort"].id]
+    assert_problem(client.get(url, headers=token_for(world["tutor"])), 404)
+    assert_problem(client.get(url, headers=token_for(world["stranger"])), 404)
+
+
+def test_field_errors_are_translated_and_types_are_strict(client, world):
+    headers = token_for(world["coordinator"]) | {"Accept-Language": "ar"}
+    body = {"learner_id": world["learner"].id, "referrer_name": "Jo", "consent_to_share_progress": 0}
+    problem = assert_problem(client.post("/api/v1/referrals", json=body, headers=headers), 422)
+    assert problem["errors"][0]["field"] == "consent_to_share_progress"
+    assert problem["errors"][0]["message"] == "النوع أو الصيغة غير صحيحة."

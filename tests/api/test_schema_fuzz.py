@@ -8,7 +8,7 @@ from datetime import date, time
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 import lms.api.views  # noqa: F401 - registers the operations
 from lms.api.core import REGISTRY
@@ -72,12 +72,15 @@ def tokens(app, db, frozen_clock) -> dict[str, str]:  # noqa: ANN001
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomised so CI is repeatable; change the examples by changing the code, not by luck.
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms(case, tokens):  # noqa: ANN001
     for token in tokens.values():  # the same case as each role: their answers differ, none may be 5xx
         # Valid-looking bodies may still be refused (a learner id that does not exist): 4xx by design.
+        # Negative cases are checked in test_api.py instead: Schemathesis reports false failures when a
+        # generated parameter is dropped on the way (an empty list), which would make CI flaky.
         case.call_and_validate(
             base_url="http://localhost/api/v1",
             headers={"Authorization": f"Bearer {token}"},
-            excluded_checks=[positive_data_acceptance],
+            excluded_checks=[positive_data_acceptance, negative_data_rejection],
         )
