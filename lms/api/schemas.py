@@ -245,3 +245,24 @@ class ProgressOut(BaseModel):
     results: list[ResultOut]
     outcomes: list[OutcomeOut]
     certificates: list[CertificateSummary]
+
+
+class CountOut(BaseModel):
+    name: str
+    value: float | str = Field(description='A number, or "<5" where a small count is hidden from funders')
+
+
+class TargetOut(BaseModel):
+    measure: str
+    target: int
+    actual: float | str
+
+
+class FunderReturnOut(BaseModel):
+    programme_id: int
+    start: date
+    end: date
+    suppressed: bool = Field(description="True when counts under 5 are hidden (funder viewers)")
+    figures: dict[str, float | str]
+    breakdowns: dict[str, list[CountOut]]
+    targets: list[TargetOut]

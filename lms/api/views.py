@@ -25,6 +25,8 @@ from lms.extensions import csrf, db
 from lms.people import access as people_access
 from lms.people import services as people_services
 from lms.people.models import Learner
+from lms.reports import access as report_access
+from lms.reports import queries as report_queries
 from lms.scheduling import access as scheduling_access
 from lms.scheduling import enrolment, timetable
 from lms.scheduling.clashes import ClashError
@@ -447,6 +449,56 @@ def mark_attendance(session_id: int, payload: schemas.AttendanceIn):
     result = attendance.save_register(session, entries, current_user)
     db.session.commit()
     return json_response(schemas.AttendanceSaved(session_id=session.id, changed=result.changed).model_dump())
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+@v1.get("/programmes/<id:programme_id>/funder-return")
+@operation(
+    "get",
+    "/programmes/{programme_id}/funder-return",
+    "A programme's funder return for a period",
+    response=schemas.FunderReturnOut,
+    query=DATE_RANGE,
+)
+def funder_return(programme_id: int):
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or not report_access.can_see_return(current_user, programme):
+        raise not_found()
+    start = _date_arg("from") or programme.start_date
+    end = _date_arg("to") or programme.end_date
+    if end < start:
+        raise Problem(
+            400,
+            _("Bad request"),
+            _("The end of the period is before its start."),
+            [{"field": "to", "message": _("The end of the period is before its start.")}],
+        )
+    report = report_queries.funder_return(programme, start, end)
+    suppress = not report_access.sees_individuals(current_user, programme)
+
+    def shown(value: float, key: str = "") -> float | str:
+        if suppress and report_access.is_hidden(value, key):
+            return f"<{report_access.SUPPRESS_BELOW}"
+        return value
+
+    body = schemas.FunderReturnOut(
+        programme_id=programme.id,
+        start=start,
+        end=end,
+        suppressed=suppress,
+        figures={key: shown(value, key) for key, value in report.figures.items()},
+        breakdowns={
+            key: [schemas.CountOut(name=name, value=shown(value)) for name, value in items]
+            for key, items in report.breakdowns.items()
+        },
+        targets=[
+            schemas.TargetOut(measure=measure.value, target=target, actual=shown(actual, measure.value))
+            for measure, target, actual in report.targets
+        ],
+    )
+    return json_response(body.model_dump(mode="json"))
 
 
 # --- certificates --------------------------------------------------------------------------------

@@ -9,6 +9,13 @@ from lms.people.models import User
 
 #: Figures under this are shown to funders as "<5", so nobody can be picked out.
 SUPPRESS_BELOW = 5
+#: Figures that are not counts of people, so never suppressed.
+NOT_COUNTS = {"contact_hours", "attendance_rate", "sessions"}
+
+
+def is_hidden(value: float, key: str = "") -> bool:
+    """Whether a figure must be shown as "<5" to someone who may not see individuals."""
+    return key not in NOT_COUNTS and 0 < value < SUPPRESS_BELOW
 
 
 def can_see_return(user: User, programme: Programme) -> bool:

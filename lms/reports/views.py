@@ -22,7 +22,7 @@ from lms.courses.models import Programme
 from lms.extensions import db
 from lms.people.models import Learner
 from lms.reports import charts
-from lms.reports.access import SUPPRESS_BELOW, can_see_return, sees_individuals
+from lms.reports.access import SUPPRESS_BELOW, can_see_return, is_hidden, sees_individuals
 from lms.reports.queries import funder_return
 from lms.scheduling import queries as scheduling_queries
 from lms.scheduling.models import Cohort, CohortStatus, Session
@@ -59,12 +59,10 @@ BREAKDOWNS = {
     "referrals": _l("Referrals in, by source"),
     "domains": _l("Outcomes by Indicators of Integration domain"),
 }
-#: Figures that are not counts of people, so never suppressed.
-NOT_COUNTS = {"contact_hours", "attendance_rate", "sessions"}
 
 
 def suppressed(value: float, suppress: bool, key: str = "") -> str:
-    if suppress and key not in NOT_COUNTS and 0 < value < SUPPRESS_BELOW:
+    if suppress and is_hidden(value, key):
         return f"<{SUPPRESS_BELOW}"
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 

@@ -168,3 +168,28 @@ def test_dashboard_lists_what_needs_doing(client, db, fixture, frozen_clock):
     log_in(client, fixture["coordinator"])
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Registers not taken" in page and "Learners at risk" in page
+
+
+def test_api_return_has_the_same_figures_and_suppression_as_the_page(client, db, fixture):
+    from lms.api.models import TokenScope
+    from lms.api.tokens import create_token
+
+    viewer = make_user(roles=(Role.FUNDER_VIEWER,), organisation=fixture["funder"])
+    tokens = {user: create_token(user, "api", TokenScope.READ) for user in (fixture["coordinator"], viewer)}
+    db.commit()
+    url = f"/api/v1/programmes/{fixture['programme'].id}/funder-return?from=2026-11-01&to=2026-11-30"
+
+    def get(user, path=url):  # noqa: ANN001, ANN202
+        return client.get(path, headers={"Authorization": f"Bearer {tokens[user]}"})
+
+    own = get(fixture["coordinator"]).get_json()
+    assert own["suppressed"] is False and own["figures"]["participants"] == 2
+    funder = get(viewer).get_json()
+    assert funder["suppressed"] is True and funder["figures"]["participants"] == "<5"
+    assert funder["figures"]["contact_hours"] == 5.7  # hours are not people: not suppressed
+    assert "Amal" not in str(funder)
+    assert get(viewer, f"/api/v1/programmes/{fixture['other'].id}/funder-return").status_code == 404
+    backwards = get(
+        fixture["coordinator"], url.replace("from=2026-11-01&to=2026-11-30", "from=2026-11-30&to=2026-11-01")
+    )
+    assert backwards.status_code == 400 and backwards.get_json()["errors"][0]["field"] == "to"
