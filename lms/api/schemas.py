@@ -266,3 +266,17 @@ class FunderReturnOut(BaseModel):
     figures: dict[str, float | str]
     breakdowns: dict[str, list[CountOut]]
     targets: list[TargetOut]
+
+
+class CohortIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    course_id: int = Field(ge=1, le=2**31 - 1)
+    programme_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    start_date: date
+    end_date: date
+    capacity: int = Field(ge=0, le=10_000)
+    creche_capacity: int = Field(default=0, ge=0, le=10_000)
+    interpreter_capacity: int = Field(default=0, ge=0, le=10_000)
+    is_drop_in: bool = False
+    allow_late_joiners: bool = False

@@ -29,6 +29,7 @@ from lms.reports import access as report_access
 from lms.reports import queries as report_queries
 from lms.scheduling import access as scheduling_access
 from lms.scheduling import enrolment, timetable
+from lms.scheduling import services as scheduling_services
 from lms.scheduling.clashes import ClashError
 from lms.scheduling.models import Cohort, Enrolment, Referral, Session
 
@@ -264,6 +265,24 @@ def cohorts():
     if (starts_to := _date_arg("starts_to")) is not None:
         query = query.where(Cohort.start_date <= starts_to)
     return json_response(page(query, Cohort.id, schemas.CohortOut))
+
+
+@v1.post("/cohorts")
+@operation(
+    "post",
+    "/cohorts",
+    "Create a cohort (coordinators)",
+    scope=TokenScope.WRITE,
+    body=schemas.CohortIn,
+    response=schemas.CohortOut,
+    idempotent=True,
+)
+def create_cohort(payload: schemas.CohortIn):
+    if not scheduling_access.can_manage(current_user, current_user.organisation_id):
+        raise Problem(403, _("Not allowed"), _("Only coordinators can create cohorts."))
+    cohort = scheduling_services.save_cohort(current_user.organisation, payload.model_dump(), current_user)
+    db.session.commit()
+    return json_response(dump(schemas.CohortOut, cohort), 201)
 
 
 @v1.get("/cohorts/<id:cohort_id>")

@@ -479,3 +479,29 @@ def test_field_errors_are_translated_and_types_are_strict(client, world):
     problem = assert_problem(client.post("/api/v1/referrals", json=body, headers=headers), 422)
     assert problem["errors"][0]["field"] == "consent_to_share_progress"
     assert problem["errors"][0]["message"] == "النوع أو الصيغة غير صحيحة."
+
+
+def test_cohort_create_checks_the_course_and_is_idempotent(client, world):
+    headers = token_for(world["coordinator"]) | {"Idempotency-Key": "cohort-spring"}
+    body = {
+        "name": "ESOL Spring",
+        "course_id": world["course"].id,
+        "start_date": "2027-01-11",
+        "end_date": "2027-03-26",
+        "capacity": 14,
+    }
+    first = client.post("/api/v1/cohorts", json=body, headers=headers)
+    assert first.status_code == 201 and first.get_json()["status"] == "planned"
+    assert client.post("/api/v1/cohorts", json=body, headers=headers).get_json()["id"] == first.get_json()["id"]
+    stranger_course = make_course(world["stranger"].organisation, world["stranger"])
+    _db.session.commit()
+    problem = assert_problem(
+        client.post(
+            "/api/v1/cohorts",
+            json=body | {"name": "X", "course_id": stranger_course.id},
+            headers=token_for(world["coordinator"]),
+        ),
+        422,
+    )
+    assert problem["errors"][0]["field"] == "course_id"
+    assert_problem(client.post("/api/v1/cohorts", json=body | {"name": "Y"}, headers=token_for(world["tutor"])), 403)
