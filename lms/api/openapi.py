@@ -25,6 +25,7 @@ PROBLEM = {
 _TYPES = {
     "date": {"type": "string", "format": "date"},
     "integer": {"type": "integer", "minimum": 1, "maximum": 200},
+    "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     "string": {"type": "string", "maxLength": 40},
 }
 
@@ -97,8 +98,7 @@ def openapi_document(operations: list[Operation]) -> dict:
                 "403": _problem("Not allowed"),
                 "429": _problem("Too many requests"),
             }
-        if op.body is not None:
-            responses["422"] = _problem("Not accepted, with the fields that are wrong")
+        responses["422"] = _problem("Not accepted, with the fields that are wrong")
         if op.method == "get":
             responses["304"] = {"description": "Not modified (If-None-Match)"}
         entry = {

@@ -280,3 +280,28 @@ class CohortIn(BaseModel):
     interpreter_capacity: int = Field(default=0, ge=0, le=10_000)
     is_drop_in: bool = False
     allow_late_joiners: bool = False
+
+
+class PreviewRow(BaseModel):
+    enrolment_id: int
+    learner_id: int
+    attendance_rate: float | None
+    qualifies: bool
+    reasons: list[str]
+    already_issued: bool
+
+
+class PreviewOut(BaseModel):
+    cohort_id: int
+    certificate_type_id: int
+    rows: list[PreviewRow]
+
+
+class IssueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    certificate_type_id: int = Field(ge=1, le=2**31 - 1)
+    enrolment_ids: list[int] = Field(min_length=1, max_length=500)
+
+
+class IssuedOut(BaseModel):
+    issued: list[CertificateSummary]

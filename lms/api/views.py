@@ -18,9 +18,10 @@ from lms.assessments.attendance import Entry
 from lms.assessments.models import Certificate, Outcome, QualificationResult
 from lms.core.access import login_required, public
 from lms.core.i18n import _
+from lms.core.roles import Role
 from lms.core.time import LONDON
 from lms.courses import access as course_access
-from lms.courses.models import Course, Pathway, Programme
+from lms.courses.models import CertificateKind, CertificateType, Course, Pathway, Programme
 from lms.extensions import csrf, db
 from lms.people import access as people_access
 from lms.people import services as people_services
@@ -468,6 +469,83 @@ def mark_attendance(session_id: int, payload: schemas.AttendanceIn):
     result = attendance.save_register(session, entries, current_user)
     db.session.commit()
     return json_response(schemas.AttendanceSaved(session_id=session.id, changed=result.changed).model_dump())
+
+
+def _cohort_and_type(cohort_id: int, type_id: int | None) -> tuple[Cohort, CertificateType]:
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not progression.can_teach(current_user, cohort):
+        raise not_found()
+    certificate_type = next(
+        (t for t in cohort.course.certificate_types if t.id == type_id and t.kind is CertificateKind.PROVIDER), None
+    )
+    if certificate_type is None:
+        message = _("This course does not lead to that certificate.")
+        raise Problem(422, _("Not accepted"), message, [{"field": "certificate_type_id", "message": message}])
+    return cohort, certificate_type
+
+
+@v1.get("/cohorts/<id:cohort_id>/certificate-preview")
+@operation(
+    "get",
+    "/cohorts/{cohort_id}/certificate-preview",
+    "Who qualifies for a certificate, and why not",
+    response=schemas.PreviewOut,
+    query=[("certificate_type_id", "id", "The certificate to preview")],
+)
+def certificate_preview(cohort_id: int):
+    try:
+        type_id = int(request.args.get("certificate_type_id", ""))
+    except ValueError:
+        raise Problem(
+            400,
+            _("Bad request"),
+            _("Choose from the list."),
+            [{"field": "certificate_type_id", "message": _("Choose from the list.")}],
+        )
+    cohort, certificate_type = _cohort_and_type(cohort_id, type_id)
+    rows = [
+        schemas.PreviewRow(
+            enrolment_id=check.enrolment.id,
+            learner_id=check.enrolment.learner_id,
+            attendance_rate=check.rate,
+            qualifies=check.qualifies,
+            reasons=[str(r) for r in check.reasons],
+            already_issued=check.already_issued,
+        )
+        for check in progression.certificate_preview(cohort, certificate_type)
+    ]
+    body = schemas.PreviewOut(cohort_id=cohort.id, certificate_type_id=certificate_type.id, rows=rows)
+    return json_response(body.model_dump(mode="json"))
+
+
+@v1.post("/cohorts/<id:cohort_id>/certificates")
+@operation(
+    "post",
+    "/cohorts/{cohort_id}/certificates",
+    "Issue certificates to learners who qualify (all or none)",
+    scope=TokenScope.WRITE,
+    body=schemas.IssueIn,
+    response=schemas.IssuedOut,
+    idempotent=True,
+)
+def issue_certificates(cohort_id: int, payload: schemas.IssueIn):
+    cohort, certificate_type = _cohort_and_type(cohort_id, payload.certificate_type_id)
+    if not current_user.has_role(Role.COORDINATOR, Role.ADMIN):
+        raise Problem(403, _("Not allowed"), _("Only coordinators can issue certificates."))
+    issued = progression.issue_certificates(cohort, certificate_type, payload.enrolment_ids, current_user)
+    db.session.commit()
+    body = schemas.IssuedOut(
+        issued=[
+            schemas.CertificateSummary(
+                code=progression.format_code(c.code),
+                course_title=c.course_title,
+                issued_date=c.issued_date,
+                revoked=False,
+            )
+            for c in issued
+        ]
+    )
+    return json_response(body.model_dump(mode="json"), 201)
 
 
 # --- reports -------------------------------------------------------------------------------------

@@ -284,3 +284,33 @@ def test_course_translation_does_not_change_the_certificate(db, course_run):
         course_run["cohort"], course_run["type"], [row.id], course_run["coordinator"]
     )
     assert certificate.course_title == "English and Skills: Hospitality"
+
+
+def test_api_preview_then_issue_all_or_none_and_verify(client, db, course_run):
+    from lms.api.models import TokenScope
+    from lms.api.tokens import create_token
+
+    qualifies, ok_row = enrol_with_attendance(course_run, 5)
+    sign_off(course_run, ok_row)
+    _, short_row = enrol_with_attendance(course_run, 2)
+    coordinator, tutor = course_run["coordinator"], course_run["tutor"]
+    headers = {u: {"Authorization": f"Bearer {create_token(u, 'api', TokenScope.WRITE)}"} for u in (coordinator, tutor)}
+    db.commit()
+    cohort_id, type_id = course_run["cohort"].id, course_run["type"].id
+
+    preview = client.get(
+        f"/api/v1/cohorts/{cohort_id}/certificate-preview?certificate_type_id={type_id}", headers=headers[tutor]
+    ).get_json()["rows"]
+    by_enrolment = {row["enrolment_id"]: row for row in preview}
+    assert by_enrolment[ok_row.id]["qualifies"] and not by_enrolment[short_row.id]["qualifies"]
+    assert by_enrolment[short_row.id]["reasons"]
+
+    url = f"/api/v1/cohorts/{cohort_id}/certificates"
+    body = {"certificate_type_id": type_id, "enrolment_ids": [ok_row.id, short_row.id]}
+    assert client.post(url, json=body, headers=headers[tutor]).status_code == 403
+    refused = client.post(url, json=body, headers=headers[coordinator])
+    assert refused.status_code == 422 and db.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+    issued = client.post(url, json=body | {"enrolment_ids": [ok_row.id]}, headers=headers[coordinator])
+    [certificate] = issued.get_json()["issued"]
+    check = client.get(f"/api/v1/certificates/{certificate['code']}").get_json()
+    assert check["status"] == "valid" and check["holder_name"] == qualifies.full_name
