@@ -19,6 +19,13 @@ class Me(Out):
     token_scope: str
 
 
+class OrganisationOut(Out):
+    id: int
+    name: str
+    kind: str
+    timezone: str
+
+
 class CourseOut(Out):
     id: int
     organisation_id: int

@@ -25,7 +25,7 @@ from lms.courses.models import CertificateKind, CertificateType, Course, Pathway
 from lms.extensions import csrf, db
 from lms.people import access as people_access
 from lms.people import services as people_services
-from lms.people.models import Learner
+from lms.people.models import Learner, Organisation, OrganisationKind
 from lms.reports import access as report_access
 from lms.reports import queries as report_queries
 from lms.scheduling import access as scheduling_access
@@ -87,6 +87,25 @@ def me():
             token_scope=g.api_token.scope.value,
         ).model_dump(mode="json")
     )
+
+
+@v1.get("/organisations/<id:organisation_id>")
+@operation(
+    "get",
+    "/organisations/{organisation_id}",
+    "Your organisation, or a partner, funder or employer",
+    response=schemas.OrganisationOut,
+)
+def organisation(organisation_id: int):
+    record = db.session.get(Organisation, organisation_id)
+    # Other providers stay hidden; partners, funders and employers are listed on coordinators' forms too.
+    visible = record is not None and (
+        record.id == current_user.organisation_id
+        or (record.kind is not OrganisationKind.PROVIDER and people_access.can_add_learner(current_user))
+    )
+    if not visible:
+        raise not_found()
+    return json_response(dump(schemas.OrganisationOut, record))
 
 
 # --- curriculum ----------------------------------------------------------------------------------

@@ -505,3 +505,17 @@ def test_cohort_create_checks_the_course_and_is_idempotent(client, world):
     )
     assert problem["errors"][0]["field"] == "course_id"
     assert_problem(client.post("/api/v1/cohorts", json=body | {"name": "Y"}, headers=token_for(world["tutor"])), 403)
+
+
+def test_organisations_own_and_partners_only(client, world):
+    from lms.people.models import OrganisationKind
+    from tests.factories import make_organisation
+
+    partner = make_organisation(kind=OrganisationKind.PARTNER)
+    _db.session.commit()
+    coordinator = token_for(world["coordinator"])
+    own = client.get(f"/api/v1/organisations/{world['coordinator'].organisation_id}", headers=coordinator)
+    assert own.get_json()["kind"] == "provider"
+    assert client.get(f"/api/v1/organisations/{partner.id}", headers=coordinator).status_code == 200
+    assert_problem(client.get(f"/api/v1/organisations/{world['stranger'].organisation_id}", headers=coordinator), 404)
+    assert_problem(client.get(f"/api/v1/organisations/{partner.id}", headers=token_for(world["tutor"])), 404)
