@@ -109,7 +109,7 @@ class EnrolmentIn(BaseModel):
 
 
 class EnrolmentOut(BaseModel):
-    outcome: str = Field(description="enrolled, waitlisted or refused")
+    outcome: str = Field(description="enrolled or waitlisted; a refusal is a 422 problem whose detail gives the reason")
     message: str
     enrolment_id: int | None
     learner_id: int
