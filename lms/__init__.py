@@ -66,8 +66,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.api.core import IdConverter
+    from lms.api.core import v1 as api_v1_bp
     from lms.api.views import bp as api_bp
-    from lms.api.views import v1 as api_v1_bp
     from lms.assessments.attendance_views import bp as attendance_bp
     from lms.assessments.progression_views import bp as progression_bp
     from lms.assessments.views import bp as assessments_bp

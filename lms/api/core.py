@@ -6,13 +6,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.routing import IntegerConverter, Map
 
@@ -22,7 +23,7 @@ from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.time import now_utc
 from lms.core.tokens import token_hash
-from lms.extensions import db
+from lms.extensions import csrf, db
 
 #: Ids are 32-bit on every database we run on; anything larger cannot exist.
 MAX_ID = 2**31 - 1
@@ -52,6 +53,16 @@ class Problem(Exception):
         if self.errors:
             body["errors"] = self.errors
         return Response(json.dumps(body, ensure_ascii=False), status=self.status, mimetype="application/problem+json")
+
+
+def field_problem(field_name: str, message: str, status: int = 422) -> Problem:
+    """A problem about one field: the message is both the detail and the field's error."""
+    title = _("Not accepted") if status == 422 else _("Bad request")
+    return Problem(status, title, message, [{"field": field_name, "message": message}])
+
+
+def not_allowed(message: str) -> Problem:
+    return Problem(403, _("Not allowed"), message)
 
 
 def not_found() -> Problem:
@@ -108,9 +119,14 @@ def _rate_limit(token: ApiToken) -> None:
         _rate_limit(token)
 
 
+#: Every API operation hangs off this blueprint; `operation` registers the route and its description.
+v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+csrf.exempt(v1)  # bearer tokens, not cookies: there is no cross-site request to forge
+
+
 def operation(
     method: str,
-    path: str,
+    rule: str,
     summary: str,
     *,
     scope: TokenScope | None = TokenScope.READ,
@@ -121,7 +137,9 @@ def operation(
     idempotent: bool = False,
 ) -> Callable:
     """Declare an API operation: who may call it, what it takes and returns (for OpenAPI), and run it
-    with the token's user as the current user. `scope=None` makes it public."""
+    with the token's user as the current user. `scope=None` makes it public. `rule` is the Flask rule;
+    the OpenAPI path is derived from it, so the two cannot disagree."""
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
     op = Operation(method, path, summary, scope, body, response, many, query or [], idempotent)
     REGISTRY.append(op)
 
@@ -132,7 +150,7 @@ def operation(
                 if scope is not None:
                     token = _token()
                     if scope is TokenScope.WRITE and token.scope is not TokenScope.WRITE:
-                        raise Problem(403, _("Not allowed"), _("This token can only read."))
+                        raise not_allowed(_("This token can only read."))
                     _rate_limit(token)
                     db.session.commit()
                     g.api_token = token
@@ -148,7 +166,7 @@ def operation(
                 if body is not None:
                     kwargs["payload"] = _parse(body)
                 if idempotent and request.headers.get("Idempotency-Key"):
-                    return _idempotent(op, lambda: view(*args, **kwargs))
+                    return _idempotent(lambda: view(*args, **kwargs))
                 return view(*args, **kwargs)
             except Problem as problem:
                 db.session.rollback()
@@ -159,6 +177,7 @@ def operation(
                 return Problem(422, _("Not accepted"), error.message, field_errors).response()
 
         setattr(wrapped, ACCESS_ATTR, "public" if scope is None else "api")
+        v1.add_url_rule(rule, view.__name__, wrapped, methods=[method.upper()])
         return wrapped
 
     return decorator
@@ -192,28 +211,27 @@ def _parse(model: type[BaseModel]) -> BaseModel:
         raise Problem(422, _("Not accepted"), _("Some fields are not right."), errors)
 
 
-def _idempotent(op: Operation, run: Callable[[], Response]) -> Response:
+def _idempotent(run: Callable[[], Response]) -> Response:
     key = request.headers["Idempotency-Key"]
     if len(key) > 100:
-        raise Problem(
-            400,
-            _("Bad request"),
-            _("The Idempotency-Key is longer than 100 characters."),
-            [{"field": "Idempotency-Key", "message": _("The Idempotency-Key is longer than 100 characters.")}],
-        )
+        raise field_problem("Idempotency-Key", _("The Idempotency-Key is longer than 100 characters."), 400)
     token = g.api_token
     done = db.session.scalar(
         sa.select(IdempotentRequest).where(IdempotentRequest.token_id == token.id, IdempotentRequest.key == key)
     )
     if done is not None:
-        if done.endpoint != op.path:
+        if done.endpoint != request.path:  # the same key for another cohort, say, is a client bug
             raise Problem(409, _("Key already used"), _("This Idempotency-Key was used for another request."))
         return json_response(done.body, done.status, replayed=True)
     response = run()
     if response.status_code < 300:
         db.session.add(
             IdempotentRequest(
-                token_id=token.id, key=key, endpoint=op.path, status=response.status_code, body=response.get_json()
+                token_id=token.id,
+                key=key,
+                endpoint=request.path[:100],
+                status=response.status_code,
+                body=response.get_json(),
             )
         )
         db.session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 
 from lms.api import schemas
-from lms.api.core import REGISTRY, Problem, dump, json_response, not_found, operation, page
+from lms.api.core import REGISTRY, Problem, dump, field_problem, json_response, not_allowed, not_found, operation, page
 from lms.api.models import ApiToken, TokenScope
 from lms.api.openapi import openapi_document
 from lms.api.tokens import TokenForm, create_token, revoke_token, tokens_of
@@ -22,7 +23,7 @@ from lms.core.roles import Role
 from lms.core.time import LONDON
 from lms.courses import access as course_access
 from lms.courses.models import CertificateKind, CertificateType, Course, Pathway, Programme
-from lms.extensions import csrf, db
+from lms.extensions import db
 from lms.people import access as people_access
 from lms.people import services as people_services
 from lms.people.models import Learner, Organisation, OrganisationKind
@@ -35,8 +36,6 @@ from lms.scheduling.clashes import ClashError
 from lms.scheduling.models import Cohort, Enrolment, Referral, Session
 
 bp = Blueprint("api", __name__, template_folder="templates")
-v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-csrf.exempt(v1)  # bearer tokens, not cookies: there is no cross-site request to forge
 
 DATE_RANGE = [("from", "date", "On or after this date (YYYY-MM-DD)"), ("to", "date", "On or before this date")]
 PAGING = [("limit", "integer", "Items per page, 1 to 200"), ("cursor", "string", "next_cursor of the previous page")]
@@ -45,11 +44,10 @@ PAGING = [("limit", "integer", "Items per page, 1 to 200"), ("cursor", "string",
 def _date_arg(name: str) -> date | None:
     if name not in request.args:
         return None
-    value = request.args[name]
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(request.args[name])
     except ValueError:
-        raise Problem(400, _("Bad request"), _("Dates are written YYYY-MM-DD."), [{"field": name, "message": value}])
+        raise field_problem(name, _("Dates are written YYYY-MM-DD."), 400)
 
 
 def _readable_cohort(cohort_id: int) -> Cohort:
@@ -61,20 +59,24 @@ def _readable_cohort(cohort_id: int) -> Cohort:
 
 def _org_reader() -> int:
     if not course_access.can_read(current_user, current_user.organisation_id):
-        raise Problem(403, _("Not allowed"), _("Your role cannot see this."))
+        raise not_allowed(_("Your role cannot see this."))
     return current_user.organisation_id
 
 
 # --- discovery -----------------------------------------------------------------------------------
 
 
-@v1.get("/openapi.json")
 @operation("get", "/openapi.json", "This description", scope=None)
 def openapi():
-    return json_response(openapi_document(REGISTRY))
+    return json_response(_openapi())
 
 
-@v1.get("/me")
+@functools.cache
+def _openapi() -> dict:
+    """Built once: the operations are all declared when this module is imported."""
+    return openapi_document(REGISTRY)
+
+
 @operation("get", "/me", "Who the token acts as", response=schemas.Me)
 def me():
     user = current_user
@@ -89,10 +91,9 @@ def me():
     )
 
 
-@v1.get("/organisations/<id:organisation_id>")
 @operation(
     "get",
-    "/organisations/{organisation_id}",
+    "/organisations/<id:organisation_id>",
     "Your organisation, or a partner, funder or employer",
     response=schemas.OrganisationOut,
 )
@@ -111,7 +112,6 @@ def organisation(organisation_id: int):
 # --- curriculum ----------------------------------------------------------------------------------
 
 
-@v1.get("/courses")
 @operation("get", "/courses", "Courses of your organisation", response=schemas.CourseOut, many=True, query=PAGING)
 def courses():
     organisation_id = _org_reader()
@@ -120,7 +120,6 @@ def courses():
     )
 
 
-@v1.get("/programmes")
 @operation(
     "get", "/programmes", "Programmes of your organisation", response=schemas.ProgrammeOut, many=True, query=PAGING
 )
@@ -133,7 +132,6 @@ def programmes():
     )
 
 
-@v1.get("/pathways")
 @operation(
     "get", "/pathways", "Learning pathways of your organisation", response=schemas.PathwayOut, many=True, query=PAGING
 )
@@ -147,6 +145,14 @@ def pathways():
 # --- learners ------------------------------------------------------------------------------------
 
 
+def _learner_of(organisation_id: int, learner_id: int) -> Learner:
+    """A learner named in a body: one of the organisation's, else the field is wrong (not a 404)."""
+    learner = db.session.get(Learner, learner_id)
+    if learner is None or learner.organisation_id != organisation_id:
+        raise field_problem("learner_id", _("Choose the learner from your organisation."))
+    return learner
+
+
 def _learner(learner_id: int, check) -> Learner:  # noqa: ANN001
     learner = db.session.get(Learner, learner_id)
     if learner is None or not check(current_user, learner):
@@ -154,7 +160,6 @@ def _learner(learner_id: int, check) -> Learner:  # noqa: ANN001
     return learner
 
 
-@v1.post("/learners")
 @operation(
     "post",
     "/learners",
@@ -166,23 +171,21 @@ def _learner(learner_id: int, check) -> Learner:  # noqa: ANN001
 )
 def create_learner(payload: schemas.LearnerIn):
     if not people_access.can_add_learner(current_user):
-        raise Problem(403, _("Not allowed"), _("Only coordinators can add learners."))
+        raise not_allowed(_("Only coordinators can add learners."))
     data = payload.model_dump(exclude_none=True)
     learner = people_services.create_learner(current_user.organisation, data, current_user)
     db.session.commit()
     return json_response(dump(schemas.LearnerOut, learner), 201)
 
 
-@v1.get("/learners/<id:learner_id>")
-@operation("get", "/learners/{learner_id}", "One learner's names and contact details", response=schemas.LearnerOut)
+@operation("get", "/learners/<id:learner_id>", "One learner's names and contact details", response=schemas.LearnerOut)
 def learner(learner_id: int):
     return json_response(dump(schemas.LearnerOut, _learner(learner_id, people_access.can_view_learner)))
 
 
-@v1.patch("/learners/<id:learner_id>")
 @operation(
     "patch",
-    "/learners/{learner_id}",
+    "/learners/<id:learner_id>",
     "Update a learner's contact details",
     scope=TokenScope.WRITE,
     body=schemas.ContactIn,
@@ -191,16 +194,15 @@ def learner(learner_id: int):
 def update_learner(learner_id: int, payload: schemas.ContactIn):
     learner = _learner(learner_id, people_access.can_view_learner)
     if not people_access.can_edit_learner(current_user, learner):
-        raise Problem(403, _("Not allowed"), _("Only coordinators can change a learner's details."))
+        raise not_allowed(_("Only coordinators can change a learner's details."))
     people_services.update_learner(learner, payload.model_dump(exclude_none=True), current_user)
     db.session.commit()
     return json_response(dump(schemas.LearnerOut, learner))
 
 
-@v1.get("/learners/<id:learner_id>/progress")
 @operation(
     "get",
-    "/learners/{learner_id}/progress",
+    "/learners/<id:learner_id>/progress",
     "A learner's enrolments, results, outcomes and certificates",
     response=schemas.ProgressOut,
 )
@@ -228,7 +230,6 @@ def learner_progress(learner_id: int):
     return json_response(body.model_dump(mode="json"))
 
 
-@v1.post("/referrals")
 @operation(
     "post",
     "/referrals",
@@ -240,23 +241,15 @@ def learner_progress(learner_id: int):
 )
 def create_referral(payload: schemas.ReferralIn):
     if not people_access.can_add_learner(current_user):
-        raise Problem(403, _("Not allowed"), _("Only coordinators can add learners."))
-    learner = db.session.get(Learner, payload.learner_id)
-    if learner is None or learner.organisation_id != current_user.organisation_id:
-        raise Problem(
-            422,
-            _("Not accepted"),
-            _("Choose the learner from your organisation."),
-            [{"field": "learner_id", "message": _("Choose the learner from your organisation.")}],
-        )
+        raise not_allowed(_("Only coordinators can add learners."))
+    learner = _learner_of(current_user.organisation_id, payload.learner_id)
     data = payload.model_dump() | {"source": "partner"}
     referral = enrolment.create_referral(current_user.organisation, learner, data, current_user)
     db.session.commit()
     return json_response(dump(schemas.ReferralOut, referral), 201)
 
 
-@v1.get("/referrals/<id:referral_id>")
-@operation("get", "/referrals/{referral_id}", "A referral's status", response=schemas.ReferralOut)
+@operation("get", "/referrals/<id:referral_id>", "A referral's status", response=schemas.ReferralOut)
 def referral(referral_id: int):
     record = db.session.get(Referral, referral_id)
     if record is None or not scheduling_access.can_manage(current_user, record.organisation_id):
@@ -267,7 +260,6 @@ def referral(referral_id: int):
 # --- cohorts and sessions ------------------------------------------------------------------------
 
 
-@v1.get("/cohorts")
 @operation(
     "get",
     "/cohorts",
@@ -278,7 +270,7 @@ def referral(referral_id: int):
 )
 def cohorts():
     if not scheduling_access.can_read(current_user, current_user.organisation_id):
-        raise Problem(403, _("Not allowed"), _("Your role cannot see this."))
+        raise not_allowed(_("Your role cannot see this."))
     query = sa.select(Cohort).where(Cohort.organisation_id == current_user.organisation_id)
     if (starts_from := _date_arg("starts_from")) is not None:
         query = query.where(Cohort.start_date >= starts_from)
@@ -287,7 +279,6 @@ def cohorts():
     return json_response(page(query, Cohort.id, schemas.CohortOut))
 
 
-@v1.post("/cohorts")
 @operation(
     "post",
     "/cohorts",
@@ -299,22 +290,20 @@ def cohorts():
 )
 def create_cohort(payload: schemas.CohortIn):
     if not scheduling_access.can_manage(current_user, current_user.organisation_id):
-        raise Problem(403, _("Not allowed"), _("Only coordinators can create cohorts."))
+        raise not_allowed(_("Only coordinators can create cohorts."))
     cohort = scheduling_services.save_cohort(current_user.organisation, payload.model_dump(), current_user)
     db.session.commit()
     return json_response(dump(schemas.CohortOut, cohort), 201)
 
 
-@v1.get("/cohorts/<id:cohort_id>")
-@operation("get", "/cohorts/{cohort_id}", "One cohort", response=schemas.CohortOut)
+@operation("get", "/cohorts/<id:cohort_id>", "One cohort", response=schemas.CohortOut)
 def cohort(cohort_id: int):
     return json_response(dump(schemas.CohortOut, _readable_cohort(cohort_id)))
 
 
-@v1.get("/cohorts/<id:cohort_id>/sessions")
 @operation(
     "get",
-    "/cohorts/{cohort_id}/sessions",
+    "/cohorts/<id:cohort_id>/sessions",
     "Sessions of a cohort",
     response=schemas.SessionOut,
     many=True,
@@ -330,10 +319,9 @@ def sessions(cohort_id: int):
     return json_response(page(query, Session.id, schemas.SessionOut))
 
 
-@v1.post("/cohorts/<id:cohort_id>/enrolments")
 @operation(
     "post",
-    "/cohorts/{cohort_id}/enrolments",
+    "/cohorts/<id:cohort_id>/enrolments",
     "Enrol a learner: enrolled, waitlisted or refused",
     scope=TokenScope.WRITE,
     body=schemas.EnrolmentIn,
@@ -345,15 +333,8 @@ def enrol(cohort_id: int, payload: schemas.EnrolmentIn):
     if cohort is None or not scheduling_access.can_read(current_user, cohort.organisation_id):
         raise not_found()
     if not scheduling_access.can_manage(current_user, cohort.organisation_id):
-        raise Problem(403, _("Not allowed"), _("Only coordinators can enrol learners."))
-    learner = db.session.get(Learner, payload.learner_id)
-    if learner is None or learner.organisation_id != cohort.organisation_id:
-        raise Problem(
-            422,
-            _("Not accepted"),
-            _("Choose the learner from your organisation."),
-            [{"field": "learner_id", "message": _("Choose the learner from your organisation.")}],
-        )
+        raise not_allowed(_("Only coordinators can enrol learners."))
+    learner = _learner_of(cohort.organisation_id, payload.learner_id)
     result = enrolment.enrol(
         cohort,
         learner,
@@ -372,10 +353,9 @@ def enrol(cohort_id: int, payload: schemas.EnrolmentIn):
     return json_response(body.model_dump(mode="json"), 201)
 
 
-@v1.post("/enrolments/<id:enrolment_id>/withdraw")
 @operation(
     "post",
-    "/enrolments/{enrolment_id}/withdraw",
+    "/enrolments/<id:enrolment_id>/withdraw",
     "Withdraw a learner; the place goes to the waitlist",
     scope=TokenScope.WRITE,
     body=schemas.WithdrawIn,
@@ -386,7 +366,7 @@ def withdraw(enrolment_id: int, payload: schemas.WithdrawIn):
     if record is None or not scheduling_access.can_read(current_user, record.cohort.organisation_id):
         raise not_found()
     if not scheduling_access.can_manage(current_user, record.cohort.organisation_id):
-        raise Problem(403, _("Not allowed"), _("Only coordinators can withdraw learners."))
+        raise not_allowed(_("Only coordinators can withdraw learners."))
     offered = enrolment.withdraw(record, payload.reason, current_user)
     db.session.commit()
     body = schemas.WithdrawOut(
@@ -398,14 +378,13 @@ def withdraw(enrolment_id: int, payload: schemas.WithdrawIn):
 def _session_to_manage(session_id: int) -> Session:
     session = _session_for(session_id)
     if not scheduling_access.can_manage(current_user, session.cohort.organisation_id):
-        raise Problem(403, _("Not allowed"), _("Only coordinators can move or cancel sessions."))
+        raise not_allowed(_("Only coordinators can move or cancel sessions."))
     return session
 
 
-@v1.post("/sessions/<id:session_id>/cancel")
 @operation(
     "post",
-    "/sessions/{session_id}/cancel",
+    "/sessions/<id:session_id>/cancel",
     "Cancel a session (learners see the reason)",
     scope=TokenScope.WRITE,
     body=schemas.CancelIn,
@@ -417,10 +396,9 @@ def cancel_session(session_id: int, payload: schemas.CancelIn):
     return json_response(dump(schemas.SessionOut, session), 201)
 
 
-@v1.post("/sessions/<id:session_id>/move")
 @operation(
     "post",
-    "/sessions/{session_id}/move",
+    "/sessions/<id:session_id>/move",
     "Move a session to another date or time",
     scope=TokenScope.WRITE,
     body=schemas.MoveIn,
@@ -453,8 +431,7 @@ def _session_for(session_id: int) -> Session:
     return session
 
 
-@v1.get("/sessions/<id:session_id>/attendance")
-@operation("get", "/sessions/{session_id}/attendance", "The register of a session", response=schemas.AttendanceOut)
+@operation("get", "/sessions/<id:session_id>/attendance", "The register of a session", response=schemas.AttendanceOut)
 def session_attendance(session_id: int):
     session = _session_for(session_id)
     rows = [
@@ -471,10 +448,9 @@ def session_attendance(session_id: int):
     return json_response(schemas.AttendanceOut(session_id=session.id, rows=rows).model_dump(mode="json"))
 
 
-@v1.put("/sessions/<id:session_id>/attendance")
 @operation(
     "put",
-    "/sessions/{session_id}/attendance",
+    "/sessions/<id:session_id>/attendance",
     "Mark the register: all entries are saved or none",
     scope=TokenScope.WRITE,
     body=schemas.AttendanceIn,
@@ -483,7 +459,7 @@ def session_attendance(session_id: int):
 def mark_attendance(session_id: int, payload: schemas.AttendanceIn):
     session = _session_for(session_id)
     if not attendance.can_mark(current_user, session):
-        raise Problem(403, _("Not allowed"), _("Only this session's educators and coordinators can mark it."))
+        raise not_allowed(_("Only this session's educators and coordinators can mark it."))
     entries = [Entry(e.key, e.status, e.minutes_late, e.minutes_left_early, e.note) for e in payload.entries]
     result = attendance.save_register(session, entries, current_user)
     db.session.commit()
@@ -498,15 +474,13 @@ def _cohort_and_type(cohort_id: int, type_id: int | None) -> tuple[Cohort, Certi
         (t for t in cohort.course.certificate_types if t.id == type_id and t.kind is CertificateKind.PROVIDER), None
     )
     if certificate_type is None:
-        message = _("This course does not lead to that certificate.")
-        raise Problem(422, _("Not accepted"), message, [{"field": "certificate_type_id", "message": message}])
+        raise field_problem("certificate_type_id", _("This course does not lead to that certificate."))
     return cohort, certificate_type
 
 
-@v1.get("/cohorts/<id:cohort_id>/certificate-preview")
 @operation(
     "get",
-    "/cohorts/{cohort_id}/certificate-preview",
+    "/cohorts/<id:cohort_id>/certificate-preview",
     "Who qualifies for a certificate, and why not",
     response=schemas.PreviewOut,
     query=[("certificate_type_id", "id", "The certificate to preview")],
@@ -515,12 +489,7 @@ def certificate_preview(cohort_id: int):
     try:
         type_id = int(request.args.get("certificate_type_id", ""))
     except ValueError:
-        raise Problem(
-            400,
-            _("Bad request"),
-            _("Choose from the list."),
-            [{"field": "certificate_type_id", "message": _("Choose from the list.")}],
-        )
+        raise field_problem("certificate_type_id", _("Choose from the list."), 400)
     cohort, certificate_type = _cohort_and_type(cohort_id, type_id)
     rows = [
         schemas.PreviewRow(
@@ -537,10 +506,9 @@ def certificate_preview(cohort_id: int):
     return json_response(body.model_dump(mode="json"))
 
 
-@v1.post("/cohorts/<id:cohort_id>/certificates")
 @operation(
     "post",
-    "/cohorts/{cohort_id}/certificates",
+    "/cohorts/<id:cohort_id>/certificates",
     "Issue certificates to learners who qualify (all or none)",
     scope=TokenScope.WRITE,
     body=schemas.IssueIn,
@@ -550,7 +518,7 @@ def certificate_preview(cohort_id: int):
 def issue_certificates(cohort_id: int, payload: schemas.IssueIn):
     cohort, certificate_type = _cohort_and_type(cohort_id, payload.certificate_type_id)
     if not current_user.has_role(Role.COORDINATOR, Role.ADMIN):
-        raise Problem(403, _("Not allowed"), _("Only coordinators can issue certificates."))
+        raise not_allowed(_("Only coordinators can issue certificates."))
     issued = progression.issue_certificates(cohort, certificate_type, payload.enrolment_ids, current_user)
     db.session.commit()
     body = schemas.IssuedOut(
@@ -570,10 +538,9 @@ def issue_certificates(cohort_id: int, payload: schemas.IssueIn):
 # --- reports -------------------------------------------------------------------------------------
 
 
-@v1.get("/programmes/<id:programme_id>/funder-return")
 @operation(
     "get",
-    "/programmes/{programme_id}/funder-return",
+    "/programmes/<id:programme_id>/funder-return",
     "A programme's funder return for a period",
     response=schemas.FunderReturnOut,
     query=DATE_RANGE,
@@ -585,12 +552,7 @@ def funder_return(programme_id: int):
     start = _date_arg("from") or programme.start_date
     end = _date_arg("to") or programme.end_date
     if end < start:
-        raise Problem(
-            400,
-            _("Bad request"),
-            _("The end of the period is before its start."),
-            [{"field": "to", "message": _("The end of the period is before its start.")}],
-        )
+        raise field_problem("to", _("The end of the period is before its start."), 400)
     report = report_queries.funder_return(programme, start, end)
     suppress = not report_access.sees_individuals(current_user, programme)
 
@@ -620,10 +582,9 @@ def funder_return(programme_id: int):
 # --- certificates --------------------------------------------------------------------------------
 
 
-@v1.get("/certificates/<code>")
 @operation(
     "get",
-    "/certificates/{code}",
+    "/certificates/<code>",
     "Verify a certificate by its code (public)",
     scope=None,
     response=schemas.CertificateCheck,

@@ -519,3 +519,35 @@ def test_organisations_own_and_partners_only(client, world):
     assert client.get(f"/api/v1/organisations/{partner.id}", headers=coordinator).status_code == 200
     assert_problem(client.get(f"/api/v1/organisations/{world['stranger'].organisation_id}", headers=coordinator), 404)
     assert_problem(client.get(f"/api/v1/organisations/{partner.id}", headers=token_for(world["tutor"])), 404)
+
+
+def test_an_idempotency_key_reused_for_another_cohort_is_a_conflict(client, world):
+    coordinator = world["coordinator"]
+    other_cohort = scheduling_services.save_cohort(
+        coordinator.organisation,
+        {
+            "name": "Other",
+            "course_id": world["course"].id,
+            "start_date": date(2026, 11, 1),
+            "end_date": date(2027, 3, 1),
+            "capacity": 5,
+            "status": "running",
+            "allow_late_joiners": True,
+        },
+        coordinator,
+    )
+    newcomer = make_learner(organisation=coordinator.organisation)
+    _db.session.commit()
+    headers = token_for(coordinator) | {"Idempotency-Key": "same-key"}
+    first = client.post(
+        f"/api/v1/cohorts/{world['cohort'].id}/enrolments", json={"learner_id": newcomer.id}, headers=headers
+    )
+    assert first.status_code == 201
+    assert_problem(
+        client.post(f"/api/v1/cohorts/{other_cohort.id}/enrolments", json={"learner_id": newcomer.id}, headers=headers),
+        409,
+    )
+    assert (
+        _db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.learner_id == newcomer.id))
+        == 1
+    )
