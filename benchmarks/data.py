@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from lms.assessments.models import AttendanceMark
+from lms.assessments.attendance.models import AttendanceMark
 from lms.courses.models import Course, Programme
 from lms.extensions import db
 from lms.people.models import EducatorProfile, Learner, Organisation, User, UserRole

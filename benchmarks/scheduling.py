@@ -17,9 +17,10 @@ from lms.courses import services as course_services
 from lms.extensions import db
 from lms.people import services as people_services
 from lms.people.models import OrganisationKind
-from lms.scheduling import services as scheduling_services
-from lms.scheduling import staffing, timetable
+from lms.scheduling.cohorts import services as scheduling_services
 from lms.scheduling.models import Cohort, Room, Session, SessionEducator
+from lms.scheduling.timetable import services as timetable
+from lms.scheduling.timetable import staffing
 
 
 def seed(existing: int, seed_value: int = 1) -> dict:

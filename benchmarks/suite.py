@@ -11,6 +11,9 @@ from flask import Flask
 
 from benchmarks.data import Generated
 from benchmarks.timing import counting_queries, measure, report
+from lms.calendar import feeds
+from lms.calendar.ical import FeedEvent, build_calendar
+from lms.calendar.models import FeedKind
 from lms.core import time as lms_time
 from lms.core.roles import Role
 from lms.core.tokens import new_token, token_hash
@@ -19,9 +22,7 @@ from lms.courses.models import Programme
 from lms.extensions import db
 from lms.people.models import AuthSession, Learner, User, UserRole
 from lms.reports.queries import funder_return
-from lms.scheduling import feeds
-from lms.scheduling.ical import FeedEvent, build_calendar
-from lms.scheduling.models import FeedKind, Session, Venue
+from lms.scheduling.models import Session, Venue
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 

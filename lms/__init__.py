@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import os
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from flask import Flask
@@ -15,6 +18,41 @@ from lms.extensions import babel, csrf, db, login_manager, migrate
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+#: The areas, from the floor up: an area imports only the areas before it, inside functions too
+#: (tests/test_layers.py). docs/architecture.md draws them.
+AREAS: tuple[str, ...] = (
+    "core",
+    "people",
+    "messaging",
+    "courses",
+    "scheduling",
+    "calendar",
+    "assessments",
+    "reports",
+    "jobs",
+    "api",
+    "demo",
+)
+
+#: The packages that may hold `models.py` and `views.py` (with a blueprint `bp`): each area, and the
+#: sub-packages of the large ones, which have the same shape.
+AREA_PACKAGES: tuple[str, ...] = (
+    "core",
+    "people",
+    "messaging",
+    "courses",
+    "scheduling",
+    "scheduling.cohorts",
+    "scheduling.timetable",
+    "calendar",
+    "assessments.attendance",
+    "assessments.progression",
+    "reports",
+    "jobs",
+    "api",
+    "demo",
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -55,8 +93,8 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    # Import every area's models so metadata (and Alembic) see all tables.
-    import lms.models  # noqa: F401
+    for package in AREA_PACKAGES:  # every area's models, so metadata (and Alembic) see all tables
+        _import_if_present(f"lms.{package}.models")
     from lms.assessments.facts import add_achievements
     from lms.courses.facts import register_provider
 
@@ -66,34 +104,17 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.api.core import IdConverter
-    from lms.api.core import v1 as api_v1_bp
-    from lms.api.views import bp as api_bp
-    from lms.assessments.attendance_views import bp as attendance_bp
-    from lms.assessments.progression_views import bp as progression_bp
-    from lms.assessments.views import bp as assessments_bp
-    from lms.core.views import bp as core_bp
-    from lms.courses.views import bp as courses_bp
-    from lms.messaging.views import bp as messaging_bp
-    from lms.people.views import bp as people_bp
-    from lms.reports.views import bp as reports_bp
-    from lms.scheduling.feed_views import bp as calendar_bp
-    from lms.scheduling.timetable_views import bp as timetable_bp
-    from lms.scheduling.views import bp as scheduling_bp
+    from lms.api.core import v1 as api_v1
 
     app.url_map.converters["id"] = IdConverter
-    for blueprint in (
-        core_bp,
-        people_bp,
-        courses_bp,
-        scheduling_bp,
-        timetable_bp,
-        calendar_bp,
-        assessments_bp,
-        attendance_bp,
-        progression_bp,
-        reports_bp,
-        messaging_bp,
-        api_bp,
-        api_v1_bp,
-    ):
-        app.register_blueprint(blueprint)
+    for package in AREA_PACKAGES:  # each area's pages are one blueprint, `bp` in its views
+        views = _import_if_present(f"lms.{package}.views")
+        if views is not None:
+            app.register_blueprint(views.bp)
+    app.register_blueprint(api_v1)  # the JSON API's own blueprint, under /api/v1
+
+
+def _import_if_present(name: str) -> ModuleType | None:
+    if importlib.util.find_spec(name) is None:
+        return None
+    return importlib.import_module(name)

@@ -64,7 +64,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--reset", is_flag=True, help="Delete the SQLite database first and start again.")
     def demo_command(reset: bool) -> None:
         """Create (or upgrade) the database and fill it with demo data."""
-        from lms.demo import build_demo
+        from lms.demo.services import build_demo
 
         build_demo(reset=reset)
 
@@ -82,7 +82,7 @@ def register_commands(app: Flask) -> None:
     def expire_offers_command() -> None:
         """Withdraw waitlist offers past their deadline and offer the places on (the scheduler runs this)."""
         from lms.extensions import db
-        from lms.scheduling.enrolment import expire_offers
+        from lms.scheduling.cohorts.enrolment import expire_offers
 
         count = expire_offers()
         db.session.commit()
@@ -96,10 +96,10 @@ def register_commands(app: Flask) -> None:
         makes a new URL: the user's old one stops working."""
         import sqlalchemy as sa
 
+        from lms.calendar.feeds import issue_feed
+        from lms.calendar.models import FeedKind
         from lms.extensions import db
         from lms.people.models import User
-        from lms.scheduling.feeds import issue_feed
-        from lms.scheduling.models import FeedKind
 
         user = db.session.scalar(
             sa.select(User).where(sa.or_(User.email == login.strip().lower(), User.phone == login))
@@ -115,7 +115,7 @@ def register_commands(app: Flask) -> None:
         """Run the scheduled jobs (reminders, offers, digests, retention, message delivery). One process."""
         from flask import current_app
 
-        from lms.scheduler import build_scheduler
+        from lms.jobs.scheduler import build_scheduler
 
         scheduler = build_scheduler(current_app._get_current_object())
         click.echo("Scheduler started: " + ", ".join(job.id for job in scheduler.get_jobs()))
@@ -127,7 +127,7 @@ def register_commands(app: Flask) -> None:
         """Run one scheduled job now (for cron, or to catch up). A second run in the same period does nothing."""
         from flask import current_app
 
-        from lms.scheduler import jobs, run_job
+        from lms.jobs.scheduler import jobs, run_job
 
         job = next((job for job in jobs() if job.name == name), None)
         if job is None:

@@ -14,9 +14,10 @@ from lms.api.core import REGISTRY, Problem, dump, field_problem, json_response, 
 from lms.api.models import ApiToken, TokenScope
 from lms.api.openapi import openapi_document
 from lms.api.tokens import TokenForm, create_token, revoke_token, tokens_of
-from lms.assessments import attendance, progression
-from lms.assessments.attendance import Entry
-from lms.assessments.models import Certificate, Outcome, QualificationResult
+from lms.assessments.attendance import services as attendance
+from lms.assessments.attendance.services import Entry
+from lms.assessments.progression import services as progression
+from lms.assessments.progression.models import Certificate, Outcome, QualificationResult
 from lms.core.access import login_required, public
 from lms.core.i18n import _
 from lms.core.roles import Role
@@ -30,10 +31,11 @@ from lms.people.models import Learner, Organisation, OrganisationKind
 from lms.reports import access as report_access
 from lms.reports import queries as report_queries
 from lms.scheduling import access as scheduling_access
-from lms.scheduling import enrolment, timetable
-from lms.scheduling import services as scheduling_services
 from lms.scheduling.clashes import ClashError
+from lms.scheduling.cohorts import enrolment
+from lms.scheduling.cohorts import services as scheduling_services
 from lms.scheduling.models import Cohort, Enrolment, Referral, Session
+from lms.scheduling.timetable import services as timetable
 
 bp = Blueprint("api", __name__, template_folder="templates")
 

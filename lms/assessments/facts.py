@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lms.assessments.models import CourseCompletion, EsolAssessment, ExternalCertificate
+from lms.assessments.progression.models import CourseCompletion, EsolAssessment, ExternalCertificate
 from lms.courses.rules import EsolResult, HeldCertificate, LearnerFacts
 from lms.extensions import db
 

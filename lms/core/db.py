@@ -9,8 +9,6 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -82,15 +80,6 @@ def enum_type(enum_class: type[enum.Enum], name: str, length: int = 32) -> sa.En
 #: it upgrades a stale read snapshot to a write in WAL mode). Web requests set it from the HTTP
 #: method (see core/web.py); CLI commands and jobs write, so they keep the IMMEDIATE default.
 sqlite_read_only: ContextVar[bool] = ContextVar("sqlite_read_only", default=False)
-
-
-@contextmanager
-def read_only_transactions(enabled: bool = True) -> Iterator[None]:
-    token = sqlite_read_only.set(enabled)
-    try:
-        yield
-    finally:
-        sqlite_read_only.reset(token)
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:

@@ -10,6 +10,8 @@ from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.core.i18n import _l
+
 
 class BaseForm(FlaskForm):
     class Meta:
@@ -74,5 +76,8 @@ class _WeekdayName:
     def __html__(self) -> str:
         return str(escape(str(self)))
 
+
+#: The empty first choice of an optional select.
+NONE = [SelectChoice("", _l("None"))]
 
 WEEKDAY_CHOICES = [SelectChoice(str(day), _WeekdayName(day)) for day in range(7)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request, session
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -39,12 +39,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "people.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):  # noqa: ANN202
-        from lms.people.services import user_for_session
-
-        return user_for_session(user_id, session.get(AUTH_SESSION_KEY))
 
     @app.before_request
     def choose_transaction_mode() -> None:

@@ -1,10 +1,9 @@
-"""The outbox and the job-run log. Unique keys make every job and every message happen exactly once."""
+"""The outbox: every message to a person, queued once (a unique key) and sent with retries."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -57,20 +56,3 @@ class OutboxMessage(db.Model):
             sqlite_where=sa.text("status = 'pending'"),
         ),
     )
-
-
-class JobRun(db.Model):
-    """One run of a scheduled job for one period. The unique (job, run key) lets only one scheduler in."""
-
-    __tablename__ = "job_run"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job: Mapped[str] = mapped_column(sa.String(64))
-    #: The period the run covers, e.g. the date for a daily job or the minute for a frequent one.
-    run_key: Mapped[str] = mapped_column(sa.String(64))
-    started_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ok: Mapped[bool | None]
-    summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-
-    __table_args__ = (sa.UniqueConstraint("job", "run_key"), sa.Index("ix_job_run_job_started", "job", "started_dt"))

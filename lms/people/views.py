@@ -7,10 +7,10 @@ from flask_login import current_user, login_user, logout_user
 
 from lms.core.access import login_required, public, role_required
 from lms.core.errors import ServiceError, ThrottledError
-from lms.core.i18n import SESSION_KEY, _
+from lms.core.i18n import SESSION_KEY, _, is_supported
 from lms.core.roles import Role
 from lms.core.web import AUTH_SESSION_KEY, attach_error, safe_next, writes_on_get
-from lms.extensions import db
+from lms.extensions import db, login_manager
 from lms.people import queries, services
 from lms.people.access import can_edit_learner, can_view_learner, can_view_sensitive
 from lms.people.forms import (
@@ -29,6 +29,25 @@ from lms.people.importing import IMPORT_COLUMNS, import_learners
 from lms.people.models import Learner, User
 
 bp = Blueprint("people", __name__, template_folder="templates")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The user behind a session cookie, while their login session is live (ended sessions log out at once)."""
+    return services.user_for_session(user_id, session.get(AUTH_SESSION_KEY))
+
+
+@bp.post("/language")
+@public
+def set_language():
+    """Remember the chosen interface language in this browser (and on the account, if logged in)."""
+    locale = request.form.get("locale", "")
+    if is_supported(locale):
+        session[SESSION_KEY] = locale
+        if current_user.is_authenticated:
+            services.set_locale(current_user, locale)
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("core.index"))
 
 
 # --- logging in and out --------------------------------------------------------------------------

@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from lms.assessments.models import (
+from lms.assessments.attendance.models import AttendanceMark, AttendanceStatus
+from lms.assessments.progression.models import (
     SELF_RATINGS,
-    AttendanceMark,
-    AttendanceStatus,
     Certificate,
     EsolAssessment,
     ExternalCertificate,

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
-from lms.assessments import attendance
-from lms.assessments.models import AttendanceMark, ExternalCertificate, Outcome
+from lms.assessments.attendance import services as attendance
+from lms.assessments.attendance.models import AttendanceMark
+from lms.assessments.progression.models import ExternalCertificate, Outcome
 from lms.core.access import role_required
 from lms.core.i18n import _, _l
 from lms.core.roles import Role

@@ -9,12 +9,14 @@ import sqlalchemy as sa
 
 from lms.api.models import ApiToken, TokenScope
 from lms.api.tokens import create_token
-from lms.assessments.models import AttendanceMark, AttendanceStatus
+from lms.assessments.attendance.models import AttendanceMark, AttendanceStatus
 from lms.core.roles import Role
 from lms.extensions import db as _db
-from lms.scheduling import enrolment, staffing, timetable
-from lms.scheduling import services as scheduling_services
+from lms.scheduling.cohorts import enrolment
+from lms.scheduling.cohorts import services as scheduling_services
 from lms.scheduling.models import Enrolment
+from lms.scheduling.timetable import services as timetable
+from lms.scheduling.timetable import staffing
 from tests.conftest import log_in
 from tests.factories import make_course, make_learner, make_user
 
@@ -446,7 +448,7 @@ def test_referral_to_another_organisations_cohort_is_refused(client, world):
 
 
 def test_progress_shows_outcomes_to_the_learner_and_coordinator_only(client, world):
-    from lms.assessments import progression
+    from lms.assessments.progression import services as progression
     from lms.people import services as people_services
 
     coordinator = world["coordinator"]

@@ -17,8 +17,10 @@ from lms.api.openapi import openapi_document
 from lms.api.tokens import create_token
 from lms.core.roles import Role
 from lms.extensions import db as _db
-from lms.scheduling import enrolment, staffing, timetable
-from lms.scheduling import services as scheduling_services
+from lms.scheduling.cohorts import enrolment
+from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.timetable import services as timetable
+from lms.scheduling.timetable import staffing
 from tests.factories import make_course, make_learner, make_user
 
 _current_app = {}

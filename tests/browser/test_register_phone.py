@@ -14,11 +14,13 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from lms import create_app
-from lms.assessments.models import AttendanceMark
+from lms.assessments.attendance.models import AttendanceMark
 from lms.core.roles import Role
 from lms.extensions import db as _db
-from lms.scheduling import enrolment, staffing, timetable
-from lms.scheduling import services as scheduling_services
+from lms.scheduling.cohorts import enrolment
+from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.timetable import services as timetable
+from lms.scheduling.timetable import staffing
 from tests.conftest import TEST_CONFIG
 from tests.factories import PASSWORD, make_course, make_learner, make_user
 

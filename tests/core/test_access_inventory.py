@@ -10,7 +10,7 @@ from lms.core.access import declared_access
 PUBLIC_ENDPOINTS = {
     "core.index",
     "core.healthz",
-    "core.set_language",
+    "people.set_language",
     "people.login",
     "people.login_phone",
     "people.login_link",

@@ -12,14 +12,7 @@ import pytest
 from lms.core.errors import ServiceError
 from lms.core.esol import EsolLevel, EsolSkill
 from lms.courses import pathways
-from lms.courses.models import (
-    CertificateKind,
-    CertificateType,
-    Course,
-    EligibilityRule,
-    PathwayStep,
-    StepKind,
-)
+from lms.courses.models import CertificateKind, CertificateType, Course, EligibilityRule, PathwayStep, StepKind
 from lms.courses.pathways import (
     StepProgress,
     StepStatus,

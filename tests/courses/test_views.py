@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from lms.assessments import services as achievements
-from lms.assessments.models import AssessmentKind
+from lms.assessments.progression import achievements
+from lms.assessments.progression.models import AssessmentKind
 from lms.core.roles import Role
 from lms.courses import services
 from lms.courses.models import Course, EligibilityCheck, Pathway, PathwayStep, Programme, ReportingPeriod
@@ -452,7 +452,7 @@ def test_external_certificate_step_counts_the_certificate(client, db, login_as):
         },
     )
     assert response.status_code == 302
-    from lms.assessments.models import ExternalCertificate
+    from lms.assessments.progression.models import ExternalCertificate
 
     certificate = db.scalars(sa.select(ExternalCertificate)).one()
     assert certificate.expiry_date == date(2028, 1, 9)  # 36 months, to the day before

@@ -8,13 +8,15 @@ from datetime import date, time
 
 import pytest
 
-from lms.assessments import attendance, progression
+from lms.assessments.attendance import services as attendance
+from lms.assessments.progression import services as progression
 from lms.core.roles import Role
 from lms.courses import services as course_services
 from lms.people.models import OrganisationKind
 from lms.reports.queries import funder_return
-from lms.scheduling import enrolment, timetable
-from lms.scheduling import services as scheduling_services
+from lms.scheduling.cohorts import enrolment
+from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.timetable import services as timetable
 from tests.conftest import log_in
 from tests.factories import make_course, make_learner, make_organisation, make_user
 

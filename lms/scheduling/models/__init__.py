@@ -2,7 +2,6 @@
 
 from lms.scheduling.models.cohorts import Cohort, CohortStatus, DropInAttendee, Venue
 from lms.scheduling.models.enrolments import Enrolment, EnrolmentStatus, Referral, ReferralSource, ReferralStatus
-from lms.scheduling.models.feeds import CalendarFeed, FeedKind
 from lms.scheduling.models.sessions import (
     Closure,
     CohortEducator,
@@ -17,8 +16,6 @@ from lms.scheduling.models.sessions import (
 )
 
 __all__ = [
-    "CalendarFeed",
-    "FeedKind",
     "Closure",
     "CohortEducator",
     "EducatorAbsence",

@@ -1,0 +1,147 @@
+"""Learner achievements that pathways and eligibility read: ESOL levels, completions, certificates held."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.core.db import UTCDateTime, enum_type
+from lms.core.enums import TitledEnum
+from lms.core.i18n import _l
+from lms.core.time import now_utc
+from lms.extensions import db
+
+
+class AttendanceStatus(TitledEnum):
+    PRESENT = "present"
+    LATE = "late"
+    LEFT_EARLY = "left_early"
+    ABSENT_NOTIFIED = "absent_notified"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+    CANCELLED_BY_PROVIDER = "cancelled_by_provider"
+
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            cls.PRESENT: _l("Present"),
+            cls.LATE: _l("Late"),
+            cls.LEFT_EARLY: _l("Left early"),
+            cls.ABSENT_NOTIFIED: _l("Absent, told us"),
+            cls.ABSENT: _l("Absent, did not tell us"),
+            cls.EXCUSED: _l("Excused"),
+            cls.CANCELLED_BY_PROVIDER: _l("Cancelled by us"),
+        }
+
+    @property
+    def attended(self) -> bool:
+        """Whether the learner was there: counts for attendance rates and contact hours."""
+        return self in (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+
+    @property
+    def counts_in_rate(self) -> bool:
+        """Whether the session counts as one the learner should have come to (excused ones do not)."""
+        return self not in (AttendanceStatus.EXCUSED, AttendanceStatus.CANCELLED_BY_PROVIDER)
+
+
+class MarkSource(TitledEnum):
+    REGISTER = "register"
+    CHECK_IN = "check_in"
+    PAPER = "paper"
+
+    @classmethod
+    def _titles(cls) -> dict:
+        return {cls.REGISTER: _l("Register"), cls.CHECK_IN: _l("Self check-in"), cls.PAPER: _l("Paper register")}
+
+
+class AttendanceMark(db.Model):
+    """One learner's (or drop-in attendee's) attendance at one session. Minutes give contact hours."""
+
+    __tablename__ = "attendance_mark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"))
+    learner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    attendee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("drop_in_attendee.id", ondelete="CASCADE"))
+    status: Mapped[AttendanceStatus] = mapped_column(enum_type(AttendanceStatus, "attendance_status"))
+    minutes_late: Mapped[int] = mapped_column(default=0)
+    minutes_left_early: Mapped[int] = mapped_column(default=0)
+    #: Minutes actually attended: the session's length less late arrival and early leaving.
+    minutes_attended: Mapped[int] = mapped_column(default=0)
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    source: Mapped[MarkSource] = mapped_column(enum_type(MarkSource, "mark_source", length=16))
+    marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    marked_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    __table_args__ = (
+        sa.Index(
+            "uq_attendance_mark_session_learner",
+            "session_id",
+            "learner_id",
+            unique=True,
+            postgresql_where=sa.text("learner_id IS NOT NULL"),
+            sqlite_where=sa.text("learner_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_attendance_mark_session_attendee",
+            "session_id",
+            "attendee_id",
+            unique=True,
+            postgresql_where=sa.text("attendee_id IS NOT NULL"),
+            sqlite_where=sa.text("attendee_id IS NOT NULL"),
+        ),
+        sa.CheckConstraint("(learner_id IS NULL) <> (attendee_id IS NULL)", name="one_person"),
+        sa.CheckConstraint(
+            "minutes_late >= 0 AND minutes_left_early >= 0 AND minutes_attended >= 0", name="minutes_not_negative"
+        ),
+    )
+
+
+class AttendanceChange(db.Model):
+    """The audit trail of a register: every mark made or changed, by whom and when."""
+
+    __tablename__ = "attendance_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mark_id: Mapped[int] = mapped_column(sa.ForeignKey("attendance_mark.id", ondelete="CASCADE"), index=True)
+    old_status: Mapped[str | None] = mapped_column(sa.String(32))
+    new_status: Mapped[str] = mapped_column(sa.String(32))
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    source: Mapped[str] = mapped_column(sa.String(16))
+
+
+class NoticeReason(TitledEnum):
+    MEDICAL = "medical"
+    HOME_OFFICE = "home_office"
+    CHILDCARE = "childcare"
+    WORK = "work"
+    OTHER = "other"
+
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            cls.MEDICAL: _l("Hospital or doctor"),
+            cls.HOME_OFFICE: _l("Home Office interview or appointment"),
+            cls.CHILDCARE: _l("Childcare"),
+            cls.WORK: _l("Work or a job interview"),
+            cls.OTHER: _l("Something else"),
+        }
+
+
+class AbsenceNotice(db.Model):
+    """ "I can't come": told in advance, by the learner or through the office. It pre-fills the register."""
+
+    __tablename__ = "absence_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learner.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[NoticeReason] = mapped_column(enum_type(NoticeReason, "notice_reason", length=16))
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    __table_args__ = (sa.UniqueConstraint("learner_id", "session_id"),)

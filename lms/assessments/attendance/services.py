@@ -1,0 +1,540 @@
+"""Attendance: the register, notices of absence, self check-in, alerts and rates.
+
+A register is saved in one request and one transaction: every mark is checked first, then all are
+written together, with a history row for every change. "All present except..." never overwrites an
+absence the learner told us about unless the educator confirms it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from lms.assessments.attendance.models import (
+    AbsenceNotice,
+    AttendanceChange,
+    AttendanceMark,
+    AttendanceStatus,
+    MarkSource,
+    NoticeReason,
+)
+from lms.core.errors import ServiceError
+from lms.core.i18n import _
+from lms.core.roles import Role
+from lms.core.time import now_utc
+from lms.extensions import db
+from lms.people.models import Learner, User
+from lms.scheduling.models import Cohort, DropInAttendee, Enrolment, EnrolmentStatus, Session, SessionStatus
+
+#: Learners on the register: everyone who holds or held a place (withdrawn learners keep past marks).
+ON_REGISTER = (
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.COMPLETED,
+    EnrolmentStatus.DID_NOT_COMPLETE,
+    EnrolmentStatus.OFFERED,
+)
+OPENS_BEFORE = timedelta(minutes=15)
+LATE_AFTER = timedelta(minutes=5)
+CODE_STEP_SECONDS = 60
+
+
+def can_mark(user: User, session: Session) -> bool:
+    """Coordinators of the organisation, and the educators assigned to this session."""
+    if user.is_admin:
+        return True
+    if user.organisation_id != session.cohort.organisation_id:
+        return False
+    if user.has_role(Role.COORDINATOR):
+        return True
+    return user.has_role(Role.EDUCATOR) and any(link.user_id == user.id for link in session.educator_links)
+
+
+def session_minutes(session: Session) -> int:
+    return int((session.end_dt - session.start_dt).total_seconds() // 60)
+
+
+def minutes_attended(session: Session, status: AttendanceStatus, late: int, left_early: int) -> int:
+    if not status.attended:
+        return 0
+    return max(0, session_minutes(session) - late - left_early)
+
+
+@dataclass
+class RegisterRow:
+    learner: Learner | None
+    attendee: DropInAttendee | None
+    mark: AttendanceMark | None
+    notice: AbsenceNotice | None
+
+    @property
+    def key(self) -> str:
+        return f"l{self.learner.id}" if self.learner else f"a{self.attendee.id}"
+
+    @property
+    def name(self) -> str:
+        return self.learner.full_name if self.learner else self.attendee.name
+
+    @property
+    def initials(self) -> str:
+        parts = (self.learner.full_name_latin or self.learner.full_name) if self.learner else self.attendee.name
+        return "".join(word[0] for word in parts.split()[:2]).upper()
+
+    @property
+    def status(self) -> AttendanceStatus | None:
+        """What the register shows: the mark if there is one, else a notified absence, else nothing yet."""
+        if self.mark is not None:
+            return self.mark.status
+        return AttendanceStatus.ABSENT_NOTIFIED if self.notice is not None else None
+
+
+def register_rows(session: Session) -> list[RegisterRow]:
+    """Everyone on the register, in four queries however many learners there are."""
+    marks = db.session.scalars(sa.select(AttendanceMark).where(AttendanceMark.session_id == session.id)).all()
+    by_learner = {m.learner_id: m for m in marks if m.learner_id}
+    by_attendee = {m.attendee_id: m for m in marks if m.attendee_id}
+    notices = {
+        n.learner_id: n
+        for n in db.session.scalars(sa.select(AbsenceNotice).where(AbsenceNotice.session_id == session.id))
+    }
+    if session.cohort.is_drop_in:
+        attendees = db.session.scalars(
+            sa.select(DropInAttendee).where(DropInAttendee.cohort_id == session.cohort_id).order_by(DropInAttendee.name)
+        ).all()
+        return [RegisterRow(None, a, by_attendee.get(a.id), None) for a in attendees]
+    learners = db.session.scalars(
+        sa.select(Learner)
+        .join(Enrolment, Enrolment.learner_id == Learner.id)
+        .where(
+            Enrolment.cohort_id == session.cohort_id,
+            sa.or_(Enrolment.status.in_(ON_REGISTER), Learner.id.in_(list(by_learner) or [0])),
+        )
+        .order_by(Learner.family_name_latin, Learner.given_name_latin, Learner.family_name, Learner.given_name)
+    ).all()
+    return [RegisterRow(learner, None, by_learner.get(learner.id), notices.get(learner.id)) for learner in learners]
+
+
+@dataclass
+class Entry:
+    key: str
+    status: str
+    minutes_late: int = 0
+    minutes_left_early: int = 0
+    note: str = ""
+
+
+@dataclass
+class SaveResult:
+    changed: int = 0
+    kept_notices: list[str] = field(default_factory=list)
+
+
+def check_register_open(session: Session, actor: User, now: datetime) -> None:
+    if session.status is SessionStatus.CANCELLED:
+        raise ServiceError(_("This session was cancelled: there is no register to take."))
+    if now < session.start_dt - OPENS_BEFORE:
+        raise ServiceError(_("This session has not started yet: the register opens 15 minutes before."))
+    window = timedelta(hours=current_app.config["ATTENDANCE_EDIT_HOURS"])
+    if now > session.end_dt + window and not (actor.is_admin or actor.has_role(Role.COORDINATOR)):
+        raise ServiceError(
+            _(
+                "Registers can be changed for %(hours)d hours after the session. Ask a coordinator.",
+                hours=int(window.total_seconds() // 3600),
+            )
+        )
+
+
+def save_register(
+    session: Session,
+    entries: list[Entry],
+    actor: User,
+    *,
+    all_present: bool = False,
+    override_notices: bool = False,
+    source: MarkSource = MarkSource.REGISTER,
+    now: datetime | None = None,
+) -> SaveResult:
+    """Check every entry, then write all of them at once. A bad entry changes nothing."""
+    now = now or now_utc()
+    check_register_open(session, actor, now)
+    rows = {row.key: row for row in register_rows(session)}
+    wanted: dict[str, Entry] = {}
+    for entry in entries:
+        if entry.key not in rows:
+            raise ServiceError(_("Someone on this list is not in this cohort. Reload the register."))
+        try:
+            AttendanceStatus(entry.status)
+        except ValueError:
+            raise ServiceError(_("Choose a status from the list."))
+        if not (0 <= entry.minutes_late <= 600 and 0 <= entry.minutes_left_early <= 600):
+            raise ServiceError(_("Minutes late or left early must be between 0 and 600."))
+        wanted[entry.key] = entry
+    result = SaveResult()
+    if all_present:
+        for key, row in rows.items():
+            if key in wanted or row.mark is not None:
+                continue
+            if row.notice is not None and not override_notices:
+                result.kept_notices.append(row.name)
+                wanted[key] = Entry(key, AttendanceStatus.ABSENT_NOTIFIED.value)
+            else:
+                wanted[key] = Entry(key, AttendanceStatus.PRESENT.value)
+    # Write in bulk: one INSERT for new marks, one UPDATE for changed ones, one INSERT for the history.
+    new_marks, updates, changes = [], [], []
+    for key, entry in wanted.items():
+        row, status = rows[key], AttendanceStatus(entry.status)
+        late = entry.minutes_late if status in (AttendanceStatus.LATE, AttendanceStatus.PRESENT) else 0
+        early = entry.minutes_left_early if status in (AttendanceStatus.LEFT_EARLY, AttendanceStatus.PRESENT) else 0
+        mark = row.mark
+        if mark is not None and (mark.status, mark.minutes_late, mark.minutes_left_early, mark.note) == (
+            status,
+            late,
+            early,
+            entry.note,
+        ):
+            continue
+        values = {
+            "status": status,
+            "minutes_late": late,
+            "minutes_left_early": early,
+            "minutes_attended": minutes_attended(session, status, late, early),
+            "note": entry.note[:500],
+            "source": source,
+            "marked_by_id": actor.id,
+            "marked_dt": now,
+        }
+        if mark is None:
+            new_marks.append(
+                {
+                    "session_id": session.id,
+                    "learner_id": row.learner.id if row.learner else None,
+                    "attendee_id": row.attendee.id if row.attendee else None,
+                    **values,
+                }
+            )
+            changes.append([key, None, status.value])
+        else:
+            updates.append({"id": mark.id, **values})
+            changes.append([mark.id, mark.status.value, status.value])
+    if new_marks:
+        inserted = db.session.execute(
+            sa.insert(AttendanceMark).returning(
+                AttendanceMark.id, AttendanceMark.learner_id, AttendanceMark.attendee_id
+            ),
+            new_marks,
+        )
+        ids = {(f"l{r.learner_id}" if r.learner_id else f"a{r.attendee_id}"): r.id for r in inserted}
+        for change in changes:
+            if isinstance(change[0], str):
+                change[0] = ids[change[0]]
+    if updates:
+        db.session.execute(sa.update(AttendanceMark), updates)
+    if changes:
+        db.session.execute(
+            sa.insert(AttendanceChange),
+            [
+                {
+                    "mark_id": mark_id,
+                    "old_status": old,
+                    "new_status": new,
+                    "changed_by_id": actor.id,
+                    "changed_dt": now,
+                    "source": source.value,
+                }
+                for mark_id, old, new in changes
+            ],
+        )
+    db.session.expire_all()  # the bulk statements bypassed the objects this session holds
+    result.changed = len(changes)
+    return result
+
+
+# --- notices of absence --------------------------------------------------------------------------
+
+
+def record_notice(
+    learner: Learner, session: Session, reason: NoticeReason | str, note: str, actor: User, now: datetime | None = None
+) -> AbsenceNotice:
+    now = now or now_utc()
+    try:
+        reason = NoticeReason(reason)
+    except ValueError:
+        raise ServiceError(_("Choose a reason from the list."), field="reason")
+    if session.is_cancelled:
+        raise ServiceError(_("This session was cancelled: there is nothing to miss."))
+    is_staff = actor.is_admin or actor.has_role(Role.COORDINATOR)
+    if not is_staff and session.start_dt <= now:
+        raise ServiceError(_("Tell us before the session starts. For a session that has passed, ask your tutor."))
+    enrolled = db.session.scalar(
+        sa.select(Enrolment.id).where(
+            Enrolment.cohort_id == session.cohort_id,
+            Enrolment.learner_id == learner.id,
+            Enrolment.status.in_(ON_REGISTER),
+        )
+    )
+    if not enrolled:
+        raise ServiceError(_("This learner is not in this class."))
+    notice = db.session.scalar(
+        sa.select(AbsenceNotice).where(AbsenceNotice.learner_id == learner.id, AbsenceNotice.session_id == session.id)
+    )
+    if notice is None:
+        notice = AbsenceNotice(learner_id=learner.id, session_id=session.id)
+        db.session.add(notice)
+    notice.reason, notice.note, notice.recorded_by_id, notice.recorded_dt = (
+        reason,
+        (note or "").strip()[:500],
+        actor.id,
+        now,
+    )
+    db.session.flush()
+    return notice
+
+
+# --- self check-in -------------------------------------------------------------------------------
+
+
+def check_in_code(session: Session, at: datetime | None = None) -> str:
+    """A six-digit code that changes every minute, derived from the app's secret and the session."""
+    at = at or now_utc()
+    step = int(at.timestamp()) // CODE_STEP_SECONDS
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), f"check-in:{session.id}:{step}".encode(), hashlib.sha256
+    ).digest()
+    return f"{int.from_bytes(digest[:4], 'big') % 1_000_000:06d}"
+
+
+def _code_matches(session: Session, code: str, now: datetime) -> bool:
+    # The code on the screen may have just changed: accept this minute's and the last minute's.
+    return any(
+        hmac.compare_digest(code, check_in_code(session, now - timedelta(seconds=CODE_STEP_SECONDS * back)))
+        for back in (0, 1)
+    )
+
+
+def open_sessions_for(learner: Learner, now: datetime | None = None) -> list[Session]:
+    now = now or now_utc()
+    return list(
+        db.session.scalars(
+            sa.select(Session)
+            .join(Enrolment, Enrolment.cohort_id == Session.cohort_id)
+            .where(
+                Enrolment.learner_id == learner.id,
+                Enrolment.status.in_(ON_REGISTER),
+                Session.status == SessionStatus.SCHEDULED,
+                Session.start_dt <= now + OPENS_BEFORE,
+                Session.end_dt >= now,
+            )
+            .options(joinedload(Session.cohort))
+            .order_by(Session.start_dt)
+        )
+    )
+
+
+def check_in(learner: Learner, code: str, actor: User, now: datetime | None = None) -> AttendanceMark:
+    """A learner checks themselves in with the code the educator shows, only while the session is on."""
+    now = now or now_utc()
+    code = (code or "").strip().replace(" ", "")
+    sessions = open_sessions_for(learner, now)
+    if not sessions:
+        raise ServiceError(_("You have no class open for check-in now."))
+    session = next((s for s in sessions if _code_matches(s, code, now)), None)
+    if session is None:
+        raise ServiceError(_("That code is not right. Check the code on the screen and try again."))
+    mark = db.session.scalar(
+        sa.select(AttendanceMark).where(
+            AttendanceMark.session_id == session.id, AttendanceMark.learner_id == learner.id
+        )
+    )
+    if mark is not None and mark.status.attended:
+        return mark
+    late = int(max(timedelta(0), now - session.start_dt).total_seconds() // 60)
+    status = AttendanceStatus.LATE if now - session.start_dt > LATE_AFTER else AttendanceStatus.PRESENT
+    old = mark.status.value if mark else None
+    if mark is None:
+        mark = AttendanceMark(session_id=session.id, learner_id=learner.id)
+        db.session.add(mark)
+    late = late if status is AttendanceStatus.LATE else 0
+    mark.status, mark.minutes_late, mark.minutes_left_early = status, late, 0
+    mark.minutes_attended = minutes_attended(session, status, late, 0)
+    mark.source, mark.marked_by_id, mark.marked_dt = MarkSource.CHECK_IN, actor.id, now
+    db.session.flush()
+    db.session.add(
+        AttendanceChange(
+            mark_id=mark.id,
+            old_status=old,
+            new_status=status.value,
+            changed_by_id=actor.id,
+            changed_dt=now,
+            source=MarkSource.CHECK_IN.value,
+        )
+    )
+    db.session.flush()
+    return mark
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+
+@dataclass
+class AtRisk:
+    learner_id: int
+    learner_name: str
+    cohort_id: int
+    cohort_name: str
+    consecutive_absences: int
+    rate: float
+    sessions: int
+
+
+def learners_at_risk(
+    organisation_id: int, *, consecutive: int = 3, threshold: float = 0.75, minimum_sessions: int = 4
+) -> list[AtRisk]:
+    """Learners in running cohorts with N absences without notice in a row, or a rate under the threshold.
+    For coordinators only: nobody e-mails the learner about it. One query."""
+    rows = db.session.execute(
+        sa.select(
+            AttendanceMark.learner_id,
+            Learner.given_name,
+            Learner.family_name,
+            Cohort.id,
+            Cohort.name,
+            AttendanceMark.status,
+        )
+        .join(Session, Session.id == AttendanceMark.session_id)
+        .join(Cohort, Cohort.id == Session.cohort_id)
+        .join(Learner, Learner.id == AttendanceMark.learner_id)
+        .join(Enrolment, sa.and_(Enrolment.cohort_id == Cohort.id, Enrolment.learner_id == Learner.id))
+        .where(
+            Cohort.organisation_id == organisation_id,
+            Enrolment.status == EnrolmentStatus.ENROLLED,
+            Session.status == SessionStatus.SCHEDULED,
+        )
+        .order_by(AttendanceMark.learner_id, Cohort.id, Session.start_dt.desc())
+    ).all()
+    grouped: dict[tuple[int, int], list] = defaultdict(list)
+    for row in rows:
+        grouped[(row[0], row[3])].append(row)
+    found = []
+    for (learner_id, cohort_id), marks in grouped.items():
+        statuses = [row[5] for row in marks]
+        streak = 0
+        for status in statuses:
+            if status is not AttendanceStatus.ABSENT:
+                break
+            streak += 1
+        counted = [s for s in statuses if s.counts_in_rate]
+        rate = sum(s.attended for s in counted) / len(counted) if counted else 1.0
+        if streak >= consecutive or (len(counted) >= minimum_sessions and rate < threshold):
+            name = " ".join(part for part in (marks[0][1], marks[0][2]) if part)
+            found.append(AtRisk(learner_id, name, cohort_id, marks[0][4], streak, rate, len(counted)))
+    return sorted(found, key=lambda r: (-r.consecutive_absences, r.rate))
+
+
+def registers_not_taken(
+    organisation_id: int, since: date, now: datetime | None = None
+) -> list[tuple[Session, list[str]]]:
+    """Sessions that have ended with no mark at all, with their educators' names."""
+    now = now or now_utc()
+    has_marks = sa.select(AttendanceMark.id).where(AttendanceMark.session_id == Session.id).exists()
+    sessions = db.session.scalars(
+        sa.select(Session)
+        .join(Cohort, Cohort.id == Session.cohort_id)
+        .where(
+            Cohort.organisation_id == organisation_id,
+            Cohort.is_drop_in.is_(False),
+            Session.status == SessionStatus.SCHEDULED,
+            Session.end_dt < now,
+            Session.start_dt >= datetime.combine(since, datetime.min.time()).replace(tzinfo=now.tzinfo),
+            ~has_marks,
+        )
+        .options(joinedload(Session.cohort), sa.orm.selectinload(Session.educator_links))
+        .order_by(Session.start_dt)
+    ).all()
+    return [(s, [link.user.display_name for link in s.educator_links]) for s in sessions]
+
+
+# --- rates and contact hours ---------------------------------------------------------------------
+
+
+@dataclass
+class AttendanceFigures:
+    label: str
+    marked: int
+    attended: int
+    counted: int
+    contact_minutes: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.attended / self.counted if self.counted else None
+
+    @property
+    def contact_hours(self) -> float:
+        return round(self.contact_minutes / 60, 1)
+
+
+def attendance_figures(
+    organisation_id: int, start: datetime, end: datetime, by: str = "cohort"
+) -> list[AttendanceFigures]:
+    """Attendance rate and contact hours (minutes attended) per learner, cohort, course or programme,
+    for sessions starting in [start, end). One aggregate query."""
+    from lms.courses.models import Course, Programme
+
+    attended = sa.func.sum(
+        sa.case(
+            (
+                AttendanceMark.status.in_(
+                    [AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY]
+                ),
+                1,
+            ),
+            else_=0,
+        )
+    )
+    counted = sa.func.sum(
+        sa.case(
+            (AttendanceMark.status.in_([AttendanceStatus.EXCUSED, AttendanceStatus.CANCELLED_BY_PROVIDER]), 0), else_=1
+        )
+    )
+    groups = {
+        "cohort": (Cohort.id, Cohort.name),
+        "course": (Course.id, Course.title),
+        "programme": (Programme.id, Programme.name),
+        "learner": (Learner.id, sa.func.concat(Learner.given_name, " ", Learner.family_name)),
+    }
+    key, label = groups[by]
+    query = (
+        sa.select(
+            key,
+            label,
+            sa.func.count(AttendanceMark.id),
+            attended,
+            counted,
+            sa.func.sum(AttendanceMark.minutes_attended),
+        )
+        .join(Session, Session.id == AttendanceMark.session_id)
+        .join(Cohort, Cohort.id == Session.cohort_id)
+        .join(Course, Course.id == Cohort.course_id)
+        .outerjoin(Programme, Programme.id == Cohort.programme_id)
+        .outerjoin(Learner, Learner.id == AttendanceMark.learner_id)
+        .where(
+            Cohort.organisation_id == organisation_id,
+            Session.start_dt >= start,
+            Session.start_dt < end,
+            Session.status == SessionStatus.SCHEDULED,
+        )
+        .group_by(key, label)
+        .order_by(label)
+    )
+    return [
+        AttendanceFigures(
+            str(row[1] or _("No programme")), row[2], int(row[3] or 0), int(row[4] or 0), int(row[5] or 0)
+        )
+        for row in db.session.execute(query)
+    ]

@@ -1,0 +1,1 @@
+"""Progression: RARPA learning plans, ESOL levels, results, outcomes, placements, completion and certificates."""

@@ -1,0 +1,89 @@
+"""Certificates as PDF, with names in any script laid out correctly.
+
+fpdf2 with HarfBuzz shaping (uharfbuzz) joins Arabic letters and orders right-to-left text; the
+fonts ship with Pathways (assessments/fonts), so nothing depends on the fonts of the machine.
+Each run of text gets the font for its script.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+
+from lms.assessments.progression.models import Certificate
+from lms.assessments.progression.services import format_code
+from lms.core.i18n import _, format_date
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+SCRIPT_FONTS = {
+    "arabic": "NotoSansArabic-Regular.ttf",
+    "ethiopic": "NotoSansEthiopic-Regular.ttf",
+    "bengali": "NotoSansBengali-Regular.ttf",
+    "latin": "NotoSans-Regular.ttf",
+}
+
+
+def script_of(text: str) -> str:
+    """The script a name is written in, from its first letter that says (Latin covers Cyrillic too)."""
+    for char in text:
+        if not char.isalpha():
+            continue
+        name = unicodedata.name(char, "")
+        if name.startswith("ARABIC"):
+            return "arabic"
+        if name.startswith("ETHIOPIC"):
+            return "ethiopic"
+        if name.startswith("BENGALI"):
+            return "bengali"
+        return "latin"
+    return "latin"
+
+
+class _Certificate(FPDF):
+    def __init__(self) -> None:
+        super().__init__(orientation="landscape", format="A4")
+        for script, filename in SCRIPT_FONTS.items():
+            self.add_font(script, fname=str(FONTS / filename))
+        # A label in one script can carry a code or URL in another (an Arabic label before a Latin code).
+        self.set_fallback_fonts(list(SCRIPT_FONTS))
+        self.set_auto_page_break(False)
+        self.set_margins(20, 20, 20)
+
+    def line_of(self, text: str, size: float, *, gap: float = 4) -> None:
+        script = script_of(text)
+        # Shaping is needed for joined and right-to-left scripts; plain runs keep exact text extraction.
+        self.set_text_shaping(script in ("arabic", "bengali", "ethiopic"))
+        self.set_font(script, size=size)
+        self.cell(w=0, h=size * 0.5, text=text, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.ln(gap)
+
+
+def render(certificate: Certificate, verify_url: str) -> bytes:
+    pdf = _Certificate()
+    pdf.add_page()
+    pdf.set_draw_color(29, 79, 145)
+    pdf.set_line_width(1.5)
+    pdf.rect(10, 10, pdf.w - 20, pdf.h - 20)
+    pdf.set_y(28)
+    pdf.line_of(certificate.organisation_name, 16, gap=8)
+    pdf.line_of(certificate.certificate_type.name, 30, gap=10)
+    pdf.line_of(_("This is to certify that"), 14, gap=6)
+    pdf.line_of(certificate.holder_name, 30, gap=4)
+    if certificate.holder_name_latin:
+        pdf.line_of(certificate.holder_name_latin, 16, gap=6)
+    pdf.line_of(_("has completed"), 14, gap=6)
+    pdf.line_of(certificate.course_title, 22, gap=10)
+    pdf.line_of(_("Issued on %(date)s", date=format_date(certificate.issued_date, "long")), 12, gap=2)
+    if certificate.expiry_date:
+        pdf.line_of(_("Valid until %(date)s", date=format_date(certificate.expiry_date, "long")), 12, gap=2)
+    pdf.line_of(_("Verification code %(code)s", code=format_code(certificate.code)), 12, gap=2)
+    pdf.line_of(verify_url, 10, gap=2)
+    qr = io.BytesIO()
+    segno.make(verify_url, error="m").save(qr, kind="png", scale=6, border=2)
+    qr.seek(0)
+    pdf.image(qr, x=pdf.w - 60, y=pdf.h - 62, w=40, h=40)
+    return bytes(pdf.output())

@@ -1,0 +1,50 @@
+"""Scheduled work for coordinators and learners: the daily digest and certificate expiry reminders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from lms.assessments.progression.models import ExternalCertificate
+from lms.core.i18n import _, format_date
+from lms.core.time import DEFAULT_TZ_NAME
+from lms.extensions import db
+from lms.messaging.people import queue_for_learner
+from lms.people.models import Learner
+
+EXPIRY_NOTICE_DAYS = 60
+
+
+def certificate_expiry_reminders(now: datetime) -> dict:
+    """Tell learners 60 days before an external certificate (Food Hygiene, CSCS card...) expires."""
+    today = now.astimezone(ZoneInfo(DEFAULT_TZ_NAME)).date()
+    rows = db.session.execute(
+        sa.select(ExternalCertificate, Learner)
+        .join(Learner, Learner.id == ExternalCertificate.learner_id)
+        .where(
+            ExternalCertificate.expiry_date >= today,
+            ExternalCertificate.expiry_date <= today + timedelta(days=EXPIRY_NOTICE_DAYS),
+        )
+        .options(sa.orm.joinedload(ExternalCertificate.certificate_type), sa.orm.selectinload(Learner.user))
+    ).all()
+
+    def reminder(certificate: ExternalCertificate):  # noqa: ANN202
+        def compose(locale: str) -> tuple[str, str]:
+            body = _(
+                "Your %(certificate)s expires on %(date)s. Ask us about renewing it.",
+                certificate=certificate.certificate_type.name,
+                date=format_date(certificate.expiry_date, "long"),
+            )
+            return _("Certificate expiring soon"), body
+
+        return compose
+
+    queued = sum(
+        queue_for_learner(
+            learner, f"expiry:{certificate.id}:{certificate.expiry_date.isoformat()}", reminder(certificate)
+        )
+        for certificate, learner in rows
+    )
+    return {"certificates": len(rows), "queued": queued}

@@ -1,0 +1,365 @@
+"""Learning plans, results, outcomes, placements, completion, certificates and public verification."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.assessments.progression import services as progression
+from lms.assessments.progression.certificate_pdf import render
+from lms.assessments.progression.models import (
+    SELF_RATINGS,
+    Certificate,
+    LearningObjective,
+    Outcome,
+    OutcomeKind,
+    RarpaOutcome,
+    ResultGrade,
+)
+from lms.assessments.progression.views import bp
+from lms.core.access import login_required, public, role_required
+from lms.core.errors import ServiceError
+from lms.core.i18n import _
+from lms.core.roles import Role
+from lms.courses.models import CertificateKind, CertificateType, IntegrationDomain, Qualification
+from lms.extensions import db
+from lms.people.access import can_edit_learner
+from lms.people.models import Learner, Organisation, OrganisationKind
+from lms.scheduling.models import Cohort, Enrolment
+
+
+def _int(name: str) -> int | None:
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ServiceError(_("Enter a whole number."), field=name)
+
+
+def _date(name: str) -> date | None:
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ServiceError(_("Enter a date like 2026-03-31."), field=name)
+
+
+def _done(redirect_to: str, message: str, action) -> Response:  # noqa: ANN001
+    try:
+        action()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(redirect_to, code=303)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(redirect_to)
+
+
+# --- the learning plan ---------------------------------------------------------------------------
+
+
+@bp.route("/enrolments/<int:enrolment_id>/plan", methods=["GET", "POST"])
+@login_required
+def plan(enrolment_id: int):
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        abort(404)
+    own = current_user.learner is not None and current_user.learner.id == enrolment.learner_id
+    teach = progression.can_teach(current_user, enrolment.cohort)
+    if not (own or teach):
+        abort(404)
+    here = url_for("progression.plan", enrolment_id=enrolment.id)
+    if request.method == "POST":
+        if not teach:
+            abort(403)
+        the_plan = progression.plan_for(enrolment)
+        action = request.form.get("action")
+
+        def apply() -> None:
+            if action == "start":
+                progression.save_start(the_plan, {**request.form, **{k: _int(k) for k in SELF_RATINGS}}, current_user)
+            elif action == "objective":
+                progression.add_objective(the_plan, request.form.get("text", ""), current_user)
+            elif action == "revise":
+                objective = db.session.get(LearningObjective, _int("objective_id") or 0)
+                if objective is None or objective.plan_id != the_plan.id:
+                    abort(404)
+                progression.revise_objective(objective, request.form.get("text", ""), current_user)
+            elif action == "review":
+                ratings = {str(o.id): _int(f"rating-{o.id}") for o in the_plan.objectives}
+                progression.add_review(
+                    the_plan, {**request.form, "review_date": _date("review_date"), "ratings": ratings}, current_user
+                )
+            elif action in ("end", "sign_off"):
+                progression.save_end(
+                    the_plan,
+                    {**request.form, **{k: _int(k) for k in SELF_RATINGS}},
+                    current_user,
+                    sign_off=action == "sign_off",
+                )
+            else:
+                abort(400)
+
+        return _done(here, _("Saved."), apply)
+    the_plan = (
+        progression.plan_for(enrolment)
+        if teach
+        else db.session.scalar(
+            sa.select(progression.LearningPlan).where(progression.LearningPlan.enrolment_id == enrolment.id)
+        )
+    )
+    if teach:
+        db.session.commit()
+    return render_template(
+        "progression/plan.html",
+        enrolment=enrolment,
+        plan=the_plan,
+        editable=teach,
+        ratings=SELF_RATINGS,
+        outcomes=list(RarpaOutcome),
+    )
+
+
+# --- results, outcomes, placements ---------------------------------------------------------------
+
+
+def _learner(learner_id: int) -> Learner:
+    learner = db.session.get(Learner, learner_id)
+    if learner is None or not can_edit_learner(current_user, learner):
+        abort(404)
+    return learner
+
+
+@bp.post("/learners/<int:learner_id>/results")
+@role_required(Role.COORDINATOR)
+def record_result(learner_id: int):
+    learner = _learner(learner_id)
+    return _done(
+        url_for("progression.progress", learner_id=learner.id),
+        _("Result recorded."),
+        lambda: progression.record_result(
+            learner,
+            db.session.get(Qualification, _int("qualification_id") or 0),
+            request.form.get("grade", ""),
+            request.form.get("reference", ""),
+            _date("result_date"),
+            current_user,
+        ),
+    )
+
+
+@bp.post("/learners/<int:learner_id>/outcomes")
+@role_required(Role.COORDINATOR)
+def record_outcome(learner_id: int):
+    learner = _learner(learner_id)
+    return _done(
+        url_for("progression.progress", learner_id=learner.id),
+        _("Outcome recorded."),
+        lambda: progression.record_outcome(
+            learner,
+            {
+                "kind": request.form.get("kind"),
+                "outcome_date": _date("outcome_date"),
+                "hours_per_week": _int("hours_per_week"),
+                "organisation_name": request.form.get("organisation_name"),
+                "evidence_note": request.form.get("evidence_note"),
+                "domains": request.form.getlist("domains"),
+            },
+            current_user,
+        ),
+    )
+
+
+@bp.post("/outcomes/<int:outcome_id>/sustained/<int:weeks>")
+@role_required(Role.COORDINATOR)
+def outcome_sustained(outcome_id: int, weeks: int):
+    outcome = db.session.get(Outcome, outcome_id)
+    if outcome is None or weeks not in (13, 26):
+        abort(404)
+    learner = _learner(outcome.learner_id)
+    return _done(
+        url_for("progression.progress", learner_id=learner.id),
+        _("Saved."),
+        lambda: progression.confirm_sustained(outcome, weeks, request.form.get("still_there") == "yes", current_user),
+    )
+
+
+@bp.post("/learners/<int:learner_id>/placements")
+@role_required(Role.COORDINATOR)
+def record_placement(learner_id: int):
+    learner = _learner(learner_id)
+    return _done(
+        url_for("progression.progress", learner_id=learner.id),
+        _("Placement recorded."),
+        lambda: progression.record_placement(
+            learner,
+            {
+                "employer_id": _int("employer_id"),
+                "start_date": _date("start_date"),
+                "end_date": _date("end_date"),
+                "hours_per_week": _int("hours_per_week"),
+                "mentor_name": request.form.get("mentor_name"),
+                "mentor_contact": request.form.get("mentor_contact"),
+                "risk_assessment_date": _date("risk_assessment_date"),
+                "employer_feedback": request.form.get("employer_feedback"),
+                "reference_given": request.form.get("reference_given") == "y",
+                "completed": request.form.get("completed") == "y",
+            },
+            current_user,
+        ),
+    )
+
+
+# --- completion and certificates -----------------------------------------------------------------
+
+
+def _cohort_to_teach(cohort_id: int) -> Cohort:
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not progression.can_teach(current_user, cohort):
+        abort(404)
+    return cohort
+
+
+@bp.route("/cohorts/<int:cohort_id>/certificates", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR, Role.EDUCATOR)
+def certificates(cohort_id: int):
+    """Preview who qualifies, then issue to the ticked learners. Nothing is sent automatically."""
+    cohort = _cohort_to_teach(cohort_id)
+    types = [t for t in cohort.course.certificate_types if t.kind is CertificateKind.PROVIDER]
+    chosen = next((t for t in types if t.id == request.values.get("type", type=int)), types[0] if types else None)
+    here = url_for("progression.certificates", cohort_id=cohort.id, type=chosen.id if chosen else None)
+    if request.method == "POST":
+        if not current_user.has_role(Role.COORDINATOR, Role.ADMIN):
+            abort(403)
+        if request.form.get("action") == "complete":
+
+            def complete() -> None:
+                done, not_done = progression.complete_cohort(cohort, current_user)
+                flash(_("Completed: %(done)d. Did not complete: %(not_done)d.", done=done, not_done=not_done), "info")
+
+            return _done(here, _("Saved."), complete)
+        if chosen is None:
+            abort(400)
+        ids = [int(value) for value in request.form.getlist("enrolment_ids") if value.isdigit()]
+        return _done(
+            here, _("Certificates issued."), lambda: progression.issue_certificates(cohort, chosen, ids, current_user)
+        )
+    preview = progression.certificate_preview(cohort, chosen) if chosen else progression.completion_check(cohort)
+    issued = db.session.scalars(
+        sa.select(Certificate).join(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Certificate.id)
+    ).all()
+    return render_template(
+        "progression/certificates.html",
+        cohort=cohort,
+        types=types,
+        chosen=chosen,
+        preview=preview,
+        issued=issued,
+        status_of=progression.certificate_status,
+        format_code=progression.format_code,
+    )
+
+
+def _certificate_for_viewer(certificate_id: int) -> Certificate:
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None:
+        abort(404)
+    own = current_user.learner is not None and current_user.learner.id == certificate.learner_id
+    learner = db.session.get(Learner, certificate.learner_id)
+    if not (own or can_edit_learner(current_user, learner)):
+        abort(404)
+    return certificate
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@login_required
+def certificate_pdf(certificate_id: int):
+    certificate = _certificate_for_viewer(certificate_id)
+    verify_url = url_for("progression.verify_code", code=progression.format_code(certificate.code), _external=True)
+    response = Response(render(certificate, verify_url), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@role_required(Role.COORDINATOR)
+def certificate_revoke(certificate_id: int):
+    certificate = _certificate_for_viewer(certificate_id)
+    enrolment = db.session.get(Enrolment, certificate.enrolment_id)
+    return _done(
+        url_for("progression.certificates", cohort_id=enrolment.cohort_id),
+        _("Certificate revoked."),
+        lambda: progression.revoke_certificate(certificate, request.form.get("reason", ""), current_user),
+    )
+
+
+@bp.get("/my/certificates")
+@role_required(Role.LEARNER)
+def my_certificates():
+    learner = current_user.learner
+    if learner is None:
+        abort(404)
+    found = db.session.scalars(
+        sa.select(Certificate).where(Certificate.learner_id == learner.id).order_by(Certificate.issued_date.desc())
+    ).all()
+    return render_template(
+        "progression/my_certificates.html", certificates=found, status_of=progression.certificate_status
+    )
+
+
+# --- public verification -------------------------------------------------------------------------
+
+
+@bp.get("/verify")
+@public
+def verify():
+    code = request.args.get("code", "")
+    if code:
+        return redirect(url_for("progression.verify_code", code=code.strip()))
+    return render_template("progression/verify.html", certificate=None, code="", status=None)
+
+
+@bp.get("/verify/<code>")
+@public
+def verify_code(code: str):
+    """Anyone with the code sees the course, the dates, the status and the name as printed: nothing else."""
+    certificate = progression.find_certificate(code)
+    status = progression.certificate_status(certificate) if certificate else None
+    return render_template(
+        "progression/verify.html",
+        certificate=certificate,
+        code=code,
+        status=status,
+        format_code=progression.format_code,
+    ), 200 if certificate else 404
+
+
+@bp.app_context_processor
+def _progression_helpers() -> dict:
+    return {
+        "outcome_kinds": list(OutcomeKind),
+        "result_grades": list(ResultGrade),
+        "integration_domains": list(IntegrationDomain),
+        "employers": lambda: db.session.scalars(
+            sa.select(Organisation).where(Organisation.kind == OrganisationKind.EMPLOYER).order_by(Organisation.name)
+        ).all(),
+        "qualification_list": lambda: db.session.scalars(
+            sa.select(Qualification).order_by(Qualification.awarding_body, Qualification.code)
+        ).all(),
+        "certificate_types_all": lambda: db.session.scalars(sa.select(CertificateType)).all(),
+        "rating_title": lambda key: {
+            "confidence": _("Confidence"),
+            "wellbeing": _("Wellbeing"),
+            "english": _("English"),
+            "skills": _("Skills for work"),
+        }[key],
+    }

@@ -1,0 +1,1 @@
+"""Scheduled work: the scheduler process, job runs, retention and the coordinator digest."""

@@ -1,0 +1,1 @@
+"""People: organisations, users and roles, logins, learners, educators and sensitive data."""

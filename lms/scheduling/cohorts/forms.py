@@ -1,0 +1,83 @@
+"""Forms for venues, cohorts, enrolment, referrals and drop-in attendees."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from lms.core.forms import BaseForm, MultiCheckboxField, enum_choices
+from lms.core.i18n import _l
+from lms.courses.models import DeliveryMode, DeliverySetting
+from lms.scheduling.models import CohortStatus, ReferralSource
+
+
+class VenueForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=1000)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=10)])
+    capacity = IntegerField(_l("How many people it holds"), validators=[Optional(), NumberRange(min=1, max=10000)])
+    step_free = BooleanField(_l("Step-free access"))
+    has_creche = BooleanField(_l("Has a crèche"))
+    accessibility_notes = TextAreaField(_l("Accessibility notes"), validators=[Optional(), Length(max=2000)])
+    is_virtual = BooleanField(_l("Virtual classroom"))
+    meeting_url = StringField(_l("Meeting link"), validators=[Optional(), Length(max=500)])
+
+
+class CohortForm(BaseForm):
+    name = StringField(
+        _l("Name"),
+        description=_l("For example: Hospitality, Tuesday and Thursday, autumn 2026."),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    course_id = SelectField(_l("Course"), choices=[], validate_choice=False, validators=[InputRequired()])
+    programme_id = SelectField(_l("Programme"), choices=[], validate_choice=False)
+    venue_id = SelectField(_l("Venue"), choices=[], validate_choice=False)
+    start_date = DateField(_l("Starts"), validators=[InputRequired()])
+    end_date = DateField(_l("Ends"), validators=[InputRequired()])
+    capacity = IntegerField(_l("Places for learners"), validators=[Optional(), NumberRange(min=0, max=1000)])
+    creche_capacity = IntegerField(_l("Crèche places"), default=0, validators=[Optional(), NumberRange(min=0, max=200)])
+    interpreter_capacity = IntegerField(
+        _l("Places with an interpreter"), default=0, validators=[Optional(), NumberRange(min=0, max=1000)]
+    )
+    delivery_mode = SelectField(_l("Delivery"), choices=enum_choices(DeliveryMode))
+    delivery_setting = SelectField(_l("Where"), choices=enum_choices(DeliverySetting))
+    status = SelectField(_l("Status"), choices=enum_choices(CohortStatus))
+    is_drop_in = BooleanField(_l("Drop-in group (no fixed roster)"))
+    allow_late_joiners = BooleanField(_l("Take late joiners after it starts"))
+    offer_hours = IntegerField(
+        _l("Hours a waitlist offer stays open"), default=72, validators=[Optional(), NumberRange(min=1, max=720)]
+    )
+    what_to_bring = StringField(_l("What to bring"), validators=[Optional(), Length(max=500)])
+
+
+class EnrolForm(BaseForm):
+    learner_ids = MultiCheckboxField(_l("Learners"), choices=[], validate_choice=False)
+
+
+class WithdrawForm(BaseForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class ReferralForm(BaseForm):
+    learner_id = SelectField(_l("Learner"), choices=[], validate_choice=False, validators=[InputRequired()])
+    source = SelectField(_l("Referred by"), choices=enum_choices(ReferralSource))
+    referrer_organisation_id = SelectField(_l("Referring organisation"), choices=[], validate_choice=False)
+    referrer_name = StringField(_l("Referrer's name"), validators=[Optional(), Length(max=200)])
+    referrer_email = StringField(_l("Referrer's e-mail address"), validators=[Optional(), Length(max=254)])
+    referrer_phone = StringField(_l("Referrer's phone number"), validators=[Optional(), Length(max=30)])
+    consent_to_share_progress = BooleanField(_l("The learner agrees we may tell the referrer how they are doing"))
+    cohort_id = SelectField(_l("Cohort asked for"), choices=[], validate_choice=False)
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+
+
+class ReferralDecisionForm(BaseForm):
+    cohort_id = SelectField(_l("Cohort"), choices=[], validate_choice=False)
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class DropInForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+
+class MergeForm(BaseForm):
+    learner_id = SelectField(_l("Learner record"), choices=[], validate_choice=False, validators=[InputRequired()])

@@ -1,0 +1,1 @@
+"""Timetable rules, sessions, closures, clashes and the educators who teach them."""

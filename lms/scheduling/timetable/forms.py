@@ -1,0 +1,76 @@
+"""Forms for venues, cohorts, enrolment, referrals and drop-in attendees."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from lms.core.forms import WEEKDAY_CHOICES, BaseForm, MultiCheckboxField, enum_choices
+from lms.core.i18n import _l
+from lms.scheduling.models import EducatorRole
+
+
+class TimetableRuleForm(BaseForm):
+    weekdays = MultiCheckboxField(_l("Days"), choices=WEEKDAY_CHOICES)
+    start_time = TimeField(_l("Starts at"), validators=[InputRequired()])
+    end_time = TimeField(_l("Ends at"), validators=[InputRequired()])
+    start_date = DateField(
+        _l("From"), description=_l("Leave empty to use the cohort's dates."), validators=[Optional()]
+    )
+    end_date = DateField(_l("Until"), validators=[Optional()])
+    venue_id = SelectField(_l("Venue"), choices=[], validate_choice=False)
+    room_id = SelectField(_l("Room"), choices=[], validate_choice=False)
+
+
+class GenerateForm(BaseForm):
+    accept_learner_clashes = BooleanField(_l("Go ahead even though some learners are in another class then"))
+
+
+class SessionForm(BaseForm):
+    day = DateField(_l("Date"), validators=[InputRequired()])
+    start_time = TimeField(_l("Starts at"), validators=[InputRequired()])
+    end_time = TimeField(_l("Ends at"), validators=[InputRequired()])
+    venue_id = SelectField(_l("Venue"), choices=[], validate_choice=False)
+    room_id = SelectField(_l("Room"), choices=[], validate_choice=False)
+    accept_learner_clashes = BooleanField(_l("Go ahead even though some learners are in another class then"))
+
+
+class CancelForm(BaseForm):
+    reason = StringField(_l("Reason (learners see it)"), validators=[DataRequired(), Length(max=500)])
+
+
+class ClosureForm(BaseForm):
+    venue_id = SelectField(
+        _l("Venue"), description=_l("Leave as none to close everything."), choices=[], validate_choice=False
+    )
+    start_date = DateField(_l("First closed day"), validators=[InputRequired()])
+    end_date = DateField(_l("Last closed day"), validators=[InputRequired()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
+
+
+class AssignForm(BaseForm):
+    user_id = SelectField(_l("Educator"), choices=[], validate_choice=False, validators=[InputRequired()])
+    role = SelectField(_l("Role"), choices=enum_choices(EducatorRole))
+
+
+class CoverForm(BaseForm):
+    absent_id = SelectField(_l("Who cannot come"), choices=[], validate_choice=False, validators=[InputRequired()])
+    user_id = SelectField(_l("Who covers"), choices=[], validate_choice=False, validators=[InputRequired()])
+
+
+class RoomForm(BaseForm):
+    name = StringField(_l("Room name"), validators=[DataRequired(), Length(max=100)])
+    capacity = IntegerField(_l("How many people it holds"), validators=[Optional(), NumberRange(min=1, max=10000)])
+    step_free = BooleanField(_l("Step-free access"))
+
+
+class AvailabilityForm(BaseForm):
+    weekday = SelectField(_l("Day"), choices=WEEKDAY_CHOICES)
+    start_time = TimeField(_l("From"), validators=[InputRequired()])
+    end_time = TimeField(_l("Until"), validators=[InputRequired()])
+
+
+class AbsenceForm(BaseForm):
+    start_date = DateField(_l("First day away"), validators=[InputRequired()])
+    end_date = DateField(_l("Last day away"), validators=[InputRequired()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])

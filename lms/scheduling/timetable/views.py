@@ -1,0 +1,490 @@
+"""Timetable pages: rules and generation, single sessions, closures, week views, educators' availability."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.core.access import login_required, role_required
+from lms.core.errors import ServiceError
+from lms.core.forms import NONE, object_choices
+from lms.core.i18n import _
+from lms.core.roles import Role
+from lms.core.time import now_utc, today_local
+from lms.core.web import attach_error
+from lms.extensions import db
+from lms.people.models import User
+from lms.scheduling import queries
+from lms.scheduling.access import can_manage, can_read
+from lms.scheduling.clashes import ClashError, describe
+from lms.scheduling.models import (
+    Closure,
+    Cohort,
+    CohortEducator,
+    EducatorAbsence,
+    EducatorAvailability,
+    Room,
+    Session,
+    SessionStatus,
+    TimetableRule,
+    Venue,
+)
+from lms.scheduling.timetable import services as timetable
+from lms.scheduling.timetable import staffing
+from lms.scheduling.timetable.forms import (
+    AbsenceForm,
+    AssignForm,
+    AvailabilityForm,
+    CancelForm,
+    ClosureForm,
+    CoverForm,
+    GenerateForm,
+    RoomForm,
+    SessionForm,
+    TimetableRuleForm,
+)
+
+bp = Blueprint("timetable", __name__, template_folder="templates")
+
+
+def _cohort(cohort_id: int, *, manage: bool = False) -> Cohort:
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not (can_manage if manage else can_read)(current_user, cohort.organisation_id):
+        abort(404)
+    return cohort
+
+
+def _session(session_id: int, *, manage: bool = False) -> Session:
+    session = db.session.get(Session, session_id)
+    if session is None or not (can_manage if manage else can_read)(current_user, session.cohort.organisation_id):
+        abort(404)
+    return session
+
+
+def _place_choices(form, organisation_id: int) -> None:  # noqa: ANN001
+    venues = queries.venues_of(organisation_id)
+    form.venue_id.choices = NONE + object_choices(venues)
+    rooms = [room for venue in venues for room in venue.rooms if not room.is_archived]
+    form.room_id.choices = NONE + object_choices(rooms, label=lambda room: f"{room.venue.name}: {room.name}")
+
+
+def _clash_messages(error: ClashError, tz: str) -> list[str]:
+    return describe(error.report, tz)
+
+
+# --- a cohort's timetable ------------------------------------------------------------------------
+
+
+@bp.route("/cohorts/<int:cohort_id>/timetable", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR, Role.EDUCATOR)
+def cohort_timetable(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    manage = can_manage(current_user, cohort.organisation_id)
+    rule_form = TimetableRuleForm(prefix="rule", venue_id=str(cohort.venue_id or ""))
+    _place_choices(rule_form, cohort.organisation_id)
+    generate_form = GenerateForm(prefix="generate")
+    assign_form = AssignForm(prefix="assign")
+    assign_form.user_id.choices = object_choices(
+        queries.educators_of(cohort.organisation_id), label=lambda user: user.display_name
+    )
+    plan, clash_lines, status = None, [], 200
+    if request.method == "POST":
+        if not manage:
+            abort(403)
+        action = request.form.get("action")
+        if action == "add_rule" and rule_form.validate_on_submit():
+            try:
+                timetable.save_rule(cohort, _rule_data(rule_form), current_user)
+            except ServiceError as error:
+                db.session.rollback()
+                attach_error(rule_form, error)
+                status = 400
+            else:
+                db.session.commit()
+                flash(_("Timetable saved. Check the preview, then create the sessions."), "success")
+                return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
+        elif action in ("preview", "generate"):
+            rule = db.session.get(TimetableRule, int(request.form.get("rule_id", "0") or 0))
+            if rule is None or rule.cohort_id != cohort.id:
+                abort(404)
+            generate_form.validate_on_submit()
+            try:
+                if action == "preview":
+                    plan = timetable.plan_generation(rule)
+                    clash_lines = describe(plan.clashes, rule.timezone)
+                else:
+                    plan = timetable.generate(
+                        rule, current_user, accept_learner_clashes=generate_form.accept_learner_clashes.data
+                    )
+            except ClashError as error:
+                db.session.rollback()
+                plan, clash_lines, status = timetable.plan_generation(rule), _clash_messages(error, rule.timezone), 409
+            else:
+                if action == "generate":
+                    db.session.commit()
+                    flash(
+                        _(
+                            "Sessions created: %(created)d, changed: %(changed)d, cancelled: %(cancelled)d.",
+                            created=len(plan.create),
+                            changed=len(plan.update) + len(plan.reinstate),
+                            cancelled=len(plan.cancel),
+                        ),
+                        "success",
+                    )
+                    for day, reason in plan.skipped:
+                        flash(_("No session on %(day)s: %(reason)s", day=day.isoformat(), reason=reason), "info")
+                    return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
+        elif action == "assign" and assign_form.validate_on_submit():
+            user = db.session.get(User, int(assign_form.user_id.data or 0))
+            try:
+                count = staffing.assign_to_cohort(cohort, user, assign_form.role.data, current_user)
+            except ClashError as error:
+                db.session.rollback()
+                clash_lines, status = _clash_messages(error, cohort.organisation_timezone), 409
+            except ServiceError as error:
+                db.session.rollback()
+                attach_error(assign_form, error)
+                status = 400
+            else:
+                db.session.commit()
+                flash(_("Assigned to %(count)d sessions to come.", count=count), "success")
+                return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
+        elif action == "unassign":
+            user = db.session.get(User, int(request.form.get("user_id", "0") or 0))
+            if user is None:
+                abort(404)
+            staffing.unassign_from_cohort(cohort, user, current_user)
+            db.session.commit()
+            return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
+    sessions = queries.sessions_between(
+        cohort.organisation_id, datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC), cohort_id=cohort.id
+    )
+    upcoming = [s for s in sessions if s.status is SessionStatus.SCHEDULED and s.end_dt > now_utc()]
+    suggestions = staffing.suggest_educators(cohort, upcoming[:40]) if manage else []
+    cohort_educators = db.session.scalars(db.select(CohortEducator).where(CohortEducator.cohort_id == cohort.id)).all()
+    return render_template(
+        "timetable/timetable.html",
+        cohort=cohort,
+        manage=manage,
+        rule_form=rule_form,
+        generate_form=generate_form,
+        assign_form=assign_form,
+        plan=plan,
+        clash_lines=clash_lines,
+        sessions=sessions,
+        suggestions=suggestions,
+        cohort_educators=cohort_educators,
+        zone=ZoneInfo(cohort.organisation_timezone),
+    ), status
+
+
+def _rule_data(form: TimetableRuleForm) -> dict:
+    return {
+        "weekdays": form.weekdays.data,
+        "start_time": form.start_time.data,
+        "end_time": form.end_time.data,
+        "start_date": form.start_date.data,
+        "end_date": form.end_date.data,
+        "venue_id": form.venue_id.data,
+        "room_id": form.room_id.data,
+    }
+
+
+@bp.route("/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def session_new(cohort_id: int):
+    cohort = _cohort(cohort_id, manage=True)
+    form = SessionForm(venue_id=str(cohort.venue_id or ""))
+    _place_choices(form, cohort.organisation_id)
+    clash_lines = []
+    if form.validate_on_submit():
+        try:
+            session = timetable.add_session(
+                cohort,
+                form.day.data,
+                form.start_time.data,
+                form.end_time.data,
+                current_user,
+                venue_id=form.venue_id.data,
+                room_id=form.room_id.data,
+                accept_learner_clashes=form.accept_learner_clashes.data,
+            )
+        except ClashError as error:
+            db.session.rollback()
+            clash_lines = _clash_messages(error, cohort.organisation_timezone)
+        except ServiceError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Session added."), "success")
+            return redirect(url_for("timetable.session", session_id=session.id))
+    return render_template(
+        "timetable/session_form.html", form=form, cohort=cohort, clash_lines=clash_lines, title=_("Add a session")
+    )
+
+
+# --- one session ---------------------------------------------------------------------------------
+
+
+@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR, Role.EDUCATOR)
+def session(session_id: int):
+    session = _session(session_id)
+    manage = can_manage(current_user, session.cohort.organisation_id)
+    zone = ZoneInfo(session.timezone)
+    local_start, local_end = session.start_dt.astimezone(zone), session.end_dt.astimezone(zone)
+    move_form = SessionForm(
+        prefix="move",
+        day=local_start.date(),
+        start_time=local_start.time(),
+        end_time=local_end.time(),
+        venue_id=str(session.venue_id or ""),
+        room_id=str(session.room_id or ""),
+    )
+    _place_choices(move_form, session.cohort.organisation_id)
+    cancel_form = CancelForm(prefix="cancel")
+    assign_form = AssignForm(prefix="assign")
+    educators = queries.educators_of(session.cohort.organisation_id)
+    assign_form.user_id.choices = object_choices(educators, label=lambda user: user.display_name)
+    cover_form = CoverForm(prefix="cover")
+    cover_form.absent_id.choices = object_choices(
+        [link.user for link in session.educator_links], label=lambda user: user.display_name
+    )
+    cover_form.user_id.choices = assign_form.user_id.choices
+    clash_lines, status = [], 200
+    if request.method == "POST":
+        if not manage:
+            abort(403)
+        action = request.form.get("action")
+        forms = {"move": move_form, "cancel": cancel_form, "assign": assign_form, "cover": cover_form}
+        form = forms.get(action)
+        try:
+            if action == "keep":
+                timetable.keep_session(session, current_user)
+            elif form is None or not form.validate_on_submit():
+                raise ServiceError(_("Check the highlighted fields."))
+            elif action == "move":
+                timetable.move_session(
+                    session,
+                    move_form.day.data,
+                    move_form.start_time.data,
+                    move_form.end_time.data,
+                    current_user,
+                    venue_id=move_form.venue_id.data,
+                    room_id=move_form.room_id.data,
+                    accept_learner_clashes=move_form.accept_learner_clashes.data,
+                )
+            elif action == "cancel":
+                timetable.cancel_session(session, cancel_form.reason.data, current_user)
+            elif action == "assign":
+                staffing.assign_to_session(
+                    session,
+                    db.session.get(User, int(assign_form.user_id.data or 0)),
+                    assign_form.role.data,
+                    current_user,
+                )
+            elif action == "cover":
+                absent = db.session.get(User, int(cover_form.absent_id.data or 0))
+                if absent is None:
+                    raise ServiceError(_("Choose from the list."), field="absent_id")
+                staffing.cover(session, absent, db.session.get(User, int(cover_form.user_id.data or 0)), current_user)
+        except ClashError as error:
+            db.session.rollback()
+            clash_lines, status = _clash_messages(error, session.timezone), 409
+        except ServiceError as error:
+            db.session.rollback()
+            if form is not None:
+                attach_error(form, error)
+            else:
+                flash(error.message, "error")
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("timetable.session", session_id=session.id))
+    suggestions = staffing.suggest_educators(session.cohort, [session]) if manage and not session.is_cancelled else []
+    return render_template(
+        "timetable/session.html",
+        session=session,
+        manage=manage,
+        local_start=local_start,
+        local_end=local_end,
+        move_form=move_form,
+        cancel_form=cancel_form,
+        assign_form=assign_form,
+        cover_form=cover_form,
+        clash_lines=clash_lines,
+        suggestions=suggestions,
+    ), status
+
+
+# --- closures ------------------------------------------------------------------------------------
+
+
+@bp.route("/closures", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def closures():
+    organisation = current_user.organisation
+    form = ClosureForm()
+    form.venue_id.choices = NONE + object_choices(queries.venues_of(organisation.id))
+    if form.validate_on_submit():
+        venue = db.session.get(Venue, int(form.venue_id.data)) if form.venue_id.data else None
+        if venue is not None and venue.organisation_id != organisation.id:
+            abort(404)
+        try:
+            _closure, flagged = timetable.add_closure(
+                organisation.id, venue, form.start_date.data, form.end_date.data, form.reason.data, current_user
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Closure added. Sessions that need a decision: %(count)d.", count=len(flagged)), "success")
+            return redirect(url_for("timetable.closures"))
+    today = today_local()
+    upcoming = db.session.scalars(
+        db.select(Closure)
+        .where(Closure.organisation_id == organisation.id, Closure.end_date >= today)
+        .order_by(Closure.start_date)
+    ).all()
+    holidays = timetable.bank_holidays(organisation.holiday_region, today, today + timedelta(days=365))
+    return render_template(
+        "timetable/closures.html",
+        form=form,
+        closures=upcoming,
+        holidays=sorted(holidays.items()),
+        needing=queries.sessions_needing_decision(organisation.id),
+        region=timetable.HOLIDAY_REGIONS.get(organisation.holiday_region, organisation.holiday_region),
+    )
+
+
+# --- week and term views -------------------------------------------------------------------------
+
+
+@bp.get("/schedule")
+@role_required(Role.COORDINATOR, Role.EDUCATOR)
+def schedule():
+    """A week (or a 13-week term) of sessions, for the whole organisation, a venue or an educator."""
+    organisation = current_user.organisation
+    zone = ZoneInfo(organisation.timezone)
+    try:
+        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else today_local(zone)
+    except ValueError:
+        day = today_local(zone)
+    weeks = 13 if request.args.get("view") == "term" else 1
+    monday = day - timedelta(days=day.weekday())
+    start = datetime.combine(monday, time.min, tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(monday + timedelta(weeks=weeks), time.min, tzinfo=zone).astimezone(UTC)
+    venue_id = request.args.get("venue", type=int)
+    educator_id = request.args.get("educator", type=int)
+    if current_user.has_role(Role.EDUCATOR) and not current_user.has_role(Role.COORDINATOR, Role.ADMIN):
+        educator_id = current_user.id  # educators see their own timetable here
+    sessions = queries.sessions_between(organisation.id, start, end, venue_id=venue_id, educator_id=educator_id)
+    days: dict[date, list[Session]] = {}
+    for item in sessions:
+        days.setdefault(item.start_dt.astimezone(zone).date(), []).append(item)
+    return render_template(
+        "timetable/schedule.html",
+        days=sorted(days.items()),
+        zone=zone,
+        monday=monday,
+        weeks=weeks,
+        previous=monday - timedelta(weeks=weeks),
+        following=monday + timedelta(weeks=weeks),
+        venues=queries.venues_of(organisation.id),
+        educators=queries.educators_of(organisation.id),
+        venue_id=venue_id,
+        educator_id=educator_id,
+        workload=queries.workload(organisation.id, start, end),
+        view="term" if weeks > 1 else "week",
+    )
+
+
+# --- rooms and availability ----------------------------------------------------------------------
+
+
+@bp.route("/venues/<int:venue_id>/rooms", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def venue_rooms(venue_id: int):
+    venue = db.session.get(Venue, venue_id)
+    if venue is None or not can_manage(current_user, venue.organisation_id):
+        abort(404)
+    form = RoomForm()
+    if form.validate_on_submit():
+        if any(room.name == form.name.data.strip() for room in venue.rooms):
+            form.name.errors = [*form.name.errors, _("This name is already used. Choose another.")]
+        else:
+            db.session.add(
+                Room(
+                    venue_id=venue.id,
+                    name=form.name.data.strip(),
+                    capacity=form.capacity.data,
+                    step_free=form.step_free.data,
+                )
+            )
+            db.session.commit()
+            flash(_("Room added."), "success")
+            return redirect(url_for("timetable.venue_rooms", venue_id=venue.id))
+    return render_template("timetable/rooms.html", venue=venue, form=form)
+
+
+@bp.route("/educators/<int:user_id>/availability", methods=["GET", "POST"])
+@login_required
+def availability(user_id: int):
+    """An educator's weekly availability and absences: the educator themself, or a coordinator."""
+    user = db.session.get(User, user_id)
+    own = user is not None and user.id == current_user.id
+    if user is None or not user.has_role(Role.EDUCATOR) or not (own or can_manage(current_user, user.organisation_id)):
+        abort(404)
+    slot_form, absence_form = AvailabilityForm(prefix="slot"), AbsenceForm(prefix="absence")
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "slot" and slot_form.validate_on_submit():
+                staffing.save_availability(
+                    user, int(slot_form.weekday.data), slot_form.start_time.data, slot_form.end_time.data, current_user
+                )
+            elif request.form.get("action") == "absence" and absence_form.validate_on_submit():
+                staffing.add_absence(
+                    user,
+                    absence_form.start_date.data,
+                    absence_form.end_date.data,
+                    absence_form.reason.data,
+                    current_user,
+                )
+            elif request.form.get("action") == "remove_slot":
+                row = db.session.get(EducatorAvailability, int(request.form.get("slot_id", "0") or 0))
+                if row is None or row.user_id != user.id:
+                    abort(404)
+                db.session.delete(row)
+            else:
+                raise ServiceError(_("Check the highlighted fields."))
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("timetable.availability", user_id=user.id))
+    slots = db.session.scalars(
+        db.select(EducatorAvailability)
+        .where(EducatorAvailability.user_id == user.id)
+        .order_by(EducatorAvailability.weekday, EducatorAvailability.start_time)
+    ).all()
+    absences = db.session.scalars(
+        db.select(EducatorAbsence)
+        .where(EducatorAbsence.user_id == user.id, EducatorAbsence.end_date >= today_local())
+        .order_by(EducatorAbsence.start_date)
+    ).all()
+    return render_template(
+        "timetable/availability.html",
+        educator=user,
+        slots=slots,
+        absences=absences,
+        slot_form=slot_form,
+        absence_form=absence_form,
+    )
