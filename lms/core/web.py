@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -114,10 +116,18 @@ def _error_text(code: int | None) -> tuple[str, str]:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only same-site paths, so a crafted link cannot bounce a user to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path on this site, so a crafted link cannot bounce a user to another one.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so `/\t/evil.example`
+    and `/\\evil.example` both mean `//evil.example`: any control character or backslash is refused, then
+    the target must parse (urllib.parse) with no scheme and no host and start with a single slash.
+    """
+    if not target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 def attach_error(form, error: ServiceError) -> None:  # noqa: ANN001

@@ -185,10 +185,31 @@ def test_short_new_password_is_refused_and_old_one_still_works(client, db):
 def test_next_parameter_cannot_leave_the_site(client, db):
     make_user(email="tutor@example.org")
     db.commit()
-    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+    hostile = ("https://evil.example/", "//evil.example/", "/\\evil.example", "%2F%09%2Fevil.example", "%2F%0A%2Fx")
+    hostile += ("%2F%0D%2Fevil.example", "/%5C/evil.example", "javascript:alert(1)", "%00/x", "///evil.example")
+    for target in hostile:
         client.post("/logout")
         response = client.post("/login?next=" + target, data={"email": "tutor@example.org", "password": PASSWORD})
+        assert response.status_code == 302, target
         assert response.headers["Location"].endswith("/home"), target
+
+
+def test_next_parameter_keeps_a_path_on_the_site(client, db):
+    make_user(email="tutor@example.org")
+    db.commit()
+    response = client.post(
+        "/login?next=%2Fcohorts%3Fstatus%3Dopen", data={"email": "tutor@example.org", "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/cohorts?status=open"
+
+
+def test_phone_login_shares_the_redirect_check(client, db):
+    learner = make_learner(phone="07700 900123")
+    services.create_learner_login(learner, "4826", make_user(organisation=learner.organisation))
+    db.commit()
+    response = client.post("/login/phone?next=%2F%09%2Fevil.example", data={"phone": "07700900123", "pin": "4826"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/home")
 
 
 def test_logout_is_post_only(client, login_as):
