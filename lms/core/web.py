@@ -8,6 +8,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from lms.core.cleaning import any_control_characters, control_character_message, strings_in
 from lms.core.db import sqlite_read_only as request_transaction_mode
 from lms.core.errors import ServiceError
 from lms.core.i18n import SUPPORTED_LOCALES, _, _l, get_locale, text_direction
@@ -51,6 +52,23 @@ def init_app(app: Flask) -> None:
     @app.teardown_request
     def reset_transaction_mode(error: BaseException | None) -> None:
         request_transaction_mode.set(False)
+
+    @app.before_request
+    def refuse_control_characters():  # noqa: ANN202
+        """One cleaning layer for forms, query strings and API bodies alike: refused before any view runs."""
+        texts = [*request.args.keys(), *request.args.values()]
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            texts += [*request.form.keys(), *request.form.values()]
+            if request.is_json:
+                texts += list(strings_in(request.get_json(silent=True)))
+        if not any_control_characters(texts):
+            return None
+        message = control_character_message()
+        if request.path.startswith("/api/"):
+            body = {"type": "about:blank", "status": 422, "title": _("Not accepted"), "detail": message}
+            return body, 422, {"Content-Type": "application/problem+json"}
+        title = _("Something was wrong with the request")
+        return render_template("errors/error.html", code=400, title=title, message=message), 400
 
     @app.after_request
     def security_headers(response):  # noqa: ANN001, ANN202

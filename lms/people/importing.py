@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from lms.core.cleaning import CONTROL_CHARACTERS, control_character_message
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.extensions import db
@@ -54,6 +55,10 @@ def _parse_date(text: str) -> date | None:
 def import_learners(organisation: Organisation, content: str, actor: User) -> ImportResult:
     """All or nothing: every row is checked; if any row is wrong, nothing is imported."""
     result = ImportResult()
+    hidden = CONTROL_CHARACTERS.search(content)
+    if hidden is not None:  # PostgreSQL cannot store them: refuse the file, naming the line
+        result.errors.append((content[: hidden.start()].count("\n") + 1, control_character_message()))
+        return result
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
     if not reader.fieldnames or "given_name" not in [name.strip() for name in reader.fieldnames]:
         result.errors.append((1, _("The first line must name the columns, including given_name.")))
