@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -18,6 +16,7 @@ from lms.assessments.progression.models import ExternalCertificate, Outcome
 from lms.core.access import role_required
 from lms.core.i18n import _, _l
 from lms.core.roles import Role
+from lms.core.spreadsheets import csv_stream, csv_text, xlsx_bytes
 from lms.core.time import now_utc, today_local
 from lms.courses.models import Programme
 from lms.extensions import db
@@ -186,28 +185,18 @@ def _return_rows(programme: Programme) -> tuple[list[list[str]], str]:
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def programme_return_csv(programme_id: int):
     rows, title = _return_rows(_programme(programme_id))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([title])
-    writer.writerows(rows)
-    return _download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", "funder-return.csv")
+    body = csv_text([[title], *rows]).encode("utf-8-sig")
+    return _download(body, "text/csv; charset=utf-8", "funder-return.csv")
 
 
 @bp.get("/reports/programmes/<int:programme_id>.xlsx")
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def programme_return_xlsx(programme_id: int):
-    from openpyxl import Workbook
-
     rows, title = _return_rows(_programme(programme_id))
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Return"))
-    sheet.append([title])
-    for row in rows:
-        sheet.append(row)
-    output = io.BytesIO()
-    workbook.save(output)
     return _download(
-        output.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "funder-return.xlsx"
+        xlsx_bytes(_("Return"), [[title], *rows]),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "funder-return.xlsx",
     )
 
 
@@ -288,15 +277,8 @@ def export_csv(kind: str):
     header, query, row_of = _export(kind, organisation_id, start, end, first, last, zone)
 
     def generate() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        yield "\ufeff" + buffer.getvalue()
-        for partition in db.session.execute(query.execution_options(yield_per=2000)).partitions():
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerows(row_of(row) for row in partition)
-            yield buffer.getvalue()
+        partitions = db.session.execute(query.execution_options(yield_per=2000)).partitions()
+        yield from csv_stream(header, ([row_of(row) for row in partition] for partition in partitions))
 
     return _download(stream_with_context(generate()), "text/csv; charset=utf-8", f"{kind}-{first}-{last}.csv")
 
