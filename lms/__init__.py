@@ -65,8 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             app.config["SECRET_KEY_IS_EPHEMERAL"] = False
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
-    if app.config.get("SECRET_KEY_IS_EPHEMERAL") and not app.testing:
-        log.warning("SECRET_KEY is not set: a random key is used and logins end when the app restarts.")
+    _check_secret_key(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -79,6 +78,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+class ConfigurationError(RuntimeError):
+    """The app is not configured well enough to serve anyone."""
+
+
+def _check_secret_key(app: Flask) -> None:
+    """Refuse to serve without a SECRET_KEY: each gunicorn worker would make its own random key, so
+    logins, CSRF tokens and check-in codes made by one worker would fail in another.
+
+    The development server and the other `lms` commands (`ALLOW_EPHEMERAL_SECRET_KEY`, set by
+    lms/cli.py) and the tests keep a random key, with a warning.
+    """
+    if not app.config.get("SECRET_KEY_IS_EPHEMERAL") or app.testing:
+        return
+    if not app.config.get("ALLOW_EPHEMERAL_SECRET_KEY"):
+        raise ConfigurationError(
+            "SECRET_KEY is not set. Set it to a long random value shared by every worker, for example "
+            "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'), and start again."
+        )
+    log.warning("SECRET_KEY is not set: a random key is used and logins end when the app restarts.")
 
 
 def _init_extensions(app: Flask) -> None:

@@ -15,7 +15,8 @@ from lms.core.roles import Role
 def _create_app() -> Flask:
     from lms import create_app
 
-    return create_app()
+    # The development server and one-off commands may run on a random key; a web server may not.
+    return create_app({"ALLOW_EPHEMERAL_SECRET_KEY": True})
 
 
 def main() -> None:

@@ -26,6 +26,8 @@ def default_config(instance_path: str) -> dict:
         "SECRET_KEY": secret or secrets.token_hex(32),
         #: True when no SECRET_KEY was configured: sessions then end at every restart.
         "SECRET_KEY_IS_EPHEMERAL": not secret,
+        #: Set by the `lms` command (development server, one-off commands), never by a web server.
+        "ALLOW_EPHEMERAL_SECRET_KEY": False,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
