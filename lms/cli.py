@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -110,6 +111,35 @@ def register_commands(app: Flask) -> None:
         token = issue_feed(FeedKind.USER, user.id, user)
         db.session.commit()
         click.echo(f"{base_url.rstrip('/')}/feeds/{token}.ics")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(path: Path) -> None:
+        """Write a complete, consistent copy of the database to PATH (safe while the app serves)."""
+        from lms.core.backup import BackupError, backup
+        from lms.extensions import db
+
+        try:
+            backup(db.engine, path)
+        except BackupError as error:
+            raise click.ClickException(str(error))
+        click.echo(f"Backed up the database to {path} ({path.stat().st_size:,} bytes).")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+    def restore_command(path: Path, yes: bool) -> None:
+        """Replace everything in the database with the backup at PATH. Stop the app and scheduler first."""
+        from lms.core.backup import BackupError, restore
+        from lms.extensions import db
+
+        if not yes:
+            click.confirm(f"Replace everything in {db.engine.url.render_as_string()} with {path}?", abort=True)
+        try:
+            restore(db.engine, path)
+        except BackupError as error:
+            raise click.ClickException(str(error))
+        click.echo(f"Restored the database from {path}. Run `lms db upgrade` if the backup is older than the code.")
 
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
