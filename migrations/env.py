@@ -42,9 +42,32 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        # SQLite: batch mode rebuilds tables and downgrades drop them, which foreign keys would refuse
+        # (or cascade). Alembic's advice is to switch them off around the run and check afterwards.
+        _sqlite_foreign_keys(connection, on=False)
+        try:
+            # One transaction for the whole run on SQLite too (it has transactional DDL; Alembic does
+            # not assume it), so a step that fails leaves the database as it was, not half-migrated.
+            transactional = {"transactional_ddl": True} if connection.dialect.name == "sqlite" else {}
+            context.configure(connection=connection, target_metadata=target_db.metadata, **transactional, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                _check_sqlite_foreign_keys(connection)
+        finally:
+            _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, on):
+    """PRAGMA foreign_keys is ignored inside a transaction, so it goes straight to the driver first."""
+    if connection.dialect.name == "sqlite":
+        connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+
+
+def _check_sqlite_foreign_keys(connection):
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"Migration left rows whose foreign keys point nowhere: {broken[:5]}")
 
 
 if context.is_offline_mode():

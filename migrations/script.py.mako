@@ -9,6 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import lms.core.db
+from lms.core.migrating import refuse_to_drop_data  # noqa: F401
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.
@@ -23,4 +24,5 @@ def upgrade():
 
 
 def downgrade():
+    # If this drops tables or columns, first: refuse_to_drop_data(["table", ...], {"table": ["column"]})
     ${downgrades if downgrades else "pass"}

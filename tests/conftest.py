@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -195,3 +196,39 @@ def count_queries(app, db):  # noqa: ANN001, ANN201
             sa.event.remove(engine, "before_cursor_execute", before)
 
     return _count
+
+
+@pytest.fixture(scope="session")
+def _scratch_postgresql() -> Iterator[str | None]:
+    """One PostgreSQL database beside the suite's, made once (creating and dropping one is slow)."""
+    test_url = os.environ.get("LMS_TEST_DATABASE_URL")
+    if not test_url:
+        yield None
+        return
+    name = f"lms_scratch_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(
+        test_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.engine.make_url(test_url).set(database=name, drivername="postgresql+psycopg").render_as_string(False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_database_url(request, tmp_path, _scratch_postgresql) -> Iterator[str]:  # noqa: ANN001
+    """An empty database of the test's own, on SQLite and (when the suite runs there) PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/scratch.sqlite3"
+        return
+    if _scratch_postgresql is None:
+        pytest.skip("the PostgreSQL variant runs when LMS_TEST_DATABASE_URL is set")
+    engine = sa.create_engine(_scratch_postgresql)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+    yield _scratch_postgresql

@@ -5,8 +5,6 @@ Each test makes its own database and app and drives the real commands through Fl
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,31 +21,9 @@ from lms.people.models import OrganisationKind, User
 from tests.conftest import TEST_CONFIG
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> Iterator[str]:  # noqa: ANN001
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/live.sqlite3"
-        return
-    test_url = os.environ.get("LMS_TEST_DATABASE_URL")
-    if not test_url:
-        pytest.skip("the PostgreSQL round trip runs when LMS_TEST_DATABASE_URL is set")
-    name = f"lms_backup_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(
-        test_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.engine.make_url(test_url).set(database=name, drivername="postgresql+psycopg").render_as_string(False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 @pytest.fixture()
-def live(database_url: str) -> Iterator[Flask]:
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+def live(scratch_database_url: str) -> Iterator[Flask]:
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": scratch_database_url})
     with app.app_context():
         upgrade()
         db.session.commit()
