@@ -12,11 +12,11 @@ from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.time import now_utc
 from lms.courses.models import Course, DeliveryMode, DeliverySetting, Programme
-from lms.extensions import db
+from lms.extensions import Model
 from lms.people.models import Organisation
 
 
-class Venue(db.Model):
+class Venue(Model):
     __tablename__ = "venue"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +61,7 @@ class CohortStatus(TitledEnum):
 JOINABLE_STATUSES = (CohortStatus.PLANNED, CohortStatus.OPEN, CohortStatus.RUNNING)
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     __tablename__ = "cohort"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,7 +127,7 @@ class Cohort(db.Model):
         return self.organisation.holiday_region
 
 
-class DropInAttendee(db.Model):
+class DropInAttendee(Model):
     """Someone who came to a drop-in group, known by name only until merged into a learner record."""
 
     __tablename__ = "drop_in_attendee"
