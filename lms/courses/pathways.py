@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import date
 from graphlib import CycleError, TopologicalSorter
 
+from lms.core.enums import TitledEnum
 from lms.core.errors import ServiceError
 from lms.core.esol import EsolLevel, EsolSkill
 from lms.core.i18n import _, _l
@@ -15,22 +15,20 @@ from lms.courses.models import EligibilityRule, PathwayStep, StepKind
 from lms.courses.rules import LearnerFacts, Reason
 
 
-class StepStatus(enum.StrEnum):
+class StepStatus(TitledEnum):
     COMPLETED = "completed"
     IN_PROGRESS = "in_progress"
     READY = "ready"
     NOT_READY = "not_ready"
 
-    @property
-    def title(self) -> str:
-        return str(
-            {
-                StepStatus.COMPLETED: _l("Completed"),
-                StepStatus.IN_PROGRESS: _l("In progress"),
-                StepStatus.READY: _l("Ready to start"),
-                StepStatus.NOT_READY: _l("Not ready yet"),
-            }[self]
-        )
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            StepStatus.COMPLETED: _l("Completed"),
+            StepStatus.IN_PROGRESS: _l("In progress"),
+            StepStatus.READY: _l("Ready to start"),
+            StepStatus.NOT_READY: _l("Not ready yet"),
+        }
 
 
 @dataclass
