@@ -79,8 +79,8 @@ def check_step_levels(step_course_level: EsolLevel | None, min_levels: dict[str,
 
 def _is_completed(step: PathwayStep, facts: LearnerFacts, on: date) -> bool:
     if step.kind is StepKind.EXTERNAL_CERTIFICATE:
-        return facts.holds_certificate(step.certificate_type_id, on)
-    completed_on = facts.completed_courses.get(step.course_id)
+        return step.certificate_type_id is not None and facts.holds_certificate(step.certificate_type_id, on)
+    completed_on = facts.completed_courses.get(step.course_id) if step.course_id is not None else None
     return completed_on is not None and completed_on <= on
 
 
@@ -107,7 +107,9 @@ def step_requirements(
             )
         )
     if step.min_esol_levels:
-        bounds = {EsolSkill(skill): (EsolLevel(level), None) for skill, level in step.min_esol_levels.items()}
+        bounds: dict[EsolSkill, tuple[EsolLevel | None, EsolLevel | None]] = {
+            EsolSkill(skill): (EsolLevel(level), None) for skill, level in step.min_esol_levels.items()
+        }
         reasons.extend(rules.check_esol(bounds, facts, on))
     if step.min_age is not None or step.max_age is not None:
         reasons.append(rules.check_age(step.min_age, step.max_age, facts, on))
