@@ -79,6 +79,8 @@ class User(Model):
     )
     #: The learner record this login belongs to, for learners.
     learner: Mapped[Learner | None] = relationship(back_populates="user", foreign_keys="Learner.user_id")
+    #: The educator's profile, for educators.
+    educator_profile: Mapped[EducatorProfile | None] = relationship(back_populates="user")
 
     __table_args__ = (sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login_name"),)
 
@@ -344,4 +346,4 @@ class EducatorProfile(Model):
     skills: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     is_volunteer: Mapped[bool] = mapped_column(default=False)
 
-    user: Mapped[User] = relationship(backref=sa.orm.backref("educator_profile", uselist=False))
+    user: Mapped[User] = relationship(back_populates="educator_profile")

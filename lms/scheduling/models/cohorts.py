@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,9 @@ from lms.core.time import now_utc
 from lms.courses.models import Course, DeliveryMode, DeliverySetting, Programme
 from lms.extensions import Model
 from lms.people.models import Organisation
+
+if TYPE_CHECKING:
+    from lms.scheduling.models.sessions import Room
 
 
 class Venue(Model):
@@ -32,6 +36,8 @@ class Venue(Model):
     #: For virtual rooms; shown only to the people in the session.
     meeting_url: Mapped[str] = mapped_column(sa.String(500), default="")
     is_archived: Mapped[bool] = mapped_column(default=False)
+
+    rooms: Mapped[list[Room]] = relationship(back_populates="venue", order_by="Room.name")
 
     __table_args__ = (
         sa.UniqueConstraint("organisation_id", "name"),

@@ -26,7 +26,7 @@ class Room(Model):
     step_free: Mapped[bool] = mapped_column(default=False)
     is_archived: Mapped[bool] = mapped_column(default=False)
 
-    venue: Mapped[Venue] = relationship(backref=sa.orm.backref("rooms", order_by="Room.name"))
+    venue: Mapped[Venue] = relationship(back_populates="rooms")
 
     __table_args__ = (
         sa.UniqueConstraint("venue_id", "name"),
