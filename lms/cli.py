@@ -144,11 +144,9 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
         """Run the scheduled jobs (reminders, offers, digests, retention, message delivery). One process."""
-        from flask import current_app
-
         from lms.jobs.scheduler import build_scheduler
 
-        scheduler = build_scheduler(current_app._get_current_object())
+        scheduler = build_scheduler(app)
         click.echo("Scheduler started: " + ", ".join(job.id for job in scheduler.get_jobs()))
         scheduler.start()
 
@@ -156,14 +154,12 @@ def register_commands(app: Flask) -> None:
     @click.argument("name")
     def run_job_command(name: str) -> None:
         """Run one scheduled job now (for cron, or to catch up). A second run in the same period does nothing."""
-        from flask import current_app
-
         from lms.jobs.scheduler import jobs, run_job
 
         job = next((job for job in jobs() if job.name == name), None)
         if job is None:
             raise click.ClickException("Jobs: " + ", ".join(job.name for job in jobs()))
-        summary = run_job(current_app._get_current_object(), job)
+        summary = run_job(app, job)
         click.echo("Already done for this period." if summary is None else f"{name}: {summary}")
 
     @app.cli.command("bench-data")

@@ -1,4 +1,10 @@
-"""Flask extensions, created without an app so every module can import them."""
+"""Flask extensions, created without an app so every module can import them.
+
+`Model` is the base class of every model. At run time it is `db.Model` (Flask-SQLAlchemy's subclass of
+`Base`, sharing its metadata); to the type checker it is the typed declarative `Base`.
+"""
+
+from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -13,3 +19,8 @@ migrate = Migrate()
 babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

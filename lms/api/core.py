@@ -15,10 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from werkzeug.routing import IntegerConverter, Map
 
 from lms.api.models import ApiRateWindow, ApiToken, IdempotentRequest, TokenScope
 from lms.core.access import ACCESS_ATTR
+from lms.core.db import rowcount
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.time import now_utc
@@ -100,12 +102,14 @@ def _token() -> ApiToken:
 def _rate_limit(token: ApiToken) -> None:
     minute = now_utc().strftime("%Y%m%d%H%M")
     limit = current_app.config["API_RATE_LIMIT_PER_MINUTE"]
-    updated = db.session.execute(
-        sa.update(ApiRateWindow)
-        .where(ApiRateWindow.token_id == token.id, ApiRateWindow.minute == minute, ApiRateWindow.count < limit)
-        .values(count=ApiRateWindow.count + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    updated = rowcount(
+        db.session.execute(
+            sa.update(ApiRateWindow)
+            .where(ApiRateWindow.token_id == token.id, ApiRateWindow.minute == minute, ApiRateWindow.count < limit)
+            .values(count=ApiRateWindow.count + 1)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if updated:
         return
     exists = db.session.get(ApiRateWindow, (token.id, minute))
@@ -183,7 +187,7 @@ def operation(
     return decorator
 
 
-def _field_message(error: dict) -> str:
+def _field_message(error: ErrorDetails) -> str:
     """Pydantic's messages are English only: say the same thing, translated."""
     kind = error["type"]
     if kind == "missing":

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import UTCDateTime, enum_type
 from lms.core.time import now_utc
-from lms.extensions import db
+from lms.extensions import Model
 from lms.people.models import User
 
 
@@ -20,7 +20,7 @@ class TokenScope(enum.StrEnum):
     WRITE = "write"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal token: it acts with exactly its owner's permissions, read-only or read-write."""
 
     __tablename__ = "api_token"
@@ -36,7 +36,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ApiRateWindow(db.Model):
+class ApiRateWindow(Model):
     """Requests made with a token in one minute, counted with a conditional UPDATE."""
 
     __tablename__ = "api_rate_window"
@@ -46,7 +46,7 @@ class ApiRateWindow(db.Model):
     count: Mapped[int] = mapped_column(default=0)
 
 
-class IdempotentRequest(db.Model):
+class IdempotentRequest(Model):
     """The answer to a create sent with an Idempotency-Key: a retry gets the same answer, not a duplicate."""
 
     __tablename__ = "idempotent_request"

@@ -18,13 +18,13 @@ def add_achievements(facts: dict[int, LearnerFacts]) -> None:
         ).where(EsolAssessment.learner_id.in_(ids))
     ):
         facts[row.learner_id].esol_results.append(EsolResult(row.skill, row.level, row.assessed_date))
-    for row in db.session.execute(
+    for completion in db.session.execute(
         sa.select(CourseCompletion.learner_id, CourseCompletion.course_id, CourseCompletion.completed_date).where(
             CourseCompletion.learner_id.in_(ids)
         )
     ):
-        facts[row.learner_id].completed_courses[row.course_id] = row.completed_date
-    for row in db.session.execute(
+        facts[completion.learner_id].completed_courses[completion.course_id] = completion.completed_date
+    for certificate in db.session.execute(
         sa.select(
             ExternalCertificate.learner_id,
             ExternalCertificate.certificate_type_id,
@@ -32,6 +32,6 @@ def add_achievements(facts: dict[int, LearnerFacts]) -> None:
             ExternalCertificate.expiry_date,
         ).where(ExternalCertificate.learner_id.in_(ids))
     ):
-        facts[row.learner_id].certificates.append(
-            HeldCertificate(row.certificate_type_id, row.issued_date, row.expiry_date)
+        facts[certificate.learner_id].certificates.append(
+            HeldCertificate(certificate.certificate_type_id, certificate.issued_date, certificate.expiry_date)
         )

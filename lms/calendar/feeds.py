@@ -189,8 +189,10 @@ def feed_content(
 
 def _feed_name(feed: CalendarFeed) -> str:
     if feed.kind is FeedKind.COHORT:
+        assert feed.cohort is not None  # the target_matches_kind constraint
         return _("Pathways: %(name)s", name=feed.cohort.name)
     if feed.kind is FeedKind.VENUE:
+        assert feed.venue is not None  # the target_matches_kind constraint
         return _("Pathways: %(name)s", name=feed.venue.name)
     return _("Pathways: my timetable")
 

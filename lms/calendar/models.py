@@ -11,7 +11,7 @@ from lms.core.db import UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.time import now_utc
-from lms.extensions import db
+from lms.extensions import Model
 from lms.people.models import User
 from lms.scheduling.models.cohorts import Cohort, Venue
 
@@ -26,7 +26,7 @@ class FeedKind(TitledEnum):
         return {cls.USER: _l("My timetable"), cls.COHORT: _l("Cohort"), cls.VENUE: _l("Venue")}
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     __tablename__ = "calendar_feed"
 
     id: Mapped[int] = mapped_column(primary_key=True)

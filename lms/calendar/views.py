@@ -25,8 +25,7 @@ bp = Blueprint("calendar", __name__, template_folder="templates")
 
 
 def _calendar_response(name: str, body: bytes, filename: str) -> Response:
-    response = Response(body, mimetype="text/calendar")
-    response.charset = "utf-8"
+    response = Response(body, mimetype="text/calendar")  # a text type: Werkzeug adds "; charset=utf-8"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 

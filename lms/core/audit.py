@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.db import UTCDateTime
 from lms.core.time import now_utc
-from lms.extensions import db
+from lms.extensions import Model, db
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)

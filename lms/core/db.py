@@ -3,6 +3,7 @@
 - `Base`: the declarative base with one naming convention, so Alembic can name and drop every constraint.
 - `UTCDateTime`: instants are stored in UTC and always come back timezone-aware, on SQLite and PostgreSQL.
 - `enum_type`: Python enums stored as their string value with a named CHECK constraint (no native ENUM).
+- `rowcount`: the rows an UPDATE or DELETE matched.
 - `configure_engine`: SQLite pragmas and IMMEDIATE write transactions.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import enum
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData, event
@@ -70,6 +71,12 @@ def enum_type(enum_class: type[enum.Enum], name: str, length: int = 32) -> sa.En
         validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """The rows an executed UPDATE or DELETE matched. Its result is a `CursorResult`, which has the count,
+    though `Session.execute` is typed to return the general `Result`."""
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 # --- SQLite tuning -------------------------------------------------------------------------------

@@ -13,5 +13,5 @@ class TitledEnum(enum.StrEnum):
         raise NotImplementedError
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # a translated title in place of str.title(), on purpose
         return str(type(self)._titles()[self])

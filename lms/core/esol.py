@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import enum
-
+from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 
 
-class EsolSkill(enum.StrEnum):
+class EsolSkill(TitledEnum):
     SPEAKING = "speaking"
     LISTENING = "listening"
     READING = "reading"
     WRITING = "writing"
 
-    @property
-    def title(self) -> str:
-        return str(_SKILL_TITLES[self])
+    @classmethod
+    def _titles(cls) -> dict:
+        return _SKILL_TITLES
 
 
 _SKILL_TITLES = {
@@ -26,7 +25,7 @@ _SKILL_TITLES = {
 }
 
 
-class EsolLevel(enum.StrEnum):
+class EsolLevel(TitledEnum):
     """ESOL levels in order, lowest first. `rank` compares them; CEFR is approximate."""
 
     PRE_ENTRY = "pre_entry"
@@ -40,9 +39,9 @@ class EsolLevel(enum.StrEnum):
     def rank(self) -> int:
         return list(EsolLevel).index(self)
 
-    @property
-    def title(self) -> str:
-        return str(_LEVEL_TITLES[self])
+    @classmethod
+    def _titles(cls) -> dict:
+        return _LEVEL_TITLES
 
     @property
     def cefr(self) -> str:

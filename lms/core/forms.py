@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import enum
-
 from flask_wtf import FlaskForm
 from markupsafe import escape
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 
 
@@ -27,7 +26,7 @@ class BaseForm(FlaskForm):
 class LazyTitle:
     """An enum member's translated title, looked up when rendered (choices are built at import time)."""
 
-    def __init__(self, member: enum.Enum):
+    def __init__(self, member: TitledEnum):
         self.member = member
 
     def __str__(self) -> str:
@@ -37,7 +36,7 @@ class LazyTitle:
         return str(escape(self.member.title))
 
 
-def enum_choices(enum_class: type[enum.Enum], exclude: tuple = ()) -> list[SelectChoice]:
+def enum_choices(enum_class: type[TitledEnum], exclude: tuple = ()) -> list[SelectChoice]:
     return [SelectChoice(member.value, LazyTitle(member)) for member in enum_class if member not in exclude]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_babel import force_locale, format_date, format_datetime, get_locale, lazy_gettext, ngettext
@@ -34,7 +36,7 @@ SUPPORTED_LOCALES: dict[str, str] = {
 SESSION_KEY = "locale"
 
 
-def is_supported(code: str | None) -> bool:
+def is_supported(code: str | None) -> TypeGuard[str]:
     return bool(code) and code in SUPPORTED_LOCALES
 
 

@@ -14,7 +14,7 @@ from lms.core.enums import TitledEnum
 from lms.core.esol import EsolLevel
 from lms.core.i18n import _l
 from lms.core.time import now_utc
-from lms.extensions import db
+from lms.extensions import Model, db
 from lms.people.models import Organisation
 
 
@@ -193,7 +193,7 @@ course_certificate_type = sa.Table(
 )
 
 
-class EligibilityRule(db.Model):
+class EligibilityRule(Model):
     """Who may join, as data. `conditions` is validated by `courses.rules.parse_conditions`."""
 
     __tablename__ = "eligibility_rule"
@@ -211,7 +211,7 @@ class EligibilityRule(db.Model):
     __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)
 
 
-class Programme(db.Model):
+class Programme(Model):
     """A funded project: funder, grant period, strands, partners, targets and reporting periods."""
 
     __tablename__ = "programme"
@@ -252,7 +252,7 @@ class Programme(db.Model):
     )
 
 
-class ProgrammeTarget(db.Model):
+class ProgrammeTarget(Model):
     __tablename__ = "programme_target"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -266,7 +266,7 @@ class ProgrammeTarget(db.Model):
     )
 
 
-class ReportingPeriod(db.Model):
+class ReportingPeriod(Model):
     """A period a funder return covers: generated from the programme's scheme, or entered by hand."""
 
     __tablename__ = "reporting_period"
@@ -283,7 +283,7 @@ class ReportingPeriod(db.Model):
     )
 
 
-class Qualification(db.Model):
+class Qualification(Model):
     """An awarding body's qualification or unit, kept as data because the details change."""
 
     __tablename__ = "qualification"
@@ -301,7 +301,7 @@ class Qualification(db.Model):
     __table_args__ = (sa.UniqueConstraint("awarding_body", "code"),)
 
 
-class CertificateType(db.Model):
+class CertificateType(Model):
     """A certificate a course can lead to, with its validity rule (e.g. Food Hygiene: 36 months)."""
 
     __tablename__ = "certificate_type"
@@ -316,7 +316,7 @@ class CertificateType(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
 
 
-class Course(db.Model):
+class Course(Model):
     __tablename__ = "course"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -378,7 +378,7 @@ class Course(db.Model):
         return self.title, self.summary, None
 
 
-class CourseTranslation(db.Model):
+class CourseTranslation(Model):
     """A course's title and short description in a learner's language, written by a coordinator."""
 
     __tablename__ = "course_translation"
@@ -407,7 +407,7 @@ class StepKind(TitledEnum):
         }
 
 
-class Pathway(db.Model):
+class Pathway(Model):
     __tablename__ = "pathway"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -433,7 +433,7 @@ pathway_step_prerequisite = sa.Table(
 )
 
 
-class PathwayStep(db.Model):
+class PathwayStep(Model):
     """A course, placement or external certificate on a pathway, with its entry requirements."""
 
     __tablename__ = "pathway_step"
@@ -481,7 +481,7 @@ class PathwayStep(db.Model):
         return self.certificate_type.name if self.certificate_type else ""
 
 
-class PathwayMembership(db.Model):
+class PathwayMembership(Model):
     """A learner following a pathway."""
 
     __tablename__ = "pathway_membership"
@@ -497,7 +497,7 @@ class PathwayMembership(db.Model):
     __table_args__ = (sa.UniqueConstraint("pathway_id", "learner_id"),)
 
 
-class EligibilityCheck(db.Model):
+class EligibilityCheck(Model):
     """A rule evaluated for a learner on a date when it was used, with the reasons, kept as evidence."""
 
     __tablename__ = "eligibility_check"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import date
 from graphlib import CycleError, TopologicalSorter
 
+from lms.core.enums import TitledEnum
 from lms.core.errors import ServiceError
 from lms.core.esol import EsolLevel, EsolSkill
 from lms.core.i18n import _, _l
@@ -15,22 +15,20 @@ from lms.courses.models import EligibilityRule, PathwayStep, StepKind
 from lms.courses.rules import LearnerFacts, Reason
 
 
-class StepStatus(enum.StrEnum):
+class StepStatus(TitledEnum):
     COMPLETED = "completed"
     IN_PROGRESS = "in_progress"
     READY = "ready"
     NOT_READY = "not_ready"
 
-    @property
-    def title(self) -> str:
-        return str(
-            {
-                StepStatus.COMPLETED: _l("Completed"),
-                StepStatus.IN_PROGRESS: _l("In progress"),
-                StepStatus.READY: _l("Ready to start"),
-                StepStatus.NOT_READY: _l("Not ready yet"),
-            }[self]
-        )
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            StepStatus.COMPLETED: _l("Completed"),
+            StepStatus.IN_PROGRESS: _l("In progress"),
+            StepStatus.READY: _l("Ready to start"),
+            StepStatus.NOT_READY: _l("Not ready yet"),
+        }
 
 
 @dataclass
@@ -81,8 +79,8 @@ def check_step_levels(step_course_level: EsolLevel | None, min_levels: dict[str,
 
 def _is_completed(step: PathwayStep, facts: LearnerFacts, on: date) -> bool:
     if step.kind is StepKind.EXTERNAL_CERTIFICATE:
-        return facts.holds_certificate(step.certificate_type_id, on)
-    completed_on = facts.completed_courses.get(step.course_id)
+        return step.certificate_type_id is not None and facts.holds_certificate(step.certificate_type_id, on)
+    completed_on = facts.completed_courses.get(step.course_id) if step.course_id is not None else None
     return completed_on is not None and completed_on <= on
 
 
@@ -109,7 +107,9 @@ def step_requirements(
             )
         )
     if step.min_esol_levels:
-        bounds = {EsolSkill(skill): (EsolLevel(level), None) for skill, level in step.min_esol_levels.items()}
+        bounds: dict[EsolSkill, tuple[EsolLevel | None, EsolLevel | None]] = {
+            EsolSkill(skill): (EsolLevel(level), None) for skill, level in step.min_esol_levels.items()
+        }
         reasons.extend(rules.check_esol(bounds, facts, on))
     if step.min_age is not None or step.max_age is not None:
         reasons.append(rules.check_age(step.min_age, step.max_age, facts, on))

@@ -54,7 +54,13 @@ def _values(enum_class: type, values: list[str] | None, field: str) -> list[str]
         raise ServiceError(_("Choose from the list."), field=field)
 
 
-def _unique_name(model: type, organisation_id: int, name: str, exclude_id: int | None, field: str = "name") -> None:
+def _unique_name(
+    model: type[EligibilityRule | Programme | Pathway],
+    organisation_id: int,
+    name: str,
+    exclude_id: int | None,
+    field: str = "name",
+) -> None:
     query = sa.select(model.id).where(model.organisation_id == organisation_id, model.name == name)
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
@@ -246,7 +252,7 @@ def save_course(organisation: Organisation, data: dict[str, Any], actor: User, c
         query = query.where(Course.id != course.id)
     if db.session.scalar(query):
         raise ServiceError(_("Another course already has this code."), field="code")
-    kind = CourseKind(data.get("kind"))
+    kind = CourseKind(data.get("kind") or "")
     sector = Sector(data["sector"]) if data.get("sector") else None
     if kind is CourseKind.SECTOR_SKILLS and sector is None:
         raise ServiceError(_("Choose the sector for an English and Skills course."), field="sector")
@@ -294,7 +300,7 @@ def save_course(organisation: Organisation, data: dict[str, Any], actor: User, c
     course.requires_assessment_pass = bool(data.get("requires_assessment_pass"))
     required_type = data.get("required_certificate_type_id") or None
     course.required_certificate_type_id = int(required_type) if required_type else None
-    course.certificate_types = certificate_types
+    course.certificate_types = [certificate_type for certificate_type in certificate_types if certificate_type]
     db.session.add(course)
     db.session.flush()
     audit.record("course.save", actor_id=actor.id, subject_type="course", subject_id=course.id)
@@ -347,7 +353,7 @@ def save_pathway(
 
 def save_step(pathway: Pathway, data: dict[str, Any], actor: User, step: PathwayStep | None = None) -> PathwayStep:
     """Add or change a step. Everything is checked before anything changes."""
-    kind = StepKind(data.get("kind"))
+    kind = StepKind(data.get("kind") or "")
     course, certificate_type = None, None
     if kind is StepKind.EXTERNAL_CERTIFICATE:
         certificate_type = db.session.get(CertificateType, int(data.get("certificate_type_id") or 0))

@@ -440,8 +440,9 @@ def pathway_form(pathway_id: int | None = None):
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def pathway(pathway_id: int):
     """Steps, members, and for each step who is ready to start it."""
-    pathway = _get(Pathway, pathway_id)
-    pathway = queries.pathway_with_steps(pathway.id)
+    pathway = queries.pathway_with_steps(_get(Pathway, pathway_id).id)
+    if pathway is None:
+        abort(404)
     manage = can_manage(current_user, pathway.organisation_id)
     member_form = MembershipForm(prefix="member", joined_date=today_local())
     members = queries.members_of(pathway.id)

@@ -170,7 +170,7 @@ def add_demo_cohorts(lead: Organisation, coordinator: User) -> None:
             )
             referral.status = ReferralStatus.ACCEPTED
     add_demo_timetables(lead, coordinator)
-    fatima = db.session.scalar(sa.select(Learner).where(Learner.email == "learner@example.org"))
+    fatima = db.session.scalars(sa.select(Learner).where(Learner.email == "learner@example.org")).one()
     enrolment.enrol(esol_e2, fatima, actor=coordinator, on=date(2026, 9, 10), needs_creche=True)
     db.session.flush()
 
@@ -188,6 +188,7 @@ def add_demo_timetables(lead: Organisation, coordinator: User) -> None:
     }
     educators = {u.email: u for u in db.session.scalars(sa.select(User).where(User.organisation_id == lead.id))}
     haymarket = cohorts["Hospitality"].venue
+    assert haymarket is not None  # the hospitality course meets at the hotel
     kitchen = Room(venue_id=haymarket.id, name="Training kitchen", capacity=14, step_free=True)
     db.session.add(kitchen)
     db.session.flush()
@@ -247,7 +248,8 @@ def add_demo_attendance(lead: Organisation, coordinator: User) -> None:
         entries = []
         for row in attendance.register_rows(session):
             roll = rng.random()
-            if row.learner.family_name_latin == "Hossain":  # one learner stops coming: the at-risk list shows him
+            # One learner stops coming: the at-risk list shows him.
+            if row.learner and row.learner.family_name_latin == "Hossain":
                 status = (
                     AttendanceStatus.ABSENT if session.start_dt > now - timedelta(days=21) else AttendanceStatus.PRESENT
                 )

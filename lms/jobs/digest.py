@@ -22,8 +22,10 @@ from lms.people.models import Organisation, User, UserRole
 
 def _ready_for_next_step(organisation_id: int, today) -> list[str]:  # noqa: ANN001
     lines = []
-    for pathway in course_queries.pathways_of(organisation_id):
-        pathway = course_queries.pathway_with_steps(pathway.id)
+    for listed in course_queries.pathways_of(organisation_id):
+        pathway = course_queries.pathway_with_steps(listed.id)
+        if pathway is None:  # deleted since it was listed
+            continue
         members = course_queries.members_of(pathway.id)
         facts = learner_facts(m.id for m in members)
         rules = course_queries.rules_by_id(organisation_id)

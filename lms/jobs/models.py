@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.db import UTCDateTime
 from lms.core.time import now_utc
-from lms.extensions import db
+from lms.extensions import Model
 
 
-class JobRun(db.Model):
+class JobRun(Model):
     """One run of a scheduled job for one period. The unique (job, run key) lets only one scheduler in."""
 
     __tablename__ = "job_run"

@@ -72,7 +72,7 @@ def apply_retention(today: date, now, *, dry_run: bool) -> dict:  # noqa: ANN001
     due = retention_due(today)
     if not dry_run:
         for item in due:
-            anonymise(db.session.get(Learner, item.learner_id), now)
+            anonymise(db.session.get_one(Learner, item.learner_id), now)
         db.session.flush()
     return {
         "due": len(due),

@@ -27,7 +27,7 @@ def run_once(job: str, run_key: str, work: Callable[[], dict]) -> JobRun | None:
         summary = work() or {}
     except Exception as error:
         db.session.rollback()
-        run = db.session.get(JobRun, run.id)
+        run = db.session.get_one(JobRun, run.id)
         run.ok, run.finished_dt, run.summary = False, now_utc(), {"error": type(error).__name__}
         db.session.commit()
         raise

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.db import UTCDateTime, enum_type
 from lms.core.time import now_utc
-from lms.extensions import db
+from lms.extensions import Model
 
 
 class Channel(enum.StrEnum):
@@ -25,7 +25,7 @@ class MessageStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)

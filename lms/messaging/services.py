@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from lms.core.db import rowcount
 from lms.core.time import now_utc
 from lms.extensions import db
 from lms.messaging.models import Channel, MessageStatus, OutboxMessage
@@ -60,16 +61,18 @@ def deliver_due(transport: Transport, now: datetime | None = None, limit: int = 
         .limit(limit)
     ).all()
     for message_id in due:
-        claimed = db.session.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.PENDING)
-            .values(status=MessageStatus.SENDING)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        claimed = rowcount(
+            db.session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.PENDING)
+                .values(status=MessageStatus.SENDING)
+                .execution_options(synchronize_session=False)
+            )
+        )
         db.session.commit()
         if not claimed:
             continue
-        message = db.session.get(OutboxMessage, message_id)
+        message = db.session.get_one(OutboxMessage, message_id)
         db.session.refresh(message)
         message.attempts += 1
         try:

@@ -12,7 +12,7 @@ from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.roles import Role
 from lms.core.time import DEFAULT_TZ_NAME, now_utc
-from lms.extensions import db
+from lms.extensions import Model
 
 
 class OrganisationKind(TitledEnum):
@@ -31,7 +31,7 @@ class OrganisationKind(TitledEnum):
         }
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,14 +48,14 @@ class Organisation(db.Model):
         return f"<Organisation {self.id} {self.name!r}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"), primary_key=True)
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +79,8 @@ class User(db.Model):
     )
     #: The learner record this login belongs to, for learners.
     learner: Mapped[Learner | None] = relationship(back_populates="user", foreign_keys="Learner.user_id")
+    #: The educator's profile, for educators.
+    educator_profile: Mapped[EducatorProfile | None] = relationship(back_populates="user")
 
     __table_args__ = (sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login_name"),)
 
@@ -109,7 +111,7 @@ class User(db.Model):
         return f"<User {self.id}>"
 
 
-class AuthSession(db.Model):
+class AuthSession(Model):
     """A server-side login. Logout deletes it, so a copied session cookie stops working at once."""
 
     __tablename__ = "auth_session"
@@ -122,7 +124,7 @@ class AuthSession(db.Model):
     expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """A failed login, counted per account and per client address for throttling."""
 
     __tablename__ = "login_attempt"
@@ -135,7 +137,7 @@ class LoginAttempt(db.Model):
     __table_args__ = (sa.Index("ix_login_attempt_key_hash_attempted_dt", "key_hash", "attempted_dt"),)
 
 
-class LoginLink(db.Model):
+class LoginLink(Model):
     """A one-time sign-in link for a learner with no password (sent by SMS or shown by staff)."""
 
     __tablename__ = "login_link"
@@ -183,7 +185,7 @@ class Literacy(TitledEnum):
         }
 
 
-class Learner(db.Model):
+class Learner(Model):
     __tablename__ = "learner"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -258,7 +260,7 @@ class ConvictionFlag(TitledEnum):
         }
 
 
-class LearnerSensitive(db.Model):
+class LearnerSensitive(Model):
     """Special category, criminal offence and high-risk data, readable only by those who need it."""
 
     __tablename__ = "learner_sensitive"
@@ -311,7 +313,7 @@ _IMMIGRATION_TITLES = {
 }
 
 
-class ImmigrationStatusRecord(db.Model):
+class ImmigrationStatusRecord(Model):
     """One dated entry in a learner's immigration status history (high-risk data)."""
 
     __tablename__ = "immigration_status_record"
@@ -332,7 +334,7 @@ class ImmigrationStatusRecord(db.Model):
     __table_args__ = (sa.CheckConstraint("until_date IS NULL OR until_date >= from_date", name="dates_in_order"),)
 
 
-class EducatorProfile(db.Model):
+class EducatorProfile(Model):
     __tablename__ = "educator_profile"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
@@ -344,4 +346,4 @@ class EducatorProfile(db.Model):
     skills: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     is_volunteer: Mapped[bool] = mapped_column(default=False)
 
-    user: Mapped[User] = relationship(backref=sa.orm.backref("educator_profile", uselist=False))
+    user: Mapped[User] = relationship(back_populates="educator_profile")

@@ -248,7 +248,7 @@ def _authenticate(login_name: str, secret: str, address: str | None, *, by_phone
     user = db.session.scalar(sa.select(User).where(column == login_name)) if login_name else None
     stored = getattr(user, hash_attr, None) if user else None
     valid = check_password_hash(stored or _dummy_hash(), secret) and stored is not None
-    if not valid or not user.is_active:
+    if not valid or user is None or not user.is_active:
         _record_failure(keys)
         if by_phone:
             raise ServiceError(_("That phone number and PIN do not match."))

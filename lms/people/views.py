@@ -223,7 +223,7 @@ def _learner_or_404(learner_id: int, *, edit: bool = False) -> Learner:
     allowed = learner is not None and (
         can_edit_learner(current_user, learner) if edit else can_view_learner(current_user, learner)
     )
-    if not allowed:
+    if learner is None or not allowed:
         abort(404)
     return learner
 

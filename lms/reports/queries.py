@@ -59,11 +59,16 @@ class FunderReturn:
 
 def period_instants(programme: Programme, start: date, end: date) -> tuple[datetime, datetime]:
     """The period's first and last local days as instants, in the provider's time zone."""
-    zone = ZoneInfo(db.session.get(Organisation, programme.organisation_id).timezone)
+    zone = ZoneInfo(db.session.get_one(Organisation, programme.organisation_id).timezone)
     return (
         datetime.combine(start, time.min, tzinfo=zone).astimezone(UTC),
         datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC),
     )
+
+
+def _count(query: sa.Select[int]) -> int:
+    """A COUNT query's figure: it always returns one row."""
+    return db.session.scalar(query) or 0
 
 
 def funder_return(programme: Programme, start: date, end: date, now: datetime | None = None) -> FunderReturn:
@@ -92,7 +97,7 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
         .join(Cohort, Cohort.id == Session.cohort_id)
         .where(in_programme, held, AttendanceMark.learner_id.is_not(None))
     ).one()
-    sessions = db.session.scalar(
+    sessions = _count(
         sa.select(sa.func.count(Session.id)).join(Cohort, Cohort.id == Session.cohort_id).where(in_programme, held)
     )
     participants_select = (
@@ -124,12 +129,12 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
         .group_by(AttendanceMark.learner_id, Session.cohort_id)
         .subquery()
     )
-    starts = db.session.scalar(
+    starts = _count(
         sa.select(sa.func.count())
         .select_from(first_attended)
         .where(first_attended.c.first >= first, first_attended.c.first < last)
     )
-    enrolments = db.session.scalar(
+    enrolments = _count(
         sa.select(sa.func.count(Enrolment.id))
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(
@@ -146,7 +151,7 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
             Cohort.end_date >= start,
         )
     )
-    completions = db.session.scalar(
+    completions = _count(
         sa.select(sa.func.count(Enrolment.id))
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(
@@ -156,7 +161,7 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
             Enrolment.status_changed_dt < last,
         )
     )
-    certificates = db.session.scalar(
+    certificates = _count(
         sa.select(sa.func.count(Certificate.id))
         .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
@@ -167,14 +172,14 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
             Certificate.revoked_dt.is_(None),
         )
     )
-    external = db.session.scalar(
+    external = _count(
         sa.select(sa.func.count(ExternalCertificate.id)).where(
             ExternalCertificate.learner_id.in_(participant_ids),
             ExternalCertificate.issued_date >= start,
             ExternalCertificate.issued_date <= end,
         )
     )
-    placements = db.session.scalar(
+    placements = _count(
         sa.select(sa.func.count(Placement.id)).where(
             Placement.learner_id.in_(participant_ids),
             Placement.completed.is_(True),

@@ -11,7 +11,7 @@ from lms.core.db import UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.time import now_utc
-from lms.extensions import db
+from lms.extensions import Model
 
 
 class AttendanceStatus(TitledEnum):
@@ -56,7 +56,7 @@ class MarkSource(TitledEnum):
         return {cls.REGISTER: _l("Register"), cls.CHECK_IN: _l("Self check-in"), cls.PAPER: _l("Paper register")}
 
 
-class AttendanceMark(db.Model):
+class AttendanceMark(Model):
     """One learner's (or drop-in attendee's) attendance at one session. Minutes give contact hours."""
 
     __tablename__ = "attendance_mark"
@@ -99,7 +99,7 @@ class AttendanceMark(db.Model):
     )
 
 
-class AttendanceChange(db.Model):
+class AttendanceChange(Model):
     """The audit trail of a register: every mark made or changed, by whom and when."""
 
     __tablename__ = "attendance_change"
@@ -131,7 +131,7 @@ class NoticeReason(TitledEnum):
         }
 
 
-class AbsenceNotice(db.Model):
+class AbsenceNotice(Model):
     """ "I can't come": told in advance, by the learner or through the office. It pre-fills the register."""
 
     __tablename__ = "absence_notice"

@@ -74,16 +74,21 @@ class RegisterRow:
     notice: AbsenceNotice | None
 
     @property
+    def _attendee(self) -> DropInAttendee:
+        assert self.attendee is not None  # a row without a learner is a drop-in attendee's
+        return self.attendee
+
+    @property
     def key(self) -> str:
-        return f"l{self.learner.id}" if self.learner else f"a{self.attendee.id}"
+        return f"l{self.learner.id}" if self.learner else f"a{self._attendee.id}"
 
     @property
     def name(self) -> str:
-        return self.learner.full_name if self.learner else self.attendee.name
+        return self.learner.full_name if self.learner else self._attendee.name
 
     @property
     def initials(self) -> str:
-        parts = (self.learner.full_name_latin or self.learner.full_name) if self.learner else self.attendee.name
+        parts = (self.learner.full_name_latin or self.learner.full_name) if self.learner else self._attendee.name
         return "".join(word[0] for word in parts.split()[:2]).upper()
 
     @property
@@ -186,6 +191,7 @@ def save_register(
             else:
                 wanted[key] = Entry(key, AttendanceStatus.PRESENT.value)
     # Write in bulk: one INSERT for new marks, one UPDATE for changed ones, one INSERT for the history.
+    changes: list[list[int | str | None]]  # [mark id (the row's key until inserted), old status, new status]
     new_marks, updates, changes = [], [], []
     for key, entry in wanted.items():
         row, status = rows[key], AttendanceStatus(entry.status)
@@ -399,7 +405,7 @@ def learners_at_risk(
     For coordinators only: nobody e-mails the learner about it. One query."""
     rows = db.session.execute(
         sa.select(
-            AttendanceMark.learner_id,
+            Learner.id,
             Learner.given_name,
             Learner.family_name,
             Cohort.id,

@@ -42,9 +42,7 @@ def certificate_expiry_reminders(now: datetime) -> dict:
         return compose
 
     queued = sum(
-        queue_for_learner(
-            learner, f"expiry:{certificate.id}:{certificate.expiry_date.isoformat()}", reminder(certificate)
-        )
+        queue_for_learner(learner, f"expiry:{certificate.id}:{certificate.expiry_date}", reminder(certificate))
         for certificate, learner in rows
     )
     return {"certificates": len(rows), "queued": queued}

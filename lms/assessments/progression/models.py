@@ -13,7 +13,7 @@ from lms.core.esol import EsolLevel, EsolSkill
 from lms.core.i18n import _l
 from lms.core.time import now_utc
 from lms.courses.models import CertificateType, Course
-from lms.extensions import db
+from lms.extensions import Model
 
 
 class AssessmentKind(TitledEnum):
@@ -32,7 +32,7 @@ class AssessmentKind(TitledEnum):
         }
 
 
-class EsolAssessment(db.Model):
+class EsolAssessment(Model):
     """A learner's ESOL level in one skill, as assessed on a date."""
 
     __tablename__ = "esol_assessment"
@@ -59,7 +59,7 @@ class CompletionSource(TitledEnum):
         return {cls.PRIOR_LEARNING: _l("Prior learning"), cls.ENROLMENT: _l("Completed with us")}
 
 
-class CourseCompletion(db.Model):
+class CourseCompletion(Model):
     """A course the learner has completed: with us, or before (prior learning recorded by a coordinator)."""
 
     __tablename__ = "course_completion"
@@ -78,7 +78,7 @@ class CourseCompletion(db.Model):
     __table_args__ = (sa.UniqueConstraint("learner_id", "course_id"),)
 
 
-class ExternalCertificate(db.Model):
+class ExternalCertificate(Model):
     """A certificate from another body that the learner holds (Food Hygiene, CSCS card, SIA licence...)."""
 
     __tablename__ = "external_certificate"
@@ -113,7 +113,7 @@ class RarpaOutcome(TitledEnum):
 SELF_RATINGS = ("confidence", "wellbeing", "english", "skills")
 
 
-class LearningPlan(db.Model):
+class LearningPlan(Model):
     """The Individual Learning Plan for one enrolment, following the five RARPA stages."""
 
     __tablename__ = "learning_plan"
@@ -148,7 +148,7 @@ class LearningPlan(db.Model):
     )
 
 
-class LearningObjective(db.Model):
+class LearningObjective(Model):
     """Stage 3: a challenging objective; revisions keep their history."""
 
     __tablename__ = "learning_objective"
@@ -166,7 +166,7 @@ class LearningObjective(db.Model):
     )
 
 
-class ObjectiveRevision(db.Model):
+class ObjectiveRevision(Model):
     __tablename__ = "objective_revision"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,7 +177,7 @@ class ObjectiveRevision(db.Model):
     changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
-class ProgressReview(db.Model):
+class ProgressReview(Model):
     """Stage 4: a review during the course, with a rating (1 to 5) per objective."""
 
     __tablename__ = "progress_review"
@@ -216,7 +216,7 @@ class ResultGrade(TitledEnum):
         return self in (ResultGrade.PASS, ResultGrade.MERIT, ResultGrade.DISTINCTION)
 
 
-class QualificationResult(db.Model):
+class QualificationResult(Model):
     __tablename__ = "qualification_result"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -247,7 +247,7 @@ class OutcomeKind(TitledEnum):
         }
 
 
-class Outcome(db.Model):
+class Outcome(Model):
     """Where a learner went next, with evidence, tagged with Indicators of Integration domains."""
 
     __tablename__ = "outcome"
@@ -268,7 +268,7 @@ class Outcome(db.Model):
     recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
-class Placement(db.Model):
+class Placement(Model):
     """A mentored work placement with a host employer."""
 
     __tablename__ = "placement"
@@ -290,7 +290,7 @@ class Placement(db.Model):
     __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="dates_in_order"),)
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """A certificate we issued, verifiable by anyone with its code. It stores the name as printed."""
 
     __tablename__ = "certificate"

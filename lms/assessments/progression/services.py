@@ -213,7 +213,7 @@ def record_result(
 
 def record_outcome(learner: Learner, data: dict[str, Any], actor: User) -> Outcome:
     try:
-        kind = OutcomeKind(data.get("kind"))
+        kind = OutcomeKind(data.get("kind") or "")
         domains = sorted({IntegrationDomain(d).value for d in data.get("domains") or []})
     except ValueError:
         raise ServiceError(_("Choose from the list."), field="kind")
@@ -380,7 +380,8 @@ def completion_check(cohort: Cohort) -> list[Eligibility]:
             check.reasons.append(_("The learning plan is not signed off."))
         if course.requires_assessment_pass and enrolment.learner_id not in passed:
             check.reasons.append(_("No assessment passed yet."))
-        if course.required_certificate_type_id and enrolment.learner_id not in holding:
+        missing = course.required_certificate_type_id and enrolment.learner_id not in holding
+        if missing and course.required_certificate_type is not None:
             check.reasons.append(_("%(certificate)s not recorded.", certificate=course.required_certificate_type.name))
         results.append(check)
     return results
@@ -457,8 +458,8 @@ def issue_certificates(
     if certificate_type not in cohort.course.certificate_types:
         raise ServiceError(_("This course does not lead to that certificate."))
     checks = {c.enrolment.id: c for c in certificate_preview(cohort, certificate_type)}
-    chosen = [checks.get(enrolment_id) for enrolment_id in enrolment_ids]
-    if not chosen or any(c is None for c in chosen):
+    chosen = [checks[enrolment_id] for enrolment_id in enrolment_ids if enrolment_id in checks]
+    if not chosen or len(chosen) != len(enrolment_ids):
         raise ServiceError(_("Choose learners from the list."))
     refused = [c for c in chosen if not c.qualifies]
     if refused:

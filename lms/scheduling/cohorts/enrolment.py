@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from lms.core import audit
+from lms.core.db import rowcount
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.time import now_utc, today_local
@@ -69,7 +70,7 @@ def _take_place(cohort: Cohort, needs_creche: bool, needs_interpreter: bool) -> 
         .execution_options(synchronize_session=False)
     )
     db.session.expire(cohort, ["places_taken", "creche_places_taken", "interpreter_places_taken"])
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def _release_place(enrolment: Enrolment) -> None:

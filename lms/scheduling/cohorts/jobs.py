@@ -18,6 +18,11 @@ from lms.scheduling.cohorts.enrolment import expire_offers
 from lms.scheduling.models import Cohort, Enrolment, EnrolmentStatus
 
 
+def _deadline(enrolment: Enrolment) -> datetime:
+    assert enrolment.offer_expires_dt is not None  # only offers with a deadline are selected
+    return enrolment.offer_expires_dt
+
+
 def waitlist_offers(now: datetime) -> dict:
     """Withdraw offers past their deadline (passing the place on), then tell each new offer's learner."""
     expired = expire_offers(now)
@@ -33,9 +38,7 @@ def waitlist_offers(now: datetime) -> dict:
 
     def offer(enrolment: Enrolment, learner: Learner):  # noqa: ANN202
         def compose(locale: str) -> tuple[str, str]:
-            deadline = format_datetime(
-                enrolment.offer_expires_dt.astimezone(ZoneInfo(DEFAULT_TZ_NAME)), "EEEE d MMMM, HH:mm"
-            )
+            deadline = format_datetime(_deadline(enrolment).astimezone(ZoneInfo(DEFAULT_TZ_NAME)), "EEEE d MMMM, HH:mm")
             title = enrolment.cohort.course.translated([locale, *learner.language_tags])[0]
             body = _(
                 "A place is free for you on %(course)s. Please answer in Pathways by %(when)s.",
@@ -48,7 +51,7 @@ def waitlist_offers(now: datetime) -> dict:
 
     queued = sum(
         queue_for_learner(
-            learner, f"offer:{enrolment.id}:{enrolment.offer_expires_dt.isoformat()}", offer(enrolment, learner)
+            learner, f"offer:{enrolment.id}:{_deadline(enrolment).isoformat()}", offer(enrolment, learner)
         )
         for enrolment, learner in offers
     )

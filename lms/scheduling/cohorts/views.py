@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -150,6 +151,7 @@ def _render_cohort(cohort: Cohort, *, results: list | None = None, status: int =
         enrol_form.learner_ids.choices = object_choices(
             queries.learners_not_in(cohort, search), label=lambda learner: learner.full_name_latin or learner.full_name
         )
+    attendees: Sequence[DropInAttendee]
     attendees, merge_choices = [], []
     if cohort.is_drop_in:
         attendees = db.session.scalars(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,11 +13,14 @@ from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.time import now_utc
 from lms.courses.models import Course, DeliveryMode, DeliverySetting, Programme
-from lms.extensions import db
+from lms.extensions import Model
 from lms.people.models import Organisation
 
+if TYPE_CHECKING:
+    from lms.scheduling.models.sessions import Room
 
-class Venue(db.Model):
+
+class Venue(Model):
     __tablename__ = "venue"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,6 +36,8 @@ class Venue(db.Model):
     #: For virtual rooms; shown only to the people in the session.
     meeting_url: Mapped[str] = mapped_column(sa.String(500), default="")
     is_archived: Mapped[bool] = mapped_column(default=False)
+
+    rooms: Mapped[list[Room]] = relationship(back_populates="venue", order_by="Room.name")
 
     __table_args__ = (
         sa.UniqueConstraint("organisation_id", "name"),
@@ -61,7 +67,7 @@ class CohortStatus(TitledEnum):
 JOINABLE_STATUSES = (CohortStatus.PLANNED, CohortStatus.OPEN, CohortStatus.RUNNING)
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     __tablename__ = "cohort"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,7 +133,7 @@ class Cohort(db.Model):
         return self.organisation.holiday_region
 
 
-class DropInAttendee(db.Model):
+class DropInAttendee(Model):
     """Someone who came to a drop-in group, known by name only until merged into a learner record."""
 
     __tablename__ = "drop_in_attendee"

@@ -12,7 +12,7 @@ from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.time import now_utc
 from lms.courses.models import Course, EligibilityCheck, Programme
-from lms.extensions import db
+from lms.extensions import Model
 from lms.people.models import Learner, Organisation
 from lms.scheduling.models.cohorts import Cohort
 
@@ -47,7 +47,7 @@ class ReferralStatus(TitledEnum):
         }
 
 
-class Referral(db.Model):
+class Referral(Model):
     """A referral in, or a learner's own request for a place, for a coordinator to review."""
 
     __tablename__ = "referral"
@@ -115,7 +115,7 @@ class EnrolmentStatus(TitledEnum):
 HOLDS_PLACE = (EnrolmentStatus.OFFERED, EnrolmentStatus.ENROLLED)
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     __tablename__ = "enrolment"
 
     id: Mapped[int] = mapped_column(primary_key=True)

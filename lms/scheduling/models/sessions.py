@@ -11,12 +11,12 @@ from lms.core.db import UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.time import DEFAULT_TZ_NAME, now_utc
-from lms.extensions import db
+from lms.extensions import Model
 from lms.people.models import User
 from lms.scheduling.models.cohorts import Cohort, Venue
 
 
-class Room(db.Model):
+class Room(Model):
     __tablename__ = "room"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,7 +26,7 @@ class Room(db.Model):
     step_free: Mapped[bool] = mapped_column(default=False)
     is_archived: Mapped[bool] = mapped_column(default=False)
 
-    venue: Mapped[Venue] = relationship(backref=sa.orm.backref("rooms", order_by="Room.name"))
+    venue: Mapped[Venue] = relationship(back_populates="rooms")
 
     __table_args__ = (
         sa.UniqueConstraint("venue_id", "name"),
@@ -34,7 +34,7 @@ class Room(db.Model):
     )
 
 
-class TimetableRule(db.Model):
+class TimetableRule(Model):
     """A cohort's weekly pattern in wall-clock time: weekdays, start and end, in a named time zone."""
 
     __tablename__ = "timetable_rule"
@@ -71,7 +71,7 @@ class SessionStatus(TitledEnum):
         return {cls.SCHEDULED: _l("Scheduled"), cls.CANCELLED: _l("Cancelled")}
 
 
-class Session(db.Model):
+class Session(Model):
     """One meeting of a cohort. Start and end are instants (UTC); `timezone` says how to show them."""
 
     __tablename__ = "session"
@@ -135,7 +135,7 @@ class EducatorRole(TitledEnum):
         return {cls.LEAD: _l("Lead educator"), cls.SUPPORT: _l("Support educator"), cls.VOLUNTEER: _l("Volunteer")}
 
 
-class SessionEducator(db.Model):
+class SessionEducator(Model):
     __tablename__ = "session_educator"
 
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
@@ -150,7 +150,7 @@ class SessionEducator(db.Model):
     __table_args__ = (sa.Index("ix_session_educator_user", "user_id", "session_id"),)
 
 
-class CohortEducator(db.Model):
+class CohortEducator(Model):
     """An educator assigned to a whole cohort: every session generated later gets them too."""
 
     __tablename__ = "cohort_educator"
@@ -162,7 +162,7 @@ class CohortEducator(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Closure(db.Model):
+class Closure(Model):
     """Days an organisation (or one venue) is closed: Christmas shutdown, venue repairs."""
 
     __tablename__ = "closure"
@@ -180,7 +180,7 @@ class Closure(db.Model):
     __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="dates_in_order"),)
 
 
-class EducatorAvailability(db.Model):
+class EducatorAvailability(Model):
     """When an educator can usually teach, as a weekly pattern."""
 
     __tablename__ = "educator_availability"
@@ -197,7 +197,7 @@ class EducatorAvailability(db.Model):
     )
 
 
-class EducatorAbsence(db.Model):
+class EducatorAbsence(Model):
     __tablename__ = "educator_absence"
 
     id: Mapped[int] = mapped_column(primary_key=True)

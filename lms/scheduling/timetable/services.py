@@ -162,13 +162,14 @@ def _check_place(cohort: Cohort, venue_id: Any, room_id: Any) -> tuple[Venue | N
     return venue, room
 
 
-def _check_times(start: time | None, end: time | None) -> None:
+def _check_times(start: time | None, end: time | None) -> tuple[time, time]:
     if start is None or end is None:
         raise ServiceError(_("Enter the start and end times."), field="start_time")
     if end <= start:
         raise ServiceError(_("The session must end after it starts."), field="end_time")
     if (datetime.combine(date.min, end) - datetime.combine(date.min, start)) > timedelta(hours=MAX_SESSION_HOURS):
         raise ServiceError(_("A session can last at most %(hours)d hours.", hours=MAX_SESSION_HOURS), field="end_time")
+    return start, end
 
 
 def save_rule(cohort: Cohort, data: dict[str, Any], actor: User, rule: TimetableRule | None = None) -> TimetableRule:
@@ -358,7 +359,7 @@ def add_session(
     """An extra session outside the weekly pattern (a catch-up, an exam, a trip)."""
     if day is None:
         raise ServiceError(_("Enter the date."), field="day")
-    _check_times(start, end)
+    start, end = _check_times(start, end)
     venue, room = _check_place(cohort, venue_id, room_id)
     tz = cohort.organisation_timezone
     start_dt, end_dt = local_instant(day, start, tz), local_instant(day, end, tz)
@@ -395,7 +396,7 @@ def move_session(
         raise ServiceError(_("A cancelled session cannot be moved. Add a new session instead."))
     if day is None:
         raise ServiceError(_("Enter the date."), field="day")
-    _check_times(start, end)
+    start, end = _check_times(start, end)
     venue, room = _check_place(session.cohort, venue_id or session.venue_id, room_id)
     start_dt, end_dt = local_instant(day, start, session.timezone), local_instant(day, end, session.timezone)
     _check_clashes(

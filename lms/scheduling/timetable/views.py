@@ -259,7 +259,7 @@ def session(session_id: int):
     if request.method == "POST":
         if not manage:
             abort(403)
-        action = request.form.get("action")
+        action = request.form.get("action", "")
         forms = {"move": move_form, "cancel": cancel_form, "assign": assign_form, "cover": cover_form}
         form = forms.get(action)
         try:

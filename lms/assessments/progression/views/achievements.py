@@ -17,7 +17,7 @@ from lms.assessments.progression.models import (
 from lms.assessments.progression.views import bp
 from lms.core.access import login_required, role_required
 from lms.core.errors import ServiceError
-from lms.core.esol import EsolSkill
+from lms.core.esol import EsolLevel, EsolSkill
 from lms.core.forms import object_choices
 from lms.core.i18n import _
 from lms.core.roles import Role
@@ -37,7 +37,7 @@ def _learner_or_404(learner_id: int, *, edit: bool = False) -> Learner:
     allowed = learner is not None and (
         can_edit_learner(current_user, learner) if edit else can_view_learner(current_user, learner)
     )
-    if not allowed:
+    if learner is None or not allowed:
         abort(404)
     return learner
 
@@ -202,7 +202,7 @@ def record_certificate(learner_id: int):
 
 def _level_gains(results) -> dict:  # noqa: ANN001
     """First and latest assessed level per skill: the learner's progress in English."""
-    gains = {}
+    gains: dict[EsolSkill, tuple[EsolLevel, EsolLevel]] = {}
     for result in sorted(results, key=lambda r: r.assessed_date):
         first, _latest = gains.get(result.skill, (result.level, result.level))
         gains[result.skill] = (first, result.level)

@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lms.assessments.progression import services as progression
 from lms.assessments.progression.certificate_pdf import render
@@ -51,7 +52,7 @@ def _date(name: str) -> date | None:
         raise ServiceError(_("Enter a date like 2026-03-31."), field=name)
 
 
-def _done(redirect_to: str, message: str, action) -> Response:  # noqa: ANN001
+def _done(redirect_to: str, message: str, action) -> WerkzeugResponse:  # noqa: ANN001
     try:
         action()
     except ServiceError as error:
@@ -109,7 +110,7 @@ def plan(enrolment_id: int):
                 abort(400)
 
         return _done(here, _("Saved."), apply)
-    the_plan = (
+    shown = (
         progression.plan_for(enrolment)
         if teach
         else db.session.scalar(
@@ -121,7 +122,7 @@ def plan(enrolment_id: int):
     return render_template(
         "progression/plan.html",
         enrolment=enrolment,
-        plan=the_plan,
+        plan=shown,
         editable=teach,
         ratings=SELF_RATINGS,
         outcomes=list(RarpaOutcome),
@@ -273,7 +274,7 @@ def _certificate_for_viewer(certificate_id: int) -> Certificate:
     if certificate is None:
         abort(404)
     own = current_user.learner is not None and current_user.learner.id == certificate.learner_id
-    learner = db.session.get(Learner, certificate.learner_id)
+    learner = db.session.get_one(Learner, certificate.learner_id)
     if not (own or can_edit_learner(current_user, learner)):
         abort(404)
     return certificate
@@ -294,7 +295,7 @@ def certificate_pdf(certificate_id: int):
 @role_required(Role.COORDINATOR)
 def certificate_revoke(certificate_id: int):
     certificate = _certificate_for_viewer(certificate_id)
-    enrolment = db.session.get(Enrolment, certificate.enrolment_id)
+    enrolment = db.session.get_one(Enrolment, certificate.enrolment_id)
     return _done(
         url_for("progression.certificates", cohort_id=enrolment.cohort_id),
         _("Certificate revoked."),
