@@ -23,7 +23,7 @@ from lms.courses.models import Programme
 from lms.extensions import db
 from lms.people.models import Learner
 from lms.reports import charts
-from lms.reports.access import SUPPRESS_BELOW, can_see_return, is_hidden, sees_individuals
+from lms.reports.access import SUPPRESS_BELOW, is_hidden, load_return_programme, sees_individuals, visible_programmes
 from lms.reports.queries import funder_return
 from lms.scheduling import queries as scheduling_queries
 from lms.scheduling.models import Cohort, CohortStatus, Session
@@ -68,13 +68,6 @@ def suppressed(value: float, suppress: bool, key: str = "") -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _programme(programme_id: int) -> Programme:
-    programme = db.session.get(Programme, programme_id)
-    if programme is None or not can_see_return(current_user, programme):
-        abort(404)
-    return programme
-
-
 def _period(programme: Programme) -> tuple[date, date, str]:
     period_id = request.args.get("period", type=int)
     period = next((p for p in programme.reporting_periods if p.id == period_id), None)
@@ -93,29 +86,19 @@ def _period(programme: Programme) -> tuple[date, date, str]:
 @bp.get("/reports")
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def index():
-    query = sa.select(Programme).order_by(Programme.start_date.desc())
-    if not current_user.is_admin:
-        query = query.where(
-            sa.or_(
-                sa.and_(
-                    Programme.organisation_id == current_user.organisation_id,
-                    sa.literal(current_user.has_role(Role.COORDINATOR)),
-                ),
-                Programme.funder_id == current_user.organisation_id,
-            )
-        )
-    programmes = [
-        p
-        for p in db.session.scalars(query.options(sa.orm.selectinload(Programme.reporting_periods)))
-        if can_see_return(current_user, p)
-    ]
+    programmes = db.session.scalars(
+        sa.select(Programme)
+        .where(visible_programmes(current_user))
+        .options(sa.orm.selectinload(Programme.reporting_periods))
+        .order_by(Programme.start_date.desc())
+    ).all()
     return render_template("reports/index.html", programmes=programmes)
 
 
 @bp.get("/reports/programmes/<int:programme_id>")
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def programme_return(programme_id: int):
-    programme = _programme(programme_id)
+    programme = load_return_programme(programme_id)
     start, end, label = _period(programme)
     report = funder_return(programme, start, end)
     suppress = not sees_individuals(current_user, programme)
@@ -185,7 +168,7 @@ def _return_rows(programme: Programme) -> tuple[list[list[str]], str]:
 @bp.get("/reports/programmes/<int:programme_id>.csv")
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def programme_return_csv(programme_id: int):
-    rows, title = _return_rows(_programme(programme_id))
+    rows, title = _return_rows(load_return_programme(programme_id))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([title])
@@ -198,7 +181,7 @@ def programme_return_csv(programme_id: int):
 def programme_return_xlsx(programme_id: int):
     from openpyxl import Workbook
 
-    rows, title = _return_rows(_programme(programme_id))
+    rows, title = _return_rows(load_return_programme(programme_id))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Return"))
     sheet.append([title])
