@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask_login import current_user
 
 from lms.assessments.attendance import services as attendance
+from lms.assessments.attendance.access import markable_sessions
 from lms.assessments.attendance.models import AttendanceMark
 from lms.assessments.progression.models import ExternalCertificate, Outcome
 from lms.core.access import role_required
@@ -21,11 +22,13 @@ from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
 from lms.courses.models import Programme
 from lms.extensions import db
+from lms.people.access import visible_learners
 from lms.people.models import Learner
 from lms.reports import charts
 from lms.reports.access import SUPPRESS_BELOW, is_hidden, load_return_programme, sees_individuals, visible_programmes
 from lms.reports.queries import funder_return
 from lms.scheduling import queries as scheduling_queries
+from lms.scheduling.access import readable_sessions
 from lms.scheduling.models import Cohort, CohortStatus, Session
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -269,6 +272,7 @@ def export_csv(kind: str):
     start = datetime.combine(first, time.min, tzinfo=zone).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
     header, query, row_of = _export(kind, organisation_id, start, end, first, last, zone)
+    query = query.where(_export_rule(kind))
 
     def generate() -> Iterator[str]:
         buffer = io.StringIO()
@@ -282,6 +286,16 @@ def export_csv(kind: str):
             yield buffer.getvalue()
 
     return _download(stream_with_context(generate()), "text/csv; charset=utf-8", f"{kind}-{first}-{last}.csv")
+
+
+def _export_rule(kind: str) -> sa.ColumnElement[bool]:
+    """Each export applies the rule of what it lists, as the pages do: learners (participants,
+    outcomes), sessions, and registers (attendance marks)."""
+    if kind == "sessions":
+        return readable_sessions(current_user)
+    if kind == "attendance":
+        return markable_sessions(current_user)
+    return visible_learners(current_user)
 
 
 def _export(kind: str, organisation_id: int, start: datetime, end: datetime, first: date, last: date, zone):  # noqa: ANN001, ANN202, PLR0913

@@ -32,12 +32,13 @@ def markable_sessions(user: User) -> sa.ColumnElement[bool]:
     coordinated = coordinator_filter(user, Cohort.organisation_id)
     if isinstance(coordinated, sa.True_):
         return coordinated
-    conditions = [Session.cohort_id.in_(sa.select(Cohort.id).where(coordinated).correlate(None))]
-    if user.has_role(Role.EDUCATOR):
-        assigned = sa.select(SessionEducator.session_id).where(SessionEducator.user_id == user.id).correlate(None)
-        own_cohorts = sa.select(Cohort.id).where(Cohort.organisation_id == user.organisation_id).correlate(None)
-        conditions.append(sa.and_(Session.id.in_(assigned), Session.cohort_id.in_(own_cohorts)))
-    return sa.or_(*conditions)
+    own_cohorts = sa.select(Cohort.id).where(Cohort.organisation_id == user.organisation_id).correlate(None)
+    if not isinstance(coordinated, sa.False_):  # a coordinator: every session of the organisation
+        return Session.cohort_id.in_(own_cohorts)
+    if not user.has_role(Role.EDUCATOR):
+        return sa.false()
+    assigned = sa.select(SessionEducator.session_id).where(SessionEducator.user_id == user.id).correlate(None)
+    return sa.and_(Session.id.in_(assigned), Session.cohort_id.in_(own_cohorts))
 
 
 def load_session_to_mark(session_id: int | None) -> Session:
