@@ -52,7 +52,7 @@ def load_cohort(cohort_id: int | None, *, manage: bool = False) -> Cohort:
     return get_or_404(Cohort, cohort_id, can_manage_cohort if manage else can_read_cohort)
 
 
-def _of_cohorts(column: sa.ColumnElement, cohorts: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+def _of_cohorts(column: sa.orm.QueryableAttribute[int], cohorts: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
     """A filter on a `cohort_id` column: the rows whose cohort passes `cohorts`."""
     if isinstance(cohorts, sa.True_ | sa.False_):  # administrators, or nobody: no subquery needed
         return cohorts

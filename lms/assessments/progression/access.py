@@ -66,7 +66,7 @@ def load_plan_enrolment(enrolment_id: int | None) -> Enrolment:
 
 
 def can_manage_outcome(user: User, outcome: Outcome) -> bool:
-    return can_edit_learner(user, db.session.get(Learner, outcome.learner_id))
+    return can_edit_learner(user, db.session.get_one(Learner, outcome.learner_id))
 
 
 def manageable_outcomes(user: User) -> sa.ColumnElement[bool]:
@@ -85,7 +85,7 @@ def can_view_certificate(user: User, certificate: Certificate) -> bool:
     code sees the public verification page instead."""
     if user.learner is not None and user.learner.id == certificate.learner_id:
         return True
-    return can_edit_learner(user, db.session.get(Learner, certificate.learner_id))
+    return can_edit_learner(user, db.session.get_one(Learner, certificate.learner_id))
 
 
 def viewable_certificates(user: User) -> sa.ColumnElement[bool]:
