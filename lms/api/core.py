@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, Map
 
 from lms.api.models import ApiRateWindow, ApiToken, IdempotentRequest, TokenScope
@@ -175,6 +176,9 @@ def operation(
             except Problem as problem:
                 db.session.rollback()
                 return problem.response()
+            except NotFound:  # the areas' loaders (`get_or_404`): the same problem as any id not found
+                db.session.rollback()
+                return not_found().response()
             except ServiceError as error:
                 db.session.rollback()
                 field_errors = [{"field": error.field, "message": error.message}] if error.field else []

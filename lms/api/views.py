@@ -6,35 +6,38 @@ import functools
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.api import schemas
-from lms.api.core import REGISTRY, Problem, dump, field_problem, json_response, not_allowed, not_found, operation, page
+from lms.api.access import owns_token
+from lms.api.core import REGISTRY, Problem, dump, field_problem, json_response, not_allowed, operation, page
 from lms.api.models import ApiToken, TokenScope
 from lms.api.openapi import openapi_document
 from lms.api.tokens import TokenForm, create_token, revoke_token, tokens_of
 from lms.assessments.attendance import services as attendance
+from lms.assessments.attendance.access import can_mark
 from lms.assessments.attendance.services import Entry
 from lms.assessments.progression import services as progression
+from lms.assessments.progression.access import load_cohort_to_teach
 from lms.assessments.progression.models import Certificate, Outcome, QualificationResult
-from lms.core.access import login_required, public
+from lms.core.access import get_or_404, is_staff_of, login_required, public
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import LONDON
-from lms.courses import access as course_access
+from lms.courses.access import readable_curriculum
 from lms.courses.models import CertificateKind, CertificateType, Course, Pathway, Programme
 from lms.extensions import db
 from lms.people import access as people_access
 from lms.people import services as people_services
-from lms.people.models import Learner, Organisation, OrganisationKind
+from lms.people.models import Learner, Organisation
 from lms.reports import access as report_access
 from lms.reports import queries as report_queries
 from lms.scheduling import access as scheduling_access
 from lms.scheduling.clashes import ClashError
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.models import Cohort, Enrolment, Referral, Session
+from lms.scheduling.models import Cohort, Enrolment, Session
 from lms.scheduling.timetable import services as timetable
 
 bp = Blueprint("api", __name__, template_folder="templates")
@@ -52,15 +55,9 @@ def _date_arg(name: str) -> date | None:
         raise field_problem(name, _("Dates are written YYYY-MM-DD."), 400)
 
 
-def _readable_cohort(cohort_id: int) -> Cohort:
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not scheduling_access.can_read(current_user, cohort.organisation_id):
-        raise not_found()
-    return cohort
-
-
 def _org_reader() -> int:
-    if not course_access.can_read(current_user, current_user.organisation_id):
+    """Lists are of the caller's own organisation, for staff; each list also applies its kind's rule."""
+    if not is_staff_of(current_user, current_user.organisation_id):
         raise not_allowed(_("Your role cannot see this."))
     return current_user.organisation_id
 
@@ -100,14 +97,7 @@ def me():
     response=schemas.OrganisationOut,
 )
 def organisation(organisation_id: int):
-    record = db.session.get(Organisation, organisation_id)
-    # Other providers stay hidden; partners, funders and employers are listed on coordinators' forms too.
-    visible = record is not None and (
-        record.id == current_user.organisation_id
-        or (record.kind is not OrganisationKind.PROVIDER and people_access.can_add_learner(current_user))
-    )
-    if not visible:
-        raise not_found()
+    record = get_or_404(Organisation, organisation_id, people_access.can_see_organisation)
     return json_response(dump(schemas.OrganisationOut, record))
 
 
@@ -118,7 +108,13 @@ def organisation(organisation_id: int):
 def courses():
     organisation_id = _org_reader()
     return json_response(
-        page(sa.select(Course).where(Course.organisation_id == organisation_id), Course.id, schemas.CourseOut)
+        page(
+            sa.select(Course).where(
+                Course.organisation_id == organisation_id, readable_curriculum(current_user, Course)
+            ),
+            Course.id,
+            schemas.CourseOut,
+        )
     )
 
 
@@ -129,7 +125,11 @@ def programmes():
     organisation_id = _org_reader()
     return json_response(
         page(
-            sa.select(Programme).where(Programme.organisation_id == organisation_id), Programme.id, schemas.ProgrammeOut
+            sa.select(Programme).where(
+                Programme.organisation_id == organisation_id, readable_curriculum(current_user, Programme)
+            ),
+            Programme.id,
+            schemas.ProgrammeOut,
         )
     )
 
@@ -140,7 +140,13 @@ def programmes():
 def pathways():
     organisation_id = _org_reader()
     return json_response(
-        page(sa.select(Pathway).where(Pathway.organisation_id == organisation_id), Pathway.id, schemas.PathwayOut)
+        page(
+            sa.select(Pathway).where(
+                Pathway.organisation_id == organisation_id, readable_curriculum(current_user, Pathway)
+            ),
+            Pathway.id,
+            schemas.PathwayOut,
+        )
     )
 
 
@@ -152,13 +158,6 @@ def _learner_of(organisation_id: int, learner_id: int) -> Learner:
     learner = db.session.get(Learner, learner_id)
     if learner is None or learner.organisation_id != organisation_id:
         raise field_problem("learner_id", _("Choose the learner from your organisation."))
-    return learner
-
-
-def _learner(learner_id: int, check) -> Learner:  # noqa: ANN001
-    learner = db.session.get(Learner, learner_id)
-    if learner is None or not check(current_user, learner):
-        raise not_found()
     return learner
 
 
@@ -182,7 +181,7 @@ def create_learner(payload: schemas.LearnerIn):
 
 @operation("get", "/learners/<id:learner_id>", "One learner's names and contact details", response=schemas.LearnerOut)
 def learner(learner_id: int):
-    return json_response(dump(schemas.LearnerOut, _learner(learner_id, people_access.can_view_learner)))
+    return json_response(dump(schemas.LearnerOut, people_access.load_learner(learner_id)))
 
 
 @operation(
@@ -194,7 +193,7 @@ def learner(learner_id: int):
     response=schemas.LearnerOut,
 )
 def update_learner(learner_id: int, payload: schemas.ContactIn):
-    learner = _learner(learner_id, people_access.can_view_learner)
+    learner = people_access.load_learner(learner_id)
     if not people_access.can_edit_learner(current_user, learner):
         raise not_allowed(_("Only coordinators can change a learner's details."))
     people_services.update_learner(learner, payload.model_dump(exclude_none=True), current_user)
@@ -209,7 +208,7 @@ def update_learner(learner_id: int, payload: schemas.ContactIn):
     response=schemas.ProgressOut,
 )
 def learner_progress(learner_id: int):
-    learner = _learner(learner_id, people_access.can_view_learner)
+    learner = people_access.load_learner(learner_id)
 
     def rows(model, order):  # noqa: ANN001, ANN202
         return db.session.scalars(sa.select(model).where(model.learner_id == learner.id).order_by(order)).all()
@@ -253,10 +252,7 @@ def create_referral(payload: schemas.ReferralIn):
 
 @operation("get", "/referrals/<id:referral_id>", "A referral's status", response=schemas.ReferralOut)
 def referral(referral_id: int):
-    record = db.session.get(Referral, referral_id)
-    if record is None or not scheduling_access.can_manage(current_user, record.organisation_id):
-        raise not_found()
-    return json_response(dump(schemas.ReferralOut, record))
+    return json_response(dump(schemas.ReferralOut, scheduling_access.load_referral(referral_id)))
 
 
 # --- cohorts and sessions ------------------------------------------------------------------------
@@ -271,9 +267,10 @@ def referral(referral_id: int):
     query=PAGING + [("starts_from", "date", "Starting on or after"), ("starts_to", "date", "Starting on or before")],
 )
 def cohorts():
-    if not scheduling_access.can_read(current_user, current_user.organisation_id):
-        raise not_allowed(_("Your role cannot see this."))
-    query = sa.select(Cohort).where(Cohort.organisation_id == current_user.organisation_id)
+    organisation_id = _org_reader()
+    query = sa.select(Cohort).where(
+        Cohort.organisation_id == organisation_id, scheduling_access.readable_cohorts(current_user)
+    )
     if (starts_from := _date_arg("starts_from")) is not None:
         query = query.where(Cohort.start_date >= starts_from)
     if (starts_to := _date_arg("starts_to")) is not None:
@@ -291,7 +288,7 @@ def cohorts():
     idempotent=True,
 )
 def create_cohort(payload: schemas.CohortIn):
-    if not scheduling_access.can_manage(current_user, current_user.organisation_id):
+    if not scheduling_access.can_add_cohort(current_user):
         raise not_allowed(_("Only coordinators can create cohorts."))
     cohort = scheduling_services.save_cohort(current_user.organisation, payload.model_dump(), current_user)
     db.session.commit()
@@ -300,7 +297,7 @@ def create_cohort(payload: schemas.CohortIn):
 
 @operation("get", "/cohorts/<id:cohort_id>", "One cohort", response=schemas.CohortOut)
 def cohort(cohort_id: int):
-    return json_response(dump(schemas.CohortOut, _readable_cohort(cohort_id)))
+    return json_response(dump(schemas.CohortOut, scheduling_access.load_cohort(cohort_id)))
 
 
 @operation(
@@ -312,8 +309,8 @@ def cohort(cohort_id: int):
     query=PAGING + DATE_RANGE,
 )
 def sessions(cohort_id: int):
-    cohort = _readable_cohort(cohort_id)
-    query = sa.select(Session).where(Session.cohort_id == cohort.id)
+    cohort = scheduling_access.load_cohort(cohort_id)
+    query = sa.select(Session).where(Session.cohort_id == cohort.id, scheduling_access.readable_sessions(current_user))
     if (start := _date_arg("from")) is not None:
         query = query.where(Session.start_dt >= datetime.combine(start, time(), LONDON))
     if (end := _date_arg("to")) is not None:
@@ -331,10 +328,8 @@ def sessions(cohort_id: int):
     idempotent=True,
 )
 def enrol(cohort_id: int, payload: schemas.EnrolmentIn):
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not scheduling_access.can_read(current_user, cohort.organisation_id):
-        raise not_found()
-    if not scheduling_access.can_manage(current_user, cohort.organisation_id):
+    cohort = scheduling_access.load_cohort(cohort_id)
+    if not scheduling_access.can_manage_cohort(current_user, cohort):
         raise not_allowed(_("Only coordinators can enrol learners."))
     learner = _learner_of(cohort.organisation_id, payload.learner_id)
     result = enrolment.enrol(
@@ -364,10 +359,8 @@ def enrol(cohort_id: int, payload: schemas.EnrolmentIn):
     response=schemas.WithdrawOut,
 )
 def withdraw(enrolment_id: int, payload: schemas.WithdrawIn):
-    record = db.session.get(Enrolment, enrolment_id)
-    if record is None or not scheduling_access.can_read(current_user, record.cohort.organisation_id):
-        raise not_found()
-    if not scheduling_access.can_manage(current_user, record.cohort.organisation_id):
+    record = scheduling_access.load_enrolment(enrolment_id)
+    if not scheduling_access.can_manage_enrolment(current_user, record):
         raise not_allowed(_("Only coordinators can withdraw learners."))
     offered = enrolment.withdraw(record, payload.reason, current_user)
     db.session.commit()
@@ -378,8 +371,8 @@ def withdraw(enrolment_id: int, payload: schemas.WithdrawIn):
 
 
 def _session_to_manage(session_id: int) -> Session:
-    session = _session_for(session_id)
-    if not scheduling_access.can_manage(current_user, session.cohort.organisation_id):
+    session = scheduling_access.load_session(session_id)
+    if not scheduling_access.can_manage_session(current_user, session):
         raise not_allowed(_("Only coordinators can move or cancel sessions."))
     return session
 
@@ -426,16 +419,9 @@ def move_session(session_id: int, payload: schemas.MoveIn):
 # --- attendance ----------------------------------------------------------------------------------
 
 
-def _session_for(session_id: int) -> Session:
-    session = db.session.get(Session, session_id)
-    if session is None or not scheduling_access.can_read(current_user, session.cohort.organisation_id):
-        raise not_found()
-    return session
-
-
 @operation("get", "/sessions/<id:session_id>/attendance", "The register of a session", response=schemas.AttendanceOut)
 def session_attendance(session_id: int):
-    session = _session_for(session_id)
+    session = scheduling_access.load_session(session_id)
     rows = [
         schemas.AttendanceRowOut(
             key=row.key,
@@ -459,8 +445,8 @@ def session_attendance(session_id: int):
     response=schemas.AttendanceSaved,
 )
 def mark_attendance(session_id: int, payload: schemas.AttendanceIn):
-    session = _session_for(session_id)
-    if not attendance.can_mark(current_user, session):
+    session = scheduling_access.load_session(session_id)
+    if not can_mark(current_user, session):
         raise not_allowed(_("Only this session's educators and coordinators can mark it."))
     entries = [Entry(e.key, e.status, e.minutes_late, e.minutes_left_early, e.note) for e in payload.entries]
     result = attendance.save_register(session, entries, current_user)
@@ -469,9 +455,7 @@ def mark_attendance(session_id: int, payload: schemas.AttendanceIn):
 
 
 def _cohort_and_type(cohort_id: int, type_id: int | None) -> tuple[Cohort, CertificateType]:
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not progression.can_teach(current_user, cohort):
-        raise not_found()
+    cohort = load_cohort_to_teach(cohort_id)
     certificate_type = next(
         (t for t in cohort.course.certificate_types if t.id == type_id and t.kind is CertificateKind.PROVIDER), None
     )
@@ -548,9 +532,7 @@ def issue_certificates(cohort_id: int, payload: schemas.IssueIn):
     query=DATE_RANGE,
 )
 def funder_return(programme_id: int):
-    programme = db.session.get(Programme, programme_id)
-    if programme is None or not report_access.can_see_return(current_user, programme):
-        raise not_found()
+    programme = report_access.load_return_programme(programme_id)
     start = _date_arg("from") or programme.start_date
     end = _date_arg("to") or programme.end_date
     if end < start:
@@ -631,9 +613,7 @@ def tokens():
 @bp.post("/account/api-tokens/<int:token_id>/revoke")
 @login_required
 def revoke(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        abort(404)
+    token = get_or_404(ApiToken, token_id, owns_token)
     revoke_token(token)  # CSRF is checked for every POST by CSRFProtect
     db.session.commit()
     flash(_("Token revoked."), "success")

@@ -10,16 +10,18 @@ from flask import Blueprint, Response, abort, flash, render_template, request, u
 from flask_login import current_user
 
 from lms.calendar import feeds
+from lms.calendar.access import load_cohort_download, load_session_download
 from lms.calendar.ical import build_calendar
 from lms.calendar.models import FeedKind
-from lms.core.access import login_required, public, role_required
+from lms.core.access import get_or_404, login_required, public, role_required
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
 from lms.extensions import db
+from lms.people.access import can_manage_user
 from lms.people.models import User
-from lms.scheduling.access import can_manage, can_read
-from lms.scheduling.models import Cohort, Enrolment, Session, Venue
+from lms.scheduling.access import load_cohort, load_venue
+from lms.scheduling.models import Enrolment, Session
 
 bp = Blueprint("calendar", __name__, template_folder="templates")
 
@@ -98,9 +100,7 @@ def my_calendar():
 @role_required(Role.COORDINATOR)
 def user_calendar(user_id: int):
     """A coordinator makes a new link for someone (a lost phone) or stops theirs."""
-    user = db.session.get(User, user_id)
-    if user is None or not can_manage(current_user, user.organisation_id):
-        abort(404)
+    user = get_or_404(User, user_id, can_manage_user)
     token = _issue_or_revoke(FeedKind.USER, user.id) if request.method == "POST" else None
     return _feed_page(
         FeedKind.USER,
@@ -114,9 +114,7 @@ def user_calendar(user_id: int):
 @bp.route("/cohorts/<int:cohort_id>/calendar", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def cohort_calendar(cohort_id: int):
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not can_manage(current_user, cohort.organisation_id):
-        abort(404)
+    cohort = load_cohort(cohort_id, manage=True)
     token = _issue_or_revoke(FeedKind.COHORT, cohort.id) if request.method == "POST" else None
     return _feed_page(
         FeedKind.COHORT,
@@ -130,9 +128,7 @@ def cohort_calendar(cohort_id: int):
 @bp.route("/venues/<int:venue_id>/calendar", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def venue_calendar(venue_id: int):
-    venue = db.session.get(Venue, venue_id)
-    if venue is None or not can_manage(current_user, venue.organisation_id):
-        abort(404)
+    venue = load_venue(venue_id, manage=True)
     token = _issue_or_revoke(FeedKind.VENUE, venue.id) if request.method == "POST" else None
     return _feed_page(
         FeedKind.VENUE,
@@ -144,21 +140,6 @@ def venue_calendar(venue_id: int):
 
 
 # --- one-off downloads ---------------------------------------------------------------------------
-
-
-def _learner_in(cohort_id: int) -> bool:
-    learner = current_user.learner
-    return (
-        learner is not None
-        and db.session.scalar(
-            sa.select(Enrolment.id).where(
-                Enrolment.cohort_id == cohort_id,
-                Enrolment.learner_id == learner.id,
-                Enrolment.status.in_(feeds.ON_FEED),
-            )
-        )
-        is not None
-    )
 
 
 def _download(sessions: list[Session], name: str, filename: str) -> Response:
@@ -178,20 +159,14 @@ def _download(sessions: list[Session], name: str, filename: str) -> Response:
 @bp.get("/sessions/<int:session_id>.ics")
 @login_required
 def session_ics(session_id: int):
-    session = db.session.get(Session, session_id)
-    if session is None or not (
-        can_read(current_user, session.cohort.organisation_id) or _learner_in(session.cohort_id)
-    ):
-        abort(404)
+    session = load_session_download(session_id)
     return _download([session], session.cohort.name, f"session-{session.id}.ics")
 
 
 @bp.get("/cohorts/<int:cohort_id>.ics")
 @login_required
 def cohort_ics(cohort_id: int):
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not (can_read(current_user, cohort.organisation_id) or _learner_in(cohort.id)):
-        abort(404)
+    cohort = load_cohort_download(cohort_id)
     sessions = db.session.scalars(
         sa.select(Session)
         .where(Session.cohort_id == cohort.id)

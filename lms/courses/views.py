@@ -16,7 +16,7 @@ from lms.core.roles import Role
 from lms.core.time import today_local
 from lms.core.web import save_or_show
 from lms.courses import queries, services
-from lms.courses.access import can_manage, can_read
+from lms.courses.access import can_manage_curriculum, can_read_curriculum, load_curriculum, readable_curriculum
 from lms.courses.facts import learner_facts
 from lms.courses.forms import (
     CourseForm,
@@ -55,20 +55,6 @@ def _explain_filter(reason: Reason | dict) -> str:
     return explain_reason(reason if isinstance(reason, Reason) else Reason.from_dict(reason))
 
 
-def _get(model: type, object_id: int, *, manage: bool = False) -> Any:
-    """The object if the user may see (or, with manage, change) it; 404 otherwise."""
-    obj = db.session.get(model, object_id)
-    organisation_id = (
-        obj.pathway.organisation_id if isinstance(obj, PathwayStep) else getattr(obj, "organisation_id", None)
-    )
-    allowed = obj is not None and (
-        can_manage(current_user, organisation_id) if manage else can_read(current_user, organisation_id)
-    )
-    if not allowed:
-        abort(404)
-    return obj
-
-
 def _list_args() -> tuple[str, bool]:
     return request.args.get("q", "").strip()[:100], request.args.get("archived") == "1"
 
@@ -76,8 +62,13 @@ def _list_args() -> tuple[str, bool]:
 @bp.post("/<any(programmes, courses, pathways, rules):area>/<int:object_id>/archive")
 @role_required(Role.COORDINATOR)
 def archive(area: str, object_id: int):
-    model = {"programmes": Programme, "courses": Course, "pathways": Pathway, "rules": EligibilityRule}[area]
-    obj = _get(model, object_id, manage=True)
+    models: dict[str, type[Programme | Course | Pathway | EligibilityRule]] = {
+        "programmes": Programme,
+        "courses": Course,
+        "pathways": Pathway,
+        "rules": EligibilityRule,
+    }
+    obj = load_curriculum(models[area], object_id, manage=True)
     archived = request.form.get("archived") == "1"
     services.set_archived(obj, archived, current_user)
     db.session.commit()
@@ -92,7 +83,8 @@ def archive(area: str, object_id: int):
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def programmes():
     search, archived = _list_args()
-    page = db.paginate(queries.programmes_select(current_user.organisation_id, search, archived), per_page=50)
+    query = queries.programmes_select(current_user.organisation_id, search, archived)
+    page = db.paginate(query.where(readable_curriculum(current_user, Programme)), per_page=50)
     return render_template("courses/programmes.html", page=page, search=search, archived=archived)
 
 
@@ -139,7 +131,7 @@ def _programme_data(form: ProgrammeForm) -> dict[str, Any]:
 @bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def programme_form(programme_id: int | None = None):
-    programme = _get(Programme, programme_id, manage=True) if programme_id else None
+    programme = load_curriculum(Programme, programme_id, manage=True) if programme_id else None
     form = _programme_form(programme)
     if form.validate_on_submit():
         response = save_or_show(
@@ -164,10 +156,10 @@ def programme_form(programme_id: int | None = None):
 @bp.route("/programmes/<int:programme_id>", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def programme(programme_id: int):
-    programme = _get(Programme, programme_id)
+    programme = load_curriculum(Programme, programme_id)
     period_form = ReportingPeriodForm(prefix="period")
     if request.method == "POST":
-        if not can_manage(current_user, programme.organisation_id):
+        if not can_manage_curriculum(current_user, programme):
             abort(403)
         if period_form.validate_on_submit():
             response = save_or_show(
@@ -184,7 +176,7 @@ def programme(programme_id: int):
         "courses/programme.html",
         programme=programme,
         period_form=period_form,
-        can_manage=can_manage(current_user, programme.organisation_id),
+        can_manage=can_manage_curriculum(current_user, programme),
     )
 
 
@@ -198,10 +190,9 @@ def courses():
     kind, level = request.args.get("kind", ""), request.args.get("level", "")
     if kind and kind not in CourseKind.__members__.values():
         kind = ""
-    page = db.paginate(
-        queries.courses_select(current_user.organisation_id, search=search, kind=kind, level=level, archived=archived),
-        per_page=50,
-    )
+    organisation_id = current_user.organisation_id
+    query = queries.courses_select(organisation_id, search=search, kind=kind, level=level, archived=archived)
+    page = db.paginate(query.where(readable_curriculum(current_user, Course)), per_page=50)
     return render_template(
         "courses/courses.html",
         page=page,
@@ -235,7 +226,7 @@ def _course_form(course: Course | None) -> CourseForm:
 @bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def course_form(course_id: int | None = None):
-    course = _get(Course, course_id, manage=True) if course_id else None
+    course = load_curriculum(Course, course_id, manage=True) if course_id else None
     form = _course_form(course)
     if form.validate_on_submit():
         response = save_or_show(
@@ -258,10 +249,10 @@ def course_form(course_id: int | None = None):
 @bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def course(course_id: int):
-    course = _get(Course, course_id)
+    course = load_curriculum(Course, course_id)
     translation_form = CourseTranslationForm(prefix="translation")
     if request.method == "POST":
-        if not can_manage(current_user, course.organisation_id):
+        if not can_manage_curriculum(current_user, course):
             abort(403)
         if translation_form.validate_on_submit():
             response = save_or_show(
@@ -281,7 +272,7 @@ def course(course_id: int):
         "courses/course.html",
         course=course,
         translation_form=translation_form,
-        can_manage=can_manage(current_user, course.organisation_id),
+        can_manage=can_manage_curriculum(current_user, course),
     )
 
 
@@ -348,7 +339,7 @@ def _rule_data(form: RuleForm) -> dict[str, Any]:
 @bp.route("/rules/<int:rule_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def rule_form(rule_id: int | None = None):
-    rule = _get(EligibilityRule, rule_id, manage=True) if rule_id else None
+    rule = load_curriculum(EligibilityRule, rule_id, manage=True) if rule_id else None
     form = _rule_form(rule)
     if form.validate_on_submit():
         response = save_or_show(
@@ -373,7 +364,7 @@ def rule_form(rule_id: int | None = None):
 @role_required(Role.COORDINATOR)
 def rule(rule_id: int):
     """The rule, and a check of one learner against it on a date (kept as evidence)."""
-    rule = _get(EligibilityRule, rule_id, manage=True)
+    rule = load_curriculum(EligibilityRule, rule_id, manage=True)
     form = RuleCheckForm(on_date=today_local())
     result = None
     if form.validate_on_submit():
@@ -407,7 +398,11 @@ def pathways():
     _search, archived = _list_args()
     return render_template(
         "courses/pathways.html",
-        pathways=queries.pathways_of(current_user.organisation_id, archived),
+        pathways=[
+            pathway
+            for pathway in queries.pathways_of(current_user.organisation_id, archived)
+            if can_read_curriculum(current_user, pathway)
+        ],
         archived=archived,
     )
 
@@ -416,7 +411,7 @@ def pathways():
 @bp.route("/pathways/<int:pathway_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def pathway_form(pathway_id: int | None = None):
-    pathway = _get(Pathway, pathway_id, manage=True) if pathway_id else None
+    pathway = load_curriculum(Pathway, pathway_id, manage=True) if pathway_id else None
     form = PathwayForm(obj=pathway)
     if form.validate_on_submit():
         response = save_or_show(
@@ -440,10 +435,11 @@ def pathway_form(pathway_id: int | None = None):
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def pathway(pathway_id: int):
     """Steps, members, and for each step who is ready to start it."""
-    pathway = queries.pathway_with_steps(_get(Pathway, pathway_id).id)
-    if pathway is None:
+    loaded = queries.pathway_with_steps(load_curriculum(Pathway, pathway_id).id)
+    if loaded is None:  # deleted since the access check
         abort(404)
-    manage = can_manage(current_user, pathway.organisation_id)
+    pathway = loaded
+    manage = can_manage_curriculum(current_user, pathway)
     member_form = MembershipForm(prefix="member", joined_date=today_local())
     members = queries.members_of(pathway.id)
     if manage:
@@ -533,7 +529,7 @@ def _step_data(form: StepForm) -> dict[str, Any]:
 @bp.route("/pathways/<int:pathway_id>/steps/<int:step_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def step_form(pathway_id: int, step_id: int | None = None):
-    pathway = _get(Pathway, pathway_id, manage=True)
+    pathway = load_curriculum(Pathway, pathway_id, manage=True)
     step = None
     if step_id is not None:
         step = next((s for s in pathway.steps if s.id == step_id), None)
@@ -562,7 +558,7 @@ def step_form(pathway_id: int, step_id: int | None = None):
 @bp.post("/pathways/<int:pathway_id>/steps/<int:step_id>/<any(up, down, remove):action>")
 @role_required(Role.COORDINATOR)
 def step_action(pathway_id: int, step_id: int, action: str):
-    pathway = _get(Pathway, pathway_id, manage=True)
+    pathway = load_curriculum(Pathway, pathway_id, manage=True)
     step = next((s for s in pathway.steps if s.id == step_id), None)
     if step is None:
         abort(404)

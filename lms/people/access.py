@@ -1,18 +1,32 @@
-"""Who may see and change which people. The one place these rules live for the people area."""
+"""Who may see and change which people: learners, users and organisations. The one place these
+rules live; every predicate has its SQL filter for list queries and a loader that answers 404."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from lms.core.access import coordinator_filter, get_or_404, is_coordinator_of
 from lms.core.roles import Role
-from lms.people.models import Learner, User
+from lms.people.models import Learner, Organisation, OrganisationKind, User
+
+# --- learners ------------------------------------------------------------------------------------
 
 
 def can_view_learner(user: User, learner: Learner) -> bool:
-    if user.is_admin:
-        return True
+    """Coordinators of the learner's organisation, and the learner's own login.
+
+    Educators reach learners through the registers and rosters of the cohorts they teach, not the
+    learner record. Issue #16 narrows educators' reads: if they come to see learner records, it is here
+    and in `visible_learners`.
+    """
     if learner.user_id is not None and learner.user_id == user.id:
         return True
-    # Educators reach learners through the cohorts they teach (added with cohorts), not the whole list.
-    return user.has_role(Role.COORDINATOR) and learner.organisation_id == user.organisation_id
+    return is_coordinator_of(user, learner.organisation_id)
+
+
+def visible_learners(user: User) -> sa.ColumnElement[bool]:
+    """`can_view_learner` as a WHERE clause over Learner."""
+    return sa.or_(Learner.user_id == user.id, coordinator_filter(user, Learner.organisation_id))
 
 
 def can_add_learner(user: User) -> bool:
@@ -21,9 +35,11 @@ def can_add_learner(user: User) -> bool:
 
 
 def can_edit_learner(user: User, learner: Learner) -> bool:
-    if user.is_admin:
-        return True
-    return user.has_role(Role.COORDINATOR) and learner.organisation_id == user.organisation_id
+    return is_coordinator_of(user, learner.organisation_id)
+
+
+def editable_learners(user: User) -> sa.ColumnElement[bool]:
+    return coordinator_filter(user, Learner.organisation_id)
 
 
 def can_view_sensitive(user: User, learner: Learner) -> bool:
@@ -34,3 +50,36 @@ def can_view_sensitive(user: User, learner: Learner) -> bool:
     here; a learner's own copy comes through a subject-access export.
     """
     return can_edit_learner(user, learner)
+
+
+def load_learner(learner_id: int | None, *, edit: bool = False) -> Learner:
+    """The learner if the current user may see (with edit: change) their record; 404 otherwise."""
+    return get_or_404(Learner, learner_id, can_edit_learner if edit else can_view_learner)
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+def can_manage_user(user: User, other: User) -> bool:
+    """Coordinators look after their organisation's accounts (calendar links, availability)."""
+    return is_coordinator_of(user, other.organisation_id)
+
+
+def manageable_users(user: User) -> sa.ColumnElement[bool]:
+    return coordinator_filter(user, User.organisation_id)
+
+
+# --- organisations -------------------------------------------------------------------------------
+
+
+def can_see_organisation(user: User, organisation: Organisation) -> bool:
+    """Your own organisation; partners, funders and employers too for those who add learners (they
+    are listed on coordinators' forms). Other providers stay hidden."""
+    return organisation.id == user.organisation_id or (
+        organisation.kind is not OrganisationKind.PROVIDER and can_add_learner(user)
+    )
+
+
+def visible_organisations(user: User) -> sa.ColumnElement[bool]:
+    others = Organisation.kind != OrganisationKind.PROVIDER if can_add_learner(user) else sa.false()
+    return sa.or_(Organisation.id == user.organisation_id, others)

@@ -12,7 +12,7 @@ from lms.core.roles import Role
 from lms.core.web import AUTH_SESSION_KEY, attach_error, safe_next, writes_on_get
 from lms.extensions import db, login_manager
 from lms.people import queries, services
-from lms.people.access import can_edit_learner, can_view_learner, can_view_sensitive
+from lms.people.access import can_edit_learner, can_view_sensitive, load_learner, visible_learners
 from lms.people.forms import (
     ImmigrationStatusForm,
     ImportForm,
@@ -26,7 +26,7 @@ from lms.people.forms import (
     UserForm,
 )
 from lms.people.importing import IMPORT_COLUMNS, import_learners
-from lms.people.models import Learner, User
+from lms.people.models import User
 
 bp = Blueprint("people", __name__, template_folder="templates")
 
@@ -218,21 +218,12 @@ def user_new():
 # --- learners ------------------------------------------------------------------------------------
 
 
-def _learner_or_404(learner_id: int, *, edit: bool = False) -> Learner:
-    learner = db.session.get(Learner, learner_id)
-    allowed = learner is not None and (
-        can_edit_learner(current_user, learner) if edit else can_view_learner(current_user, learner)
-    )
-    if learner is None or not allowed:
-        abort(404)
-    return learner
-
-
 @bp.get("/learners")
 @role_required(Role.COORDINATOR)
 def learners():
     search = request.args.get("q", "").strip()[:100]
-    page = db.paginate(queries.learners_select(current_user.organisation_id, search), per_page=50)
+    query = queries.learners_select(current_user.organisation_id, search)
+    page = db.paginate(query.where(visible_learners(current_user)), per_page=50)
     return render_template("people/learners.html", page=page, search=search)
 
 
@@ -256,7 +247,7 @@ def learner_new():
 @bp.get("/learners/<int:learner_id>")
 @login_required
 def learner(learner_id: int):
-    learner = _learner_or_404(learner_id)
+    learner = load_learner(learner_id)
     show_sensitive = can_view_sensitive(current_user, learner)
     return render_template(
         "people/learner.html",
@@ -273,7 +264,7 @@ def learner(learner_id: int):
 @role_required(Role.COORDINATOR)
 def learner_sensitive_reveal(learner_id: int):
     """Sensitive details are shown on request, and each showing is written to the audit trail."""
-    learner = _learner_or_404(learner_id, edit=True)
+    learner = load_learner(learner_id, edit=True)
     services.record_sensitive_view(learner, current_user)
     db.session.commit()
     return redirect(url_for("people.learner", learner_id=learner.id, sensitive=1) + "#sensitive")
@@ -282,7 +273,7 @@ def learner_sensitive_reveal(learner_id: int):
 @bp.route("/learners/<int:learner_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def learner_edit(learner_id: int):
-    learner = _learner_or_404(learner_id, edit=True)
+    learner = load_learner(learner_id, edit=True)
     form = LearnerForm(obj=learner)
     if request.method == "GET":
         form.sex.data = learner.sex.value
@@ -304,7 +295,7 @@ def learner_edit(learner_id: int):
 @writes_on_get
 @role_required(Role.COORDINATOR)
 def learner_sensitive_edit(learner_id: int):
-    learner = _learner_or_404(learner_id, edit=True)
+    learner = load_learner(learner_id, edit=True)
     form = SensitiveForm(obj=learner.sensitive)
     if request.method == "GET" and learner.sensitive:
         form.relevant_unspent_conviction.data = learner.sensitive.relevant_unspent_conviction.value
@@ -328,7 +319,7 @@ def learner_sensitive_edit(learner_id: int):
 @bp.post("/learners/<int:learner_id>/immigration")
 @role_required(Role.COORDINATOR)
 def learner_immigration_add(learner_id: int):
-    learner = _learner_or_404(learner_id, edit=True)
+    learner = load_learner(learner_id, edit=True)
     form = ImmigrationStatusForm()
     if form.validate_on_submit():
         try:
@@ -357,7 +348,7 @@ def learner_immigration_add(learner_id: int):
 @role_required(Role.COORDINATOR)
 def learner_login_setup(learner_id: int):
     """Give a learner a login: their mobile number and a PIN they choose with the coordinator."""
-    learner = _learner_or_404(learner_id, edit=True)
+    learner = load_learner(learner_id, edit=True)
     form = LearnerLoginForm()
     if learner.user_id is not None:
         flash(_("This learner can already log in."), "info")
@@ -381,7 +372,7 @@ def learner_login_setup(learner_id: int):
 @role_required(Role.COORDINATOR)
 def learner_login_link(learner_id: int):
     """Make a one-time sign-in link and show it once, to send by SMS or show on the learner's phone."""
-    learner = _learner_or_404(learner_id, edit=True)
+    learner = load_learner(learner_id, edit=True)
     if learner.user is None:
         abort(404)
     token = services.create_login_link(learner.user, current_user)

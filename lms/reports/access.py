@@ -3,6 +3,9 @@ programmes they fund, with small numbers suppressed."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from lms.core.access import coordinator_filter, get_or_404, is_coordinator_of
 from lms.core.roles import Role
 from lms.courses.models import Programme
 from lms.people.models import User
@@ -19,13 +22,24 @@ def is_hidden(value: float, key: str = "") -> bool:
 
 
 def can_see_return(user: User, programme: Programme) -> bool:
-    if user.is_admin:
-        return True
-    if user.has_role(Role.COORDINATOR) and user.organisation_id == programme.organisation_id:
+    """A programme's funder return: coordinators of the programme's organisation, and funder viewers of
+    the organisation that funds it (aggregates only, see `sees_individuals`)."""
+    if is_coordinator_of(user, programme.organisation_id):
         return True
     return user.has_role(Role.FUNDER_VIEWER) and programme.funder_id == user.organisation_id
 
 
+def visible_programmes(user: User) -> sa.ColumnElement[bool]:
+    """`can_see_return` as a WHERE clause over Programme: the reports index, and any list of returns."""
+    funded = Programme.funder_id == user.organisation_id if user.has_role(Role.FUNDER_VIEWER) else sa.false()
+    return sa.or_(coordinator_filter(user, Programme.organisation_id), funded)
+
+
+def load_return_programme(programme_id: int | None) -> Programme:
+    """The programme whose return the current user asks for, or 404."""
+    return get_or_404(Programme, programme_id, can_see_return)
+
+
 def sees_individuals(user: User, programme: Programme) -> bool:
     """Funder viewers never see individuals, nor small numbers that could identify them."""
-    return user.is_admin or (user.has_role(Role.COORDINATOR) and user.organisation_id == programme.organisation_id)
+    return is_coordinator_of(user, programme.organisation_id)

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask_login import current_user
 
 from lms.assessments.attendance import services as attendance
+from lms.assessments.attendance.access import markable_sessions
 from lms.assessments.attendance.models import AttendanceMark
 from lms.assessments.progression.models import ExternalCertificate, Outcome
 from lms.core.access import role_required
@@ -20,11 +21,13 @@ from lms.core.spreadsheets import csv_stream, csv_text, xlsx_bytes
 from lms.core.time import now_utc, today_local
 from lms.courses.models import Programme
 from lms.extensions import db
+from lms.people.access import visible_learners
 from lms.people.models import Learner
 from lms.reports import charts
-from lms.reports.access import SUPPRESS_BELOW, can_see_return, is_hidden, sees_individuals
+from lms.reports.access import SUPPRESS_BELOW, is_hidden, load_return_programme, sees_individuals, visible_programmes
 from lms.reports.queries import funder_return
 from lms.scheduling import queries as scheduling_queries
+from lms.scheduling.access import readable_sessions
 from lms.scheduling.models import Cohort, CohortStatus, Session
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -67,13 +70,6 @@ def suppressed(value: float, suppress: bool, key: str = "") -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _programme(programme_id: int) -> Programme:
-    programme = db.session.get(Programme, programme_id)
-    if programme is None or not can_see_return(current_user, programme):
-        abort(404)
-    return programme
-
-
 def _period(programme: Programme) -> tuple[date, date, str]:
     period_id = request.args.get("period", type=int)
     period = next((p for p in programme.reporting_periods if p.id == period_id), None)
@@ -92,29 +88,19 @@ def _period(programme: Programme) -> tuple[date, date, str]:
 @bp.get("/reports")
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def index():
-    query = sa.select(Programme).order_by(Programme.start_date.desc())
-    if not current_user.is_admin:
-        query = query.where(
-            sa.or_(
-                sa.and_(
-                    Programme.organisation_id == current_user.organisation_id,
-                    sa.literal(current_user.has_role(Role.COORDINATOR)),
-                ),
-                Programme.funder_id == current_user.organisation_id,
-            )
-        )
-    programmes = [
-        p
-        for p in db.session.scalars(query.options(sa.orm.selectinload(Programme.reporting_periods)))
-        if can_see_return(current_user, p)
-    ]
+    programmes = db.session.scalars(
+        sa.select(Programme)
+        .where(visible_programmes(current_user))
+        .options(sa.orm.selectinload(Programme.reporting_periods))
+        .order_by(Programme.start_date.desc())
+    ).all()
     return render_template("reports/index.html", programmes=programmes)
 
 
 @bp.get("/reports/programmes/<int:programme_id>")
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def programme_return(programme_id: int):
-    programme = _programme(programme_id)
+    programme = load_return_programme(programme_id)
     start, end, label = _period(programme)
     report = funder_return(programme, start, end)
     suppress = not sees_individuals(current_user, programme)
@@ -184,7 +170,7 @@ def _return_rows(programme: Programme) -> tuple[list[list[str]], str]:
 @bp.get("/reports/programmes/<int:programme_id>.csv")
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def programme_return_csv(programme_id: int):
-    rows, title = _return_rows(_programme(programme_id))
+    rows, title = _return_rows(load_return_programme(programme_id))
     body = csv_text([[title], *rows]).encode("utf-8-sig")
     return _download(body, "text/csv; charset=utf-8", "funder-return.csv")
 
@@ -192,7 +178,7 @@ def programme_return_csv(programme_id: int):
 @bp.get("/reports/programmes/<int:programme_id>.xlsx")
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def programme_return_xlsx(programme_id: int):
-    rows, title = _return_rows(_programme(programme_id))
+    rows, title = _return_rows(load_return_programme(programme_id))
     return _download(
         xlsx_bytes(_("Return"), [[title], *rows]),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -275,12 +261,23 @@ def export_csv(kind: str):
     start = datetime.combine(first, time.min, tzinfo=zone).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
     header, query, row_of = _export(kind, organisation_id, start, end, first, last, zone)
+    query = query.where(_export_rule(kind))
 
     def generate() -> Iterator[str]:
         partitions = db.session.execute(query.execution_options(yield_per=2000)).partitions()
         yield from csv_stream(header, ([row_of(row) for row in partition] for partition in partitions))
 
     return _download(stream_with_context(generate()), "text/csv; charset=utf-8", f"{kind}-{first}-{last}.csv")
+
+
+def _export_rule(kind: str) -> sa.ColumnElement[bool]:
+    """Each export applies the rule of what it lists, as the pages do: learners (participants,
+    outcomes), sessions, and registers (attendance marks)."""
+    if kind == "sessions":
+        return readable_sessions(current_user)
+    if kind == "attendance":
+        return markable_sessions(current_user)
+    return visible_learners(current_user)
 
 
 def _export(kind: str, organisation_id: int, start: datetime, end: datetime, first: date, last: date, zone):  # noqa: ANN001, ANN202, PLR0913

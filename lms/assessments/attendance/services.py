@@ -45,17 +45,6 @@ LATE_AFTER = timedelta(minutes=5)
 CODE_STEP_SECONDS = 60
 
 
-def can_mark(user: User, session: Session) -> bool:
-    """Coordinators of the organisation, and the educators assigned to this session."""
-    if user.is_admin:
-        return True
-    if user.organisation_id != session.cohort.organisation_id:
-        return False
-    if user.has_role(Role.COORDINATOR):
-        return True
-    return user.has_role(Role.EDUCATOR) and any(link.user_id == user.id for link in session.educator_links)
-
-
 def session_minutes(session: Session) -> int:
     return int((session.end_dt - session.start_dt).total_seconds() // 60)
 

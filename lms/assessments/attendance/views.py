@@ -12,14 +12,16 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from lms.assessments.attendance import services as attendance
+from lms.assessments.attendance.access import load_cohort_to_mark, load_session_to_mark
 from lms.assessments.attendance.forms import CheckInForm, NoticeForm
 from lms.assessments.attendance.models import AttendanceChange, AttendanceStatus, MarkSource
-from lms.core.access import login_required, role_required
+from lms.core.access import get_or_404, login_required, role_required
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
 from lms.extensions import db
+from lms.people.access import load_learner
 from lms.people.models import User
 from lms.scheduling import queries as scheduling_queries
 from lms.scheduling.cohorts.enrolment import add_drop_in_attendee
@@ -31,13 +33,6 @@ bp = Blueprint("attendance", __name__, template_folder="templates")
 @bp.app_context_processor
 def _attendance_helpers() -> dict:
     return {"attendance_title": lambda value: AttendanceStatus(value).title}
-
-
-def _session_to_mark(session_id: int) -> Session:
-    session = db.session.get(Session, session_id)
-    if session is None or not attendance.can_mark(current_user, session):
-        abort(404)
-    return session
 
 
 def _wants_json() -> bool:
@@ -67,7 +62,7 @@ def _entries_from_form(rows: list[attendance.RegisterRow]) -> list[attendance.En
 @bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def register(session_id: int):
-    session = _session_to_mark(session_id)
+    session = load_session_to_mark(session_id)
     kept: list[str] = []
     error = None
     if request.method == "POST":
@@ -125,7 +120,7 @@ def register(session_id: int):
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def register_drop_in(session_id: int):
     """Add a name-only attendee to a drop-in session, already marked present: two taps."""
-    session = _session_to_mark(session_id)
+    session = load_session_to_mark(session_id)
     try:
         attendance.check_register_open(session, current_user, now_utc())
         attendee = add_drop_in_attendee(
@@ -148,7 +143,7 @@ def register_drop_in(session_id: int):
 @bp.get("/sessions/<int:session_id>/register/history")
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def register_history(session_id: int):
-    session = _session_to_mark(session_id)
+    session = load_session_to_mark(session_id)
     from lms.assessments.attendance.models import AttendanceMark
     from lms.people.models import Learner
     from lms.scheduling.models import DropInAttendee
@@ -169,7 +164,7 @@ def register_history(session_id: int):
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def check_in_code(session_id: int):
     """The code (and a QR code of the check-in page) for the educator to show; it changes every minute."""
-    session = _session_to_mark(session_id)
+    session = load_session_to_mark(session_id)
     code = attendance.check_in_code(session)
     link = url_for("attendance.check_in", code=code, _external=True)
     # segno writes the SVG itself and escapes the title, so it is safe to insert as markup.
@@ -251,18 +246,13 @@ def my_sessions():
 @login_required
 def notice(session_id: int):
     """'I can't come': the learner for themselves, or a coordinator for a learner (learner_id in the form)."""
-    session = db.session.get(Session, session_id)
-    if session is None:
-        abort(404)
     learner = current_user.learner
     if current_user.has_role(Role.COORDINATOR, Role.ADMIN) and request.form.get("learner_id"):
-        from lms.people.models import Learner
-
-        learner = db.session.get(Learner, request.form.get("learner_id", type=int) or 0)
-        if learner is None or (not current_user.is_admin and learner.organisation_id != current_user.organisation_id):
-            abort(404)
-    if learner is None or session.cohort.organisation_id != learner.organisation_id:
+        learner = load_learner(request.form.get("learner_id", type=int), edit=True)
+    if learner is None:
         abort(404)
+    # A notice is for a session of the learner's own organisation (record_notice checks the place).
+    session = get_or_404(Session, session_id, lambda _user, s: s.cohort.organisation_id == learner.organisation_id)
     form = NoticeForm()
     try:
         if not form.validate_on_submit():
@@ -285,10 +275,9 @@ def notice(session_id: int):
 @bp.get("/cohorts/<int:cohort_id>/paper-register")
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def paper_register(cohort_id: int):
-    """A printable register of the next sessions, for venues with no signal; key it in afterwards."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or (not current_user.is_admin and cohort.organisation_id != current_user.organisation_id):
-        abort(404)
+    """A printable register of the next sessions, for venues with no signal; key it in afterwards.
+    Printed by those who may mark the cohort's registers (`can_mark_cohort`), no one else."""
+    cohort = load_cohort_to_mark(cohort_id)
     sessions = db.session.scalars(
         sa.select(Session)
         .where(

@@ -31,46 +31,20 @@ from lms.assessments.progression.models import (
 from lms.core import audit
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
-from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
 from lms.courses.models import CertificateKind, CertificateType, IntegrationDomain, Qualification
 from lms.extensions import db
 from lms.people.models import Learner, Organisation, OrganisationKind, User
 from lms.scheduling.models import (
     Cohort,
-    CohortEducator,
     Enrolment,
     EnrolmentStatus,
     Session,
-    SessionEducator,
     SessionStatus,
 )
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: codes are read aloud and typed
 CODE_LENGTH = 10
-
-
-def can_teach(user: User, cohort: Cohort) -> bool:
-    """Coordinators of the organisation, and educators who teach this cohort."""
-    if user.is_admin:
-        return True
-    if user.organisation_id != cohort.organisation_id:
-        return False
-    if user.has_role(Role.COORDINATOR):
-        return True
-    if not user.has_role(Role.EDUCATOR):
-        return False
-    on_cohort = db.session.get(CohortEducator, (cohort.id, user.id)) is not None
-    return (
-        on_cohort
-        or db.session.scalar(
-            sa.select(SessionEducator.session_id)
-            .join(Session, Session.id == SessionEducator.session_id)
-            .where(Session.cohort_id == cohort.id, SessionEducator.user_id == user.id)
-            .limit(1)
-        )
-        is not None
-    )
 
 
 def _not_future(day: date | None, field: str) -> date:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from lms.core.access import role_required
+from lms.core.access import get_or_404, role_required
 from lms.core.errors import ServiceError
 from lms.core.forms import NONE, object_choices
 from lms.core.i18n import _
@@ -18,10 +18,21 @@ from lms.core.web import attach_error, save_or_show
 from lms.courses import queries as course_queries
 from lms.courses.models import Programme
 from lms.extensions import db
-from lms.people.access import can_view_learner
+from lms.people.access import load_learner
 from lms.people.models import Learner, Organisation, OrganisationKind
 from lms.scheduling import queries
-from lms.scheduling.access import can_manage, can_read
+from lms.scheduling.access import (
+    can_manage_cohort,
+    can_manage_drop_in,
+    can_request_place,
+    is_own_enrolment,
+    load_cohort,
+    load_enrolment,
+    load_referral,
+    load_venue,
+    manageable_referrals,
+    readable_cohorts,
+)
 from lms.scheduling.cohorts import enrolment as enrolment_service
 from lms.scheduling.cohorts import services
 from lms.scheduling.cohorts.forms import (
@@ -34,19 +45,9 @@ from lms.scheduling.cohorts.forms import (
     VenueForm,
     WithdrawForm,
 )
-from lms.scheduling.models import Cohort, DropInAttendee, Enrolment, EnrolmentStatus, Referral, ReferralStatus, Venue
+from lms.scheduling.models import Cohort, DropInAttendee, Enrolment, EnrolmentStatus, Referral, ReferralStatus
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
-
-
-def _get(model: type, object_id: int, *, manage: bool = False) -> Any:
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    organisation_id = obj.cohort.organisation_id if isinstance(obj, Enrolment | DropInAttendee) else obj.organisation_id
-    if not (can_manage if manage else can_read)(current_user, organisation_id):
-        abort(404)
-    return obj
 
 
 # --- venues --------------------------------------------------------------------------------------
@@ -62,7 +63,7 @@ def venues():
 @bp.route("/venues/<int:venue_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def venue_form(venue_id: int | None = None):
-    venue = _get(Venue, venue_id, manage=True) if venue_id else None
+    venue = load_venue(venue_id, manage=True) if venue_id else None
     form = VenueForm(obj=venue)
     if form.validate_on_submit():
         response = save_or_show(
@@ -89,7 +90,8 @@ def venue_form(venue_id: int | None = None):
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def cohorts():
     status, search = request.args.get("status", ""), request.args.get("q", "").strip()[:100]
-    rows = db.session.execute(queries.cohorts_page_select(current_user.organisation_id, status=status, search=search))
+    query = queries.cohorts_page_select(current_user.organisation_id, status=status, search=search)
+    rows = db.session.execute(query.where(readable_cohorts(current_user)))
     return render_template("cohorts/cohorts.html", rows=rows.all(), status=status, search=search)
 
 
@@ -119,7 +121,7 @@ def _cohort_form(cohort: Cohort | None) -> CohortForm:
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def cohort_form(cohort_id: int | None = None):
-    cohort = _get(Cohort, cohort_id, manage=True) if cohort_id else None
+    cohort = load_cohort(cohort_id, manage=True) if cohort_id else None
     form = _cohort_form(cohort)
     if form.validate_on_submit():
         response = save_or_show(
@@ -140,7 +142,7 @@ def cohort_form(cohort_id: int | None = None):
 
 
 def _render_cohort(cohort: Cohort, *, results: list | None = None, status: int = 200, **forms: Any):
-    manage = can_manage(current_user, cohort.organisation_id)
+    manage = can_manage_cohort(current_user, cohort)
     enrolments = queries.enrolments_of(cohort.id)
     by_status: dict[EnrolmentStatus, list[Enrolment]] = {status: [] for status in EnrolmentStatus}
     for enrolment in enrolments:
@@ -187,13 +189,13 @@ def _render_cohort(cohort: Cohort, *, results: list | None = None, status: int =
 @bp.get("/cohorts/<int:cohort_id>")
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def cohort(cohort_id: int):
-    return _render_cohort(_get(Cohort, cohort_id))
+    return _render_cohort(load_cohort(cohort_id))
 
 
 @bp.post("/cohorts/<int:cohort_id>/enrol")
 @role_required(Role.COORDINATOR)
 def cohort_enrol(cohort_id: int):
-    cohort = _get(Cohort, cohort_id, manage=True)
+    cohort = load_cohort(cohort_id, manage=True)
     form = EnrolForm(prefix="enrol")
     ids = {int(value) for value in form.learner_ids.data or [] if str(value).isdigit()}
     if not form.validate_on_submit() or not ids:
@@ -210,7 +212,7 @@ def cohort_enrol(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/fill")
 @role_required(Role.COORDINATOR)
 def cohort_fill(cohort_id: int):
-    cohort = _get(Cohort, cohort_id, manage=True)
+    cohort = load_cohort(cohort_id, manage=True)
     offers = enrolment_service.fill_places(cohort)
     db.session.commit()
     flash(_("Places offered: %(count)d.", count=len(offers)), "success")
@@ -220,7 +222,7 @@ def cohort_fill(cohort_id: int):
 @bp.post("/enrolments/<int:enrolment_id>/<any(withdraw, accept, decline, reinstate):action>")
 @role_required(Role.COORDINATOR)
 def enrolment_action(enrolment_id: int, action: str):
-    enrolment = _get(Enrolment, enrolment_id, manage=True)
+    enrolment = load_enrolment(enrolment_id, manage=True)
     try:
         if action == "withdraw":
             form = WithdrawForm(prefix="withdraw")
@@ -246,7 +248,7 @@ def enrolment_action(enrolment_id: int, action: str):
 @bp.post("/cohorts/<int:cohort_id>/drop-in")
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def drop_in_add(cohort_id: int):
-    cohort = _get(Cohort, cohort_id)
+    cohort = load_cohort(cohort_id)
     form = DropInForm(prefix="dropin")
     if form.validate_on_submit():
         try:
@@ -264,7 +266,7 @@ def drop_in_add(cohort_id: int):
 @bp.post("/drop-in/<int:attendee_id>/merge")
 @role_required(Role.COORDINATOR)
 def drop_in_merge(attendee_id: int):
-    attendee = _get(DropInAttendee, attendee_id, manage=True)
+    attendee = get_or_404(DropInAttendee, attendee_id, can_manage_drop_in)
     form = MergeForm()
     learner = (
         db.session.get(Learner, int(form.learner_id.data or 0)) if str(form.learner_id.data or "").isdigit() else None
@@ -289,7 +291,8 @@ def drop_in_merge(attendee_id: int):
 @role_required(Role.COORDINATOR)
 def referrals():
     status = request.args.get("status", ReferralStatus.NEW.value)
-    page = db.paginate(queries.referrals_select(current_user.organisation_id, status), per_page=50)
+    query = queries.referrals_select(current_user.organisation_id, status)
+    page = db.paginate(query.where(manageable_referrals(current_user)), per_page=50)
     return render_template("cohorts/referrals.html", page=page, status=status, statuses=list(ReferralStatus))
 
 
@@ -341,7 +344,7 @@ def referral_new():
 @bp.route("/referrals/<int:referral_id>", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def referral(referral_id: int):
-    referral = _get(Referral, referral_id, manage=True)
+    referral = load_referral(referral_id)
     form = ReferralDecisionForm(cohort_id=str(referral.cohort_id or ""))
     form.cohort_id.choices = _cohort_choices(referral.organisation_id)
     if form.validate_on_submit():
@@ -376,9 +379,7 @@ def referral(referral_id: int):
 @bp.get("/learners/<int:learner_id>/enrolments")
 @role_required(Role.COORDINATOR, Role.LEARNER)
 def learner_enrolments(learner_id: int):
-    learner = db.session.get(Learner, learner_id)
-    if learner is None or not can_view_learner(current_user, learner):
-        abort(404)
+    learner = load_learner(learner_id)
     own = current_user.learner is not None and current_user.learner.id == learner.id
     open_cohorts = queries.open_cohorts(learner.organisation_id) if own else []
     tags = [tag for tag in [current_user.locale or "", *learner.language_tags] if tag]
@@ -401,18 +402,10 @@ def my_courses():
     return redirect(url_for("cohorts.learner_enrolments", learner_id=current_user.learner.id))
 
 
-def _own_enrolment(enrolment_id: int) -> Enrolment:
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    learner = current_user.learner
-    if enrolment is None or learner is None or enrolment.learner_id != learner.id:
-        abort(404)
-    return enrolment
-
-
 @bp.post("/my/offers/<int:enrolment_id>/<any(accept, decline):action>")
 @role_required(Role.LEARNER)
 def my_offer(enrolment_id: int, action: str):
-    enrolment = _own_enrolment(enrolment_id)
+    enrolment = get_or_404(Enrolment, enrolment_id, is_own_enrolment)
     try:
         if action == "accept":
             enrolment_service.accept_offer(enrolment, current_user)
@@ -432,10 +425,8 @@ def my_offer(enrolment_id: int, action: str):
 @bp.post("/my/request/<int:cohort_id>")
 @role_required(Role.LEARNER)
 def my_request(cohort_id: int):
+    cohort = get_or_404(Cohort, cohort_id, can_request_place)
     learner = current_user.learner
-    cohort = db.session.get(Cohort, cohort_id)
-    if learner is None or cohort is None or cohort.organisation_id != learner.organisation_id:
-        abort(404)
     try:
         enrolment_service.request_place(learner, cohort)
     except ServiceError as error:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from lms.core.access import login_required, role_required
+from lms.core.access import get_or_404, login_required, role_required
 from lms.core.errors import ServiceError
 from lms.core.forms import NONE, object_choices
 from lms.core.i18n import _
@@ -18,11 +18,17 @@ from lms.core.web import attach_error
 from lms.extensions import db
 from lms.people.models import User
 from lms.scheduling import queries
-from lms.scheduling.access import can_manage, can_read
+from lms.scheduling.access import (
+    can_edit_availability,
+    can_manage_cohort,
+    can_manage_session,
+    load_cohort,
+    load_session,
+    load_venue,
+)
 from lms.scheduling.clashes import ClashError, describe
 from lms.scheduling.models import (
     Closure,
-    Cohort,
     CohortEducator,
     EducatorAbsence,
     EducatorAvailability,
@@ -50,20 +56,6 @@ from lms.scheduling.timetable.forms import (
 bp = Blueprint("timetable", __name__, template_folder="templates")
 
 
-def _cohort(cohort_id: int, *, manage: bool = False) -> Cohort:
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not (can_manage if manage else can_read)(current_user, cohort.organisation_id):
-        abort(404)
-    return cohort
-
-
-def _session(session_id: int, *, manage: bool = False) -> Session:
-    session = db.session.get(Session, session_id)
-    if session is None or not (can_manage if manage else can_read)(current_user, session.cohort.organisation_id):
-        abort(404)
-    return session
-
-
 def _place_choices(form, organisation_id: int) -> None:  # noqa: ANN001
     venues = queries.venues_of(organisation_id)
     form.venue_id.choices = NONE + object_choices(venues)
@@ -81,8 +73,8 @@ def _clash_messages(error: ClashError, tz: str) -> list[str]:
 @bp.route("/cohorts/<int:cohort_id>/timetable", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def cohort_timetable(cohort_id: int):
-    cohort = _cohort(cohort_id)
-    manage = can_manage(current_user, cohort.organisation_id)
+    cohort = load_cohort(cohort_id)
+    manage = can_manage_cohort(current_user, cohort)
     rule_form = TimetableRuleForm(prefix="rule", venue_id=str(cohort.venue_id or ""))
     _place_choices(rule_form, cohort.organisation_id)
     generate_form = GenerateForm(prefix="generate")
@@ -196,7 +188,7 @@ def _rule_data(form: TimetableRuleForm) -> dict:
 @bp.route("/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def session_new(cohort_id: int):
-    cohort = _cohort(cohort_id, manage=True)
+    cohort = load_cohort(cohort_id, manage=True)
     form = SessionForm(venue_id=str(cohort.venue_id or ""))
     _place_choices(form, cohort.organisation_id)
     clash_lines = []
@@ -233,8 +225,8 @@ def session_new(cohort_id: int):
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def session(session_id: int):
-    session = _session(session_id)
-    manage = can_manage(current_user, session.cohort.organisation_id)
+    session = load_session(session_id)
+    manage = can_manage_session(current_user, session)
     zone = ZoneInfo(session.timezone)
     local_start, local_end = session.start_dt.astimezone(zone), session.end_dt.astimezone(zone)
     move_form = SessionForm(
@@ -411,9 +403,7 @@ def schedule():
 @bp.route("/venues/<int:venue_id>/rooms", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def venue_rooms(venue_id: int):
-    venue = db.session.get(Venue, venue_id)
-    if venue is None or not can_manage(current_user, venue.organisation_id):
-        abort(404)
+    venue = load_venue(venue_id, manage=True)
     form = RoomForm()
     if form.validate_on_submit():
         if any(room.name == form.name.data.strip() for room in venue.rooms):
@@ -437,10 +427,7 @@ def venue_rooms(venue_id: int):
 @login_required
 def availability(user_id: int):
     """An educator's weekly availability and absences: the educator themself, or a coordinator."""
-    user = db.session.get(User, user_id)
-    own = user is not None and user.id == current_user.id
-    if user is None or not user.has_role(Role.EDUCATOR) or not (own or can_manage(current_user, user.organisation_id)):
-        abort(404)
+    user = get_or_404(User, user_id, can_edit_availability)
     slot_form, absence_form = AvailabilityForm(prefix="slot"), AbsenceForm(prefix="absence")
     if request.method == "POST":
         try:

@@ -367,3 +367,25 @@ def test_three_absences_without_notice_flag_a_learner_but_notified_ones_do_not(d
     )
     assert [s.id for s, _names in not_taken] == [setup["session"].id]
     assert not_taken[0][1] == ["Samir"]
+
+
+def test_the_paper_register_is_printed_by_those_who_may_mark_the_cohort(client, db, setup):
+    """The same circle as the registers: the cohort's educators (assigned to it, or covering one of its
+    sessions), the organisation's coordinators; an educator who does not teach it gets 404."""
+    [learner] = add_learners(setup, 1)
+    organisation = setup["coordinator"].organisation
+    stranger = make_user(roles=(Role.EDUCATOR,), organisation=organisation)
+    cover = make_user(roles=(Role.EDUCATOR,), organisation=organisation)
+    staffing.cover(setup["session"], setup["tutor"], cover, setup["coordinator"])
+    other_coordinator = make_user()  # another organisation's
+    db.commit()
+    url = f"/cohorts/{setup['cohort'].id}/paper-register"
+
+    for user in (stranger, other_coordinator):
+        log_in(client, user)
+        assert client.get(url).status_code == 404
+    for user in (setup["tutor"], cover, setup["coordinator"]):
+        log_in(client, user)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert learner.given_name in response.get_data(as_text=True)

@@ -27,19 +27,9 @@ from lms.courses.facts import learner_facts
 from lms.courses.models import CertificateKind, CertificateType, Course, Qualification
 from lms.courses.pathways import pathway_progress
 from lms.extensions import db
-from lms.people.access import can_edit_learner, can_view_learner
+from lms.people.access import can_edit_learner, load_learner
 from lms.people.models import Learner, Organisation
 from lms.scheduling.models import Enrolment
-
-
-def _learner_or_404(learner_id: int, *, edit: bool = False) -> Learner:
-    learner = db.session.get(Learner, learner_id)
-    allowed = learner is not None and (
-        can_edit_learner(current_user, learner) if edit else can_view_learner(current_user, learner)
-    )
-    if learner is None or not allowed:
-        abort(404)
-    return learner
 
 
 def _forms(learner: Learner) -> dict:
@@ -66,7 +56,7 @@ def my_progress():
 @bp.get("/learners/<int:learner_id>/progress")
 @login_required
 def progress(learner_id: int, forms: dict | None = None):
-    learner = _learner_or_404(learner_id)
+    learner = load_learner(learner_id)
     today = today_local()
     facts = learner_facts([learner.id])[learner.id]
     rules_by_id = course_queries.rules_by_id(learner.organisation_id)
@@ -147,7 +137,7 @@ def _after(learner: Learner, form_name: str, form, save, message: str):  # noqa:
 @bp.post("/learners/<int:learner_id>/esol")
 @role_required(Role.COORDINATOR)
 def record_esol(learner_id: int):
-    learner = _learner_or_404(learner_id, edit=True)
+    learner = load_learner(learner_id, edit=True)
     form = _forms(learner)["esol_form"]
     levels = {skill.value: getattr(form, skill.value).data for skill in EsolSkill}
     return _after(
@@ -164,7 +154,7 @@ def record_esol(learner_id: int):
 @bp.post("/learners/<int:learner_id>/completions")
 @role_required(Role.COORDINATOR)
 def record_completion(learner_id: int):
-    learner = _learner_or_404(learner_id, edit=True)
+    learner = load_learner(learner_id, edit=True)
     form = _forms(learner)["completion_form"]
 
     def save():  # noqa: ANN202
@@ -179,7 +169,7 @@ def record_completion(learner_id: int):
 @bp.post("/learners/<int:learner_id>/certificates")
 @role_required(Role.COORDINATOR)
 def record_certificate(learner_id: int):
-    learner = _learner_or_404(learner_id, edit=True)
+    learner = load_learner(learner_id, edit=True)
     form = _forms(learner)["certificate_form"]
 
     def save():  # noqa: ANN202

@@ -10,12 +10,18 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lms.assessments.progression import services as progression
+from lms.assessments.progression.access import (
+    can_edit_plan,
+    load_certificate,
+    load_cohort_to_teach,
+    load_outcome,
+    load_plan_enrolment,
+)
 from lms.assessments.progression.certificate_pdf import render
 from lms.assessments.progression.models import (
     SELF_RATINGS,
     Certificate,
     LearningObjective,
-    Outcome,
     OutcomeKind,
     RarpaOutcome,
     ResultGrade,
@@ -27,9 +33,9 @@ from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.courses.models import CertificateKind, CertificateType, IntegrationDomain, Qualification
 from lms.extensions import db
-from lms.people.access import can_edit_learner
-from lms.people.models import Learner, Organisation, OrganisationKind
-from lms.scheduling.models import Cohort, Enrolment
+from lms.people.access import load_learner
+from lms.people.models import Organisation, OrganisationKind
+from lms.scheduling.models import Enrolment
 
 
 def _int(name: str) -> int | None:
@@ -70,13 +76,8 @@ def _done(redirect_to: str, message: str, action) -> WerkzeugResponse:  # noqa: 
 @bp.route("/enrolments/<int:enrolment_id>/plan", methods=["GET", "POST"])
 @login_required
 def plan(enrolment_id: int):
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None:
-        abort(404)
-    own = current_user.learner is not None and current_user.learner.id == enrolment.learner_id
-    teach = progression.can_teach(current_user, enrolment.cohort)
-    if not (own or teach):
-        abort(404)
+    enrolment = load_plan_enrolment(enrolment_id)
+    teach = can_edit_plan(current_user, enrolment)
     here = url_for("progression.plan", enrolment_id=enrolment.id)
     if request.method == "POST":
         if not teach:
@@ -132,17 +133,10 @@ def plan(enrolment_id: int):
 # --- results, outcomes, placements ---------------------------------------------------------------
 
 
-def _learner(learner_id: int) -> Learner:
-    learner = db.session.get(Learner, learner_id)
-    if learner is None or not can_edit_learner(current_user, learner):
-        abort(404)
-    return learner
-
-
 @bp.post("/learners/<int:learner_id>/results")
 @role_required(Role.COORDINATOR)
 def record_result(learner_id: int):
-    learner = _learner(learner_id)
+    learner = load_learner(learner_id, edit=True)
     return _done(
         url_for("progression.progress", learner_id=learner.id),
         _("Result recorded."),
@@ -160,7 +154,7 @@ def record_result(learner_id: int):
 @bp.post("/learners/<int:learner_id>/outcomes")
 @role_required(Role.COORDINATOR)
 def record_outcome(learner_id: int):
-    learner = _learner(learner_id)
+    learner = load_learner(learner_id, edit=True)
     return _done(
         url_for("progression.progress", learner_id=learner.id),
         _("Outcome recorded."),
@@ -182,10 +176,10 @@ def record_outcome(learner_id: int):
 @bp.post("/outcomes/<int:outcome_id>/sustained/<int:weeks>")
 @role_required(Role.COORDINATOR)
 def outcome_sustained(outcome_id: int, weeks: int):
-    outcome = db.session.get(Outcome, outcome_id)
-    if outcome is None or weeks not in (13, 26):
+    if weeks not in (13, 26):
         abort(404)
-    learner = _learner(outcome.learner_id)
+    outcome = load_outcome(outcome_id)
+    learner = load_learner(outcome.learner_id, edit=True)
     return _done(
         url_for("progression.progress", learner_id=learner.id),
         _("Saved."),
@@ -196,7 +190,7 @@ def outcome_sustained(outcome_id: int, weeks: int):
 @bp.post("/learners/<int:learner_id>/placements")
 @role_required(Role.COORDINATOR)
 def record_placement(learner_id: int):
-    learner = _learner(learner_id)
+    learner = load_learner(learner_id, edit=True)
     return _done(
         url_for("progression.progress", learner_id=learner.id),
         _("Placement recorded."),
@@ -222,18 +216,11 @@ def record_placement(learner_id: int):
 # --- completion and certificates -----------------------------------------------------------------
 
 
-def _cohort_to_teach(cohort_id: int) -> Cohort:
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not progression.can_teach(current_user, cohort):
-        abort(404)
-    return cohort
-
-
 @bp.route("/cohorts/<int:cohort_id>/certificates", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def certificates(cohort_id: int):
     """Preview who qualifies, then issue to the ticked learners. Nothing is sent automatically."""
-    cohort = _cohort_to_teach(cohort_id)
+    cohort = load_cohort_to_teach(cohort_id)
     types = [t for t in cohort.course.certificate_types if t.kind is CertificateKind.PROVIDER]
     chosen = next((t for t in types if t.id == request.values.get("type", type=int)), types[0] if types else None)
     here = url_for("progression.certificates", cohort_id=cohort.id, type=chosen.id if chosen else None)
@@ -269,21 +256,10 @@ def certificates(cohort_id: int):
     )
 
 
-def _certificate_for_viewer(certificate_id: int) -> Certificate:
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None:
-        abort(404)
-    own = current_user.learner is not None and current_user.learner.id == certificate.learner_id
-    learner = db.session.get_one(Learner, certificate.learner_id)
-    if not (own or can_edit_learner(current_user, learner)):
-        abort(404)
-    return certificate
-
-
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @login_required
 def certificate_pdf(certificate_id: int):
-    certificate = _certificate_for_viewer(certificate_id)
+    certificate = load_certificate(certificate_id)
     verify_url = url_for("progression.verify_code", code=progression.format_code(certificate.code), _external=True)
     response = Response(render(certificate, verify_url), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.pdf"'
@@ -294,7 +270,7 @@ def certificate_pdf(certificate_id: int):
 @bp.post("/certificates/<int:certificate_id>/revoke")
 @role_required(Role.COORDINATOR)
 def certificate_revoke(certificate_id: int):
-    certificate = _certificate_for_viewer(certificate_id)
+    certificate = load_certificate(certificate_id)
     enrolment = db.session.get_one(Enrolment, certificate.enrolment_id)
     return _done(
         url_for("progression.certificates", cohort_id=enrolment.cohort_id),
