@@ -34,7 +34,8 @@ from lms.scheduling import access as scheduling_access
 from lms.scheduling.clashes import ClashError
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.models import Cohort, Enrolment, Referral, Session
+from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput
+from lms.scheduling.models import Cohort, Enrolment, Referral, ReferralSource, Session
 from lms.scheduling.timetable import services as timetable
 
 bp = Blueprint("api", __name__, template_folder="templates")
@@ -245,7 +246,7 @@ def create_referral(payload: schemas.ReferralIn):
     if not people_access.can_add_learner(current_user):
         raise not_allowed(_("Only coordinators can add learners."))
     learner = _learner_of(current_user.organisation_id, payload.learner_id)
-    data = payload.model_dump() | {"source": "partner"}
+    data = ReferralInput(**payload.model_dump(exclude={"learner_id"}), source=ReferralSource.PARTNER)
     referral = enrolment.create_referral(current_user.organisation, learner, data, current_user)
     db.session.commit()
     return json_response(dump(schemas.ReferralOut, referral), 201)
@@ -293,7 +294,9 @@ def cohorts():
 def create_cohort(payload: schemas.CohortIn):
     if not scheduling_access.can_manage(current_user, current_user.organisation_id):
         raise not_allowed(_("Only coordinators can create cohorts."))
-    cohort = scheduling_services.save_cohort(current_user.organisation, payload.model_dump(), current_user)
+    cohort = scheduling_services.save_cohort(
+        current_user.organisation, CohortInput(**payload.model_dump()), current_user
+    )
     db.session.commit()
     return json_response(dump(schemas.CohortOut, cohort), 201)
 

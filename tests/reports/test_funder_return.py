@@ -16,6 +16,7 @@ from lms.people.models import OrganisationKind
 from lms.reports.queries import funder_return
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.timetable import services as timetable
 from tests.conftest import log_in
 from tests.factories import make_course, make_learner, make_organisation, make_user
@@ -47,16 +48,16 @@ def fixture(db, frozen_clock):
     def cohort(name, prog):  # noqa: ANN001, ANN202
         return scheduling_services.save_cohort(
             coordinator.organisation,
-            {
-                "name": name,
-                "course_id": course.id,
-                "programme_id": prog.id,
-                "start_date": date(2026, 11, 1),
-                "end_date": date(2026, 12, 31),
-                "capacity": 10,
-                "status": "running",
-                "allow_late_joiners": True,
-            },
+            CohortInput(
+                name=name,
+                course_id=course.id,
+                programme_id=prog.id,
+                start_date=date(2026, 11, 1),
+                end_date=date(2026, 12, 31),
+                capacity=10,
+                status="running",
+                allow_late_joiners=True,
+            ),
             coordinator,
         )
 

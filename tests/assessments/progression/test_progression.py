@@ -21,6 +21,7 @@ from lms.people import services as people_services
 from lms.people.models import ConvictionFlag
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.models import EnrolmentStatus
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
@@ -44,15 +45,15 @@ def course_run(db, frozen_clock):
     )
     cohort = scheduling_services.save_cohort(
         coordinator.organisation,
-        {
-            "name": "Hospitality",
-            "course_id": course.id,
-            "start_date": date(2026, 10, 1),
-            "end_date": date(2026, 11, 30),
-            "capacity": 10,
-            "status": "running",
-            "allow_late_joiners": True,
-        },
+        CohortInput(
+            name="Hospitality",
+            course_id=course.id,
+            start_date=date(2026, 10, 1),
+            end_date=date(2026, 11, 30),
+            capacity=10,
+            status="running",
+            allow_late_joiners=True,
+        ),
         coordinator,
     )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)

@@ -16,6 +16,7 @@ from lms.people import services as people_services
 from lms.people.models import ImmigrationStatus
 from lms.scheduling.cohorts import enrolment as service
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput, VenueInput
 from lms.scheduling.models import Cohort, Enrolment, EnrolmentStatus, Referral, ReferralStatus
 from tests.conftest import log_in
 from tests.factories import make_course, make_learner, make_user
@@ -32,7 +33,7 @@ def make_cohort(coordinator, **overrides) -> Cohort:
         "status": "open",
     }
     values.update(overrides)
-    return scheduling_services.save_cohort(coordinator.organisation, values, coordinator)
+    return scheduling_services.save_cohort(coordinator.organisation, CohortInput(**values), coordinator)
 
 
 def statuses(db, cohort: Cohort | int) -> dict[str, int]:
@@ -416,7 +417,7 @@ def test_cohort_list_queries_do_not_grow_with_cohorts(client, db, coordinator, f
 )
 def test_bad_cohort_input_saves_nothing(client, db, coordinator, frozen_clock, changes, message):
     course = make_course(coordinator.organisation, coordinator)
-    venue = scheduling_services.save_venue(coordinator.organisation, {"name": "Hall", "capacity": 20}, coordinator)
+    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall", capacity=20), coordinator)
     db.commit()
     log_in(client, coordinator)
     data = {
@@ -444,13 +445,13 @@ def test_lowering_places_below_those_taken_is_refused(db, coordinator, frozen_cl
     with pytest.raises(Exception, match="2 places are taken"):
         scheduling_services.save_cohort(
             coordinator.organisation,
-            {
-                "name": cohort.name,
-                "course_id": cohort.course_id,
-                "start_date": cohort.start_date,
-                "end_date": cohort.end_date,
-                "capacity": 1,
-            },
+            CohortInput(
+                name=cohort.name,
+                course_id=cohort.course_id,
+                start_date=cohort.start_date,
+                end_date=cohort.end_date,
+                capacity=1,
+            ),
             coordinator,
             cohort,
         )
@@ -486,7 +487,7 @@ def test_referral_accepted_into_a_cohort_enrols_the_learner(client, db, coordina
 
 def test_declining_a_referral_needs_a_reason(client, db, coordinator, frozen_clock):
     learner = make_learner(organisation=coordinator.organisation)
-    referral = service.create_referral(coordinator.organisation, learner, {"source": "self"}, coordinator)
+    referral = service.create_referral(coordinator.organisation, learner, ReferralInput(source="self"), coordinator)
     db.commit()
     log_in(client, coordinator)
     page = client.post(f"/referrals/{referral.id}", data={"decision": "decline", "note": ""}).get_data(as_text=True)

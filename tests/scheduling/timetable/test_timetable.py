@@ -13,6 +13,7 @@ from lms.core.roles import Role
 from lms.scheduling.clashes import ClashError, Slot, find_clashes
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput, VenueInput
 from lms.scheduling.models import EducatorRole, Room, Session, SessionStatus
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
@@ -40,7 +41,7 @@ def make_cohort(coordinator, **overrides):
         "status": "running",
     }
     values.update(overrides)
-    return scheduling_services.save_cohort(coordinator.organisation, values, coordinator)
+    return scheduling_services.save_cohort(coordinator.organisation, CohortInput(**values), coordinator)
 
 
 def rule_for(cohort, coordinator, weekdays, start, end, first=None, last=None, **extra):
@@ -125,8 +126,8 @@ def test_closures_are_skipped_and_a_later_closure_flags_existing_sessions(db, co
 
 
 def test_a_venue_closure_flags_only_that_venue(db, coordinator):
-    hall = scheduling_services.save_venue(coordinator.organisation, {"name": "Hall"}, coordinator)
-    library = scheduling_services.save_venue(coordinator.organisation, {"name": "Library"}, coordinator)
+    hall = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
+    library = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Library"), coordinator)
     at_hall, at_library = make_cohort(coordinator, venue_id=hall.id), make_cohort(coordinator, venue_id=library.id)
     for cohort in (at_hall, at_library):
         timetable.generate(
@@ -158,7 +159,7 @@ def _at(hour: int, minute: int = 0, day: int = 3) -> datetime:
     ],
 )
 def test_overlap_edge_cases_for_a_room(db, coordinator, start, end, clashes):
-    venue = scheduling_services.save_venue(coordinator.organisation, {"name": "Hall"}, coordinator)
+    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
     room = Room(venue_id=venue.id, name="Room 1")
     db.add(room)
     first, second = make_cohort(coordinator), make_cohort(coordinator)
@@ -179,7 +180,7 @@ def test_cancelled_sessions_never_clash(db, coordinator):
 
 
 def test_every_clash_is_listed_and_nothing_is_saved(db, coordinator):
-    venue = scheduling_services.save_venue(coordinator.organisation, {"name": "Hall"}, coordinator)
+    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
     room = Room(venue_id=venue.id, name="Room 1")
     db.add(room)
     db.flush()
@@ -333,7 +334,7 @@ def test_bad_rules_are_refused_with_a_clear_message(db, coordinator, data, messa
 
 
 def test_a_room_too_small_for_the_cohort_is_refused(db, coordinator):
-    venue = scheduling_services.save_venue(coordinator.organisation, {"name": "Hall"}, coordinator)
+    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
     room = Room(venue_id=venue.id, name="Side room", capacity=6)
     db.add(room)
     db.flush()
