@@ -61,11 +61,12 @@ def make_learner(*, organisation: Organisation | None = None, **overrides) -> Le
 
 def make_course(organisation: Organisation, actor: User, **overrides):  # noqa: ANN003, ANN201
     from lms.courses import services as course_services
+    from lms.courses.inputs import CourseInput
 
     n = next(_counter)
     values = {"code": f"C{n}", "title": f"Course {n}", "kind": "life_skills"}
     values.update(overrides)
-    return course_services.save_course(organisation, values, actor)
+    return course_services.save_course(organisation, CourseInput(**values), actor)
 
 
 def make_certificate_type(**overrides):  # noqa: ANN003, ANN201

@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from lms.assessments.attendance import services as attendance
 from lms.assessments.progression.jobs import certificate_expiry_reminders
 from lms.core.roles import Role
+from lms.courses.inputs import ProgrammeInput
 from lms.jobs.digest import coordinator_digest
 from lms.jobs.models import JobRun
 from lms.jobs.retention import apply_retention
@@ -200,7 +201,9 @@ def test_retention_reports_first_and_anonymises_only_when_applied(db, setup, fro
     coordinator = setup["coordinator"]
     programme = course_services.save_programme(
         coordinator.organisation,
-        {"name": "Old project", "start_date": date(2023, 1, 1), "end_date": date(2024, 12, 31), "retention_months": 12},
+        ProgrammeInput(
+            name="Old project", start_date=date(2023, 1, 1), end_date=date(2024, 12, 31), retention_months=12
+        ),
         coordinator,
     )
     old = scheduling_services.save_cohort(

@@ -12,6 +12,7 @@ from lms.assessments.attendance import services as attendance
 from lms.assessments.progression import services as progression
 from lms.core.roles import Role
 from lms.courses import services as course_services
+from lms.courses.inputs import ProgrammeInput
 from lms.people.models import OrganisationKind
 from lms.reports.queries import funder_return
 from lms.scheduling.cohorts import enrolment
@@ -29,18 +30,18 @@ def fixture(db, frozen_clock):
     funder = make_organisation(name="Police and Crime Commissioner", kind=OrganisationKind.FUNDER)
     programme = course_services.save_programme(
         coordinator.organisation,
-        {
-            "name": "Helping Others",
-            "start_date": date(2026, 4, 1),
-            "end_date": date(2027, 3, 31),
-            "funder_id": funder.id,
-            "targets": {"participants": 10, "into_work": 2},
-        },
+        ProgrammeInput(
+            name="Helping Others",
+            start_date=date(2026, 4, 1),
+            end_date=date(2027, 3, 31),
+            funder_id=funder.id,
+            targets={"participants": 10, "into_work": 2},
+        ),
         coordinator,
     )
     other_programme = course_services.save_programme(
         coordinator.organisation,
-        {"name": "Other", "start_date": date(2026, 4, 1), "end_date": date(2027, 3, 31)},
+        ProgrammeInput(name="Other", start_date=date(2026, 4, 1), end_date=date(2027, 3, 31)),
         coordinator,
     )
     course = make_course(coordinator.organisation, coordinator)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from lms.core.roles import Role
 from lms.courses import services as course_services
+from lms.courses.inputs import ProgrammeInput, RuleInput
 from lms.courses.models import EligibilityCheck
 from lms.extensions import db as _db
 from lms.people import services as people_services
@@ -210,25 +211,22 @@ def _snapshot(db, cohort):
 def test_ineligible_learner_is_refused_with_the_reason_and_nothing_changes(client, db, coordinator, frozen_clock):
     rule = course_services.save_rule(
         coordinator.organisation,
-        {
-            "name": "ASF ESOL",
-            "conditions": {
+        RuleInput(
+            name="ASF ESOL",
+            conditions={
                 "immigration": [
                     {"statuses": ["refugee"], "min_months": 0},
                     {"statuses": ["asylum_seeker"], "min_months": 6},
                 ]
             },
-        },
+        ),
         coordinator,
     )
     programme = course_services.save_programme(
         coordinator.organisation,
-        {
-            "name": "ESOL Hub",
-            "start_date": date(2026, 8, 1),
-            "end_date": date(2027, 7, 31),
-            "eligibility_rule_id": rule.id,
-        },
+        ProgrammeInput(
+            name="ESOL Hub", start_date=date(2026, 8, 1), end_date=date(2027, 7, 31), eligibility_rule_id=rule.id
+        ),
         coordinator,
     )
     cohort = make_cohort(coordinator, programme_id=programme.id)
@@ -270,12 +268,12 @@ def test_ineligible_learner_is_refused_with_the_reason_and_nothing_changes(clien
 def test_programme_referrer_list_is_enforced(db, coordinator, frozen_clock):
     programme = course_services.save_programme(
         coordinator.organisation,
-        {
-            "name": "WIRE",
-            "start_date": date(2026, 4, 1),
-            "end_date": date(2027, 3, 31),
-            "allowed_referral_sources": ["Probation Service"],
-        },
+        ProgrammeInput(
+            name="WIRE",
+            start_date=date(2026, 4, 1),
+            end_date=date(2027, 3, 31),
+            allowed_referral_sources=["Probation Service"],
+        ),
         coordinator,
     )
     cohort = make_cohort(coordinator, programme_id=programme.id)
