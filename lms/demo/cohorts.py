@@ -13,6 +13,7 @@ from lms.people.models import Learner, Organisation, User
 from lms.scheduling.cohorts import enrolment, services
 from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput, VenueInput
 from lms.scheduling.models import ReferralStatus
+from lms.scheduling.timetable.inputs import TimetableRuleInput
 
 #: Learners referred to the hospitality course, with names as they write them.
 REFERRED = [
@@ -207,13 +208,13 @@ def add_demo_timetables(lead: Organisation, coordinator: User) -> None:
         cohort = cohorts[name]
         rule = timetable.save_rule(
             cohort,
-            {
-                "weekdays": weekdays,
-                "start_time": start,
-                "end_time": end,
-                "venue_id": cohort.venue_id,
-                "room_id": room.id if room else None,
-            },
+            TimetableRuleInput(
+                weekdays=weekdays,
+                start_time=start,
+                end_time=end,
+                venue_id=cohort.venue_id,
+                room_id=room.id if room else None,
+            ),
             coordinator,
         )
         timetable.generate(rule, coordinator, accept_learner_clashes=True)

@@ -21,6 +21,7 @@ from lms.scheduling.cohorts import services as scheduling_services
 from lms.scheduling.cohorts.inputs import CohortInput, VenueInput
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
+from lms.scheduling.timetable.inputs import TimetableRuleInput
 from tests.conftest import log_in
 from tests.factories import make_course, make_learner, make_user
 
@@ -59,13 +60,13 @@ def world(db, frozen_clock):
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
     rule = timetable.save_rule(
         cohort,
-        {
-            "weekdays": [3],
-            "start_time": time(18),
-            "end_time": time(20),
-            "start_date": date(2026, 10, 15),
-            "end_date": date(2026, 11, 5),
-        },
+        TimetableRuleInput(
+            weekdays=[3],
+            start_time=time(18),
+            end_time=time(20),
+            start_date=date(2026, 10, 15),
+            end_date=date(2026, 11, 5),
+        ),
         coordinator,
     )
     timetable.generate(rule, coordinator)
@@ -202,7 +203,9 @@ def test_feed_queries_do_not_grow_with_sessions(client, db, world, count_queries
     with count_queries() as few:
         fetch(client, world["token"])
     rule = timetable.save_rule(
-        world["cohort"], {"weekdays": [0, 1, 2, 4], "start_time": time(9), "end_time": time(10)}, world["coordinator"]
+        world["cohort"],
+        TimetableRuleInput(weekdays=[0, 1, 2, 4], start_time=time(9), end_time=time(10)),
+        world["coordinator"],
     )
     timetable.generate(rule, world["coordinator"])
     db.commit()

@@ -24,8 +24,8 @@ from lms.courses.services import record_eligibility_check
 from lms.extensions import db
 from lms.people import services as people_services
 from lms.people.models import Learner, Organisation, User
-from lms.scheduling.cohorts.inputs import ReferralInput
 from lms.scheduling.clashes import learner_timetable_clashes
+from lms.scheduling.cohorts.inputs import ReferralInput
 from lms.scheduling.models import (
     Cohort,
     DropInAttendee,

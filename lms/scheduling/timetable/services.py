@@ -35,6 +35,7 @@ from lms.scheduling.models import (
     TimetableRule,
     Venue,
 )
+from lms.scheduling.timetable.inputs import TimetableRuleInput
 
 MAX_SESSION_HOURS = 12
 HOLIDAY_REGIONS = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
@@ -171,14 +172,8 @@ def _check_times(start: time | None, end: time | None) -> None:
         raise ServiceError(_("A session can last at most %(hours)d hours.", hours=MAX_SESSION_HOURS), field="end_time")
 
 
-def save_rule(cohort: Cohort, data: dict[str, Any], actor: User, rule: TimetableRule | None = None) -> TimetableRule:
-    weekdays = sorted({int(day) for day in data.get("weekdays") or []})
-    if not weekdays:
-        raise ServiceError(_("Choose at least one day of the week."), field="weekdays")
-    if any(day not in range(7) for day in weekdays):
-        raise ServiceError(_("Choose from the list."), field="weekdays")
-    _check_times(data.get("start_time"), data.get("end_time"))
-    start, end = data.get("start_date") or cohort.start_date, data.get("end_date") or cohort.end_date
+def _rule_dates(cohort: Cohort, data: TimetableRuleInput) -> tuple[date, date]:
+    start, end = data.start_date or cohort.start_date, data.end_date or cohort.end_date
     if end < start:
         raise ServiceError(_("The end date must be on or after the start date."), field="end_date")
     if start < cohort.start_date or end > cohort.end_date:
@@ -190,10 +185,23 @@ def save_rule(cohort: Cohort, data: dict[str, Any], actor: User, rule: Timetable
             ),
             field="start_date",
         )
-    tz = _check_zone(data.get("timezone") or cohort.organisation_timezone)
-    venue, room = _check_place(cohort, data.get("venue_id"), data.get("room_id"))
+    return start, end
+
+
+def save_rule(
+    cohort: Cohort, data: TimetableRuleInput, actor: User, rule: TimetableRule | None = None
+) -> TimetableRule:
+    weekdays = sorted(set(data.weekdays))
+    if not weekdays:
+        raise ServiceError(_("Choose at least one day of the week."), field="weekdays")
+    if any(day not in range(7) for day in weekdays):
+        raise ServiceError(_("Choose from the list."), field="weekdays")
+    _check_times(data.start_time, data.end_time)
+    start, end = _rule_dates(cohort, data)
+    tz = _check_zone(data.timezone or cohort.organisation_timezone)
+    venue, room = _check_place(cohort, data.venue_id, data.room_id)
     rule = rule or TimetableRule(cohort_id=cohort.id)
-    rule.weekdays, rule.start_time, rule.end_time = weekdays, data["start_time"], data["end_time"]
+    rule.weekdays, rule.start_time, rule.end_time = weekdays, data.start_time, data.end_time
     rule.start_date, rule.end_date, rule.timezone = start, end, tz
     rule.venue, rule.room = venue, room
     db.session.add(rule)

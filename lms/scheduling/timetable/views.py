@@ -97,7 +97,7 @@ def cohort_timetable(cohort_id: int):
         action = request.form.get("action")
         if action == "add_rule" and rule_form.validate_on_submit():
             try:
-                timetable.save_rule(cohort, _rule_data(rule_form), current_user)
+                timetable.save_rule(cohort, rule_form.to_input(), current_user)
             except ServiceError as error:
                 db.session.rollback()
                 attach_error(rule_form, error)
@@ -179,18 +179,6 @@ def cohort_timetable(cohort_id: int):
         cohort_educators=cohort_educators,
         zone=ZoneInfo(cohort.organisation_timezone),
     ), status
-
-
-def _rule_data(form: TimetableRuleForm) -> dict:
-    return {
-        "weekdays": form.weekdays.data,
-        "start_time": form.start_time.data,
-        "end_time": form.end_time.data,
-        "start_date": form.start_date.data,
-        "end_date": form.end_date.data,
-        "venue_id": form.venue_id.data,
-        "room_id": form.room_id.data,
-    }
 
 
 @bp.route("/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ from lms.scheduling.cohorts.inputs import CohortInput, VenueInput
 from lms.scheduling.models import EducatorRole, Room, Session, SessionStatus
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
+from lms.scheduling.timetable.inputs import TimetableRuleInput
 from tests.conftest import log_in
 from tests.factories import make_course, make_learner, make_user
 
@@ -47,7 +48,7 @@ def make_cohort(coordinator, **overrides):
 def rule_for(cohort, coordinator, weekdays, start, end, first=None, last=None, **extra):
     return timetable.save_rule(
         cohort,
-        {"weekdays": weekdays, "start_time": start, "end_time": end, "start_date": first, "end_date": last, **extra},
+        TimetableRuleInput(weekdays=weekdays, start_time=start, end_time=end, start_date=first, end_date=last, **extra),
         coordinator,
     )
 
@@ -245,13 +246,13 @@ def test_regenerating_is_idempotent_and_changes_keep_the_sessions(db, coordinato
     assert (len(again.create), len(again.update), len(again.cancel), len(again.unchanged)) == (0, 0, 0, 8)
     rule = timetable.save_rule(
         cohort,
-        {
-            "weekdays": [1, 3],
-            "start_time": time(10, 30),
-            "end_time": time(12, 30),
-            "start_date": date(2027, 2, 1),
-            "end_date": date(2027, 2, 28),
-        },
+        TimetableRuleInput(
+            weekdays=[1, 3],
+            start_time=time(10, 30),
+            end_time=time(12, 30),
+            start_date=date(2027, 2, 1),
+            end_date=date(2027, 2, 28),
+        ),
         coordinator,
         rule,
     )
@@ -273,13 +274,13 @@ def test_dropping_a_weekday_cancels_rather_than_deletes(db, coordinator):
     timetable.cancel_session(by_hand, "Trip instead", coordinator)
     rule = timetable.save_rule(
         cohort,
-        {
-            "weekdays": [1],
-            "start_time": time(10),
-            "end_time": time(12),
-            "start_date": date(2027, 2, 1),
-            "end_date": date(2027, 2, 28),
-        },
+        TimetableRuleInput(
+            weekdays=[1],
+            start_time=time(10),
+            end_time=time(12),
+            start_date=date(2027, 2, 1),
+            end_date=date(2027, 2, 28),
+        ),
         coordinator,
         rule,
     )
@@ -330,7 +331,7 @@ def test_moving_and_cancelling_count_revisions(db, coordinator):
 def test_bad_rules_are_refused_with_a_clear_message(db, coordinator, data, message):
     cohort = make_cohort(coordinator)
     with pytest.raises(ServiceError, match=message):
-        timetable.save_rule(cohort, data, coordinator)
+        timetable.save_rule(cohort, TimetableRuleInput(**data), coordinator)
 
 
 def test_a_room_too_small_for_the_cohort_is_refused(db, coordinator):
