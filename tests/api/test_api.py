@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from lms.api.models import ApiToken, TokenScope
 from lms.api.tokens import create_token
 from lms.assessments.attendance.models import AttendanceMark, AttendanceStatus
+from lms.assessments.progression.inputs import OutcomeInput
 from lms.core.roles import Role
 from lms.extensions import db as _db
 from lms.scheduling.cohorts import enrolment
@@ -458,12 +459,9 @@ def test_progress_shows_outcomes_to_the_learner_and_coordinator_only(client, wor
     enrolment.enrol(world["cohort"], learner, actor=coordinator)
     progression.record_outcome(
         learner,
-        {
-            "kind": "employment",
-            "outcome_date": date(2026, 11, 20),
-            "organisation_name": "Hilton Leicester",
-            "hours_per_week": 20,
-        },
+        OutcomeInput(
+            kind="employment", outcome_date=date(2026, 11, 20), organisation_name="Hilton Leicester", hours_per_week=20
+        ),
         coordinator,
     )
     _db.session.commit()

@@ -10,6 +10,7 @@ import pytest
 
 from lms.assessments.attendance import services as attendance
 from lms.assessments.progression import services as progression
+from lms.assessments.progression.inputs import OutcomeInput
 from lms.core.roles import Role
 from lms.courses import services as course_services
 from lms.courses.inputs import ProgrammeInput
@@ -85,14 +86,16 @@ def fixture(db, frozen_clock):
     save(e1, [attendance.Entry(f"l{bashir.id}", "present")], coordinator)
     progression.record_outcome(
         amal,
-        {"kind": "employment", "outcome_date": date(2026, 11, 20), "hours_per_week": 20, "domains": ["work"]},
+        OutcomeInput(kind="employment", outcome_date=date(2026, 11, 20), hours_per_week=20, domains=["work"]),
         coordinator,
     )
     progression.record_outcome(
-        bashir, {"kind": "volunteering", "outcome_date": date(2026, 11, 21), "domains": ["bonds", "work"]}, coordinator
+        bashir,
+        OutcomeInput(kind="volunteering", outcome_date=date(2026, 11, 21), domains=["bonds", "work"]),
+        coordinator,
     )
     progression.record_outcome(
-        dawit, {"kind": "employment", "outcome_date": date(2026, 11, 21), "hours_per_week": 30}, coordinator
+        dawit, OutcomeInput(kind="employment", outcome_date=date(2026, 11, 21), hours_per_week=30), coordinator
     )  # not a participant: not counted
     db.commit()
     return {"coordinator": coordinator, "funder": funder, "programme": programme, "other": other_programme}
