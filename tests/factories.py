@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from lms.core.roles import Role
 from lms.extensions import db
 from lms.people import services
+from lms.people.inputs import LearnerInput
 from lms.people.models import Learner, Organisation, OrganisationKind, User
 
 _counter = itertools.count(1)
@@ -56,7 +57,7 @@ def make_learner(*, organisation: Organisation | None = None, **overrides) -> Le
         "family_name_latin": "Test",
     }
     values.update(overrides)
-    return services.create_learner(organisation or make_organisation(), values, actor=None)
+    return services.create_learner(organisation or make_organisation(), LearnerInput(**values), actor=None)
 
 
 def make_course(organisation: Organisation, actor: User, **overrides):  # noqa: ANN003, ANN201

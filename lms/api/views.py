@@ -27,6 +27,7 @@ from lms.courses.models import CertificateKind, CertificateType, Course, Pathway
 from lms.extensions import db
 from lms.people import access as people_access
 from lms.people import services as people_services
+from lms.people.inputs import LearnerInput
 from lms.people.models import Learner, Organisation, OrganisationKind
 from lms.reports import access as report_access
 from lms.reports import queries as report_queries
@@ -175,7 +176,7 @@ def _learner(learner_id: int, check) -> Learner:  # noqa: ANN001
 def create_learner(payload: schemas.LearnerIn):
     if not people_access.can_add_learner(current_user):
         raise not_allowed(_("Only coordinators can add learners."))
-    data = payload.model_dump(exclude_none=True)
+    data = LearnerInput(**payload.model_dump(exclude_none=True))
     learner = people_services.create_learner(current_user.organisation, data, current_user)
     db.session.commit()
     return json_response(dump(schemas.LearnerOut, learner), 201)
@@ -198,7 +199,7 @@ def update_learner(learner_id: int, payload: schemas.ContactIn):
     learner = _learner(learner_id, people_access.can_view_learner)
     if not people_access.can_edit_learner(current_user, learner):
         raise not_allowed(_("Only coordinators can change a learner's details."))
-    people_services.update_learner(learner, payload.model_dump(exclude_none=True), current_user)
+    people_services.update_learner(learner, LearnerInput(**payload.model_dump(exclude_none=True)), current_user)
     db.session.commit()
     return json_response(dump(schemas.LearnerOut, learner))
 

@@ -8,7 +8,7 @@ enough) is checked by the service, in one place, with a translated message and t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -17,12 +17,14 @@ class Input(BaseModel):
     """Immutable, with no unknown fields; text is trimmed; a value of None means "not given"."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    #: False where None given for a field means "clear it" (a partial update)
+    none_means_not_given: ClassVar[bool] = True
 
     @model_validator(mode="before")
     @classmethod
     def _none_means_not_given(cls, data: Any) -> Any:
         # Forms give None for an empty optional field; the field's default then applies.
-        if isinstance(data, dict):
+        if cls.none_means_not_given and isinstance(data, dict):
             return {key: value for key, value in data.items() if value is not None}
         return data
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from lms.courses.models import Course, Programme
 from lms.extensions import db
 from lms.people import services as people_services
+from lms.people.inputs import LearnerInput
 from lms.people.models import Learner, Organisation, User
 from lms.scheduling.cohorts import enrolment, services
 from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput, VenueInput
@@ -141,16 +142,16 @@ def add_demo_cohorts(lead: Organisation, coordinator: User) -> None:
     for n, (given_latin, family_latin, given, family, language) in enumerate(REFERRED, start=1):
         learner = people_services.create_learner(
             lead,
-            {
-                "given_name": given or given_latin,
-                "family_name": family or family_latin,
-                "given_name_latin": given_latin,
-                "family_name_latin": family_latin,
-                "preferred_languages": language,
-                "phone": f"07700 9002{n:02d}",
-                "referral_source": "Leicester City of Sanctuary",
-                "date_of_birth": date(1980 + n, (n % 12) + 1, 10),
-            },
+            LearnerInput(
+                given_name=given or given_latin,
+                family_name=family or family_latin,
+                given_name_latin=given_latin,
+                family_name_latin=family_latin,
+                preferred_languages=language,
+                phone=f"07700 9002{n:02d}",
+                referral_source="Leicester City of Sanctuary",
+                date_of_birth=date(1980 + n, (n % 12) + 1, 10),
+            ),
             coordinator,
         )
         referral = enrolment.create_referral(

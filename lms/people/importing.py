@@ -13,6 +13,7 @@ from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.extensions import db
 from lms.people import services as people_services
+from lms.people.inputs import LearnerInput
 from lms.people.models import Learner, Organisation, User
 
 IMPORT_COLUMNS = (
@@ -83,7 +84,7 @@ def import_learners(organisation: Organisation, content: str, actor: User) -> Im
             data["date_of_birth"] = _parse_date(data.get("date_of_birth", ""))
             data["interpreter_needed"] = data.get("interpreter_needed", "").lower() in ("yes", "y", "true", "1")
             with db.session.begin_nested():
-                learner = people_services.create_learner(organisation, data, actor)
+                learner = people_services.create_learner(organisation, LearnerInput(**data), actor)
             if learner.phone and learner.phone in existing_phones:
                 raise ServiceError(_("A learner with this phone number already exists."))
             if learner.email and learner.email in existing_emails:
