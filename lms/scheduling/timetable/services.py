@@ -244,29 +244,38 @@ def plan_generation(rule: TimetableRule) -> GenerationPlan:
             plan.skipped.append((day, closed[day]))
             continue
         wanted.add(day)
-        start, end = (
-            local_instant(day, rule.start_time, rule.timezone),
-            local_instant(day, rule.end_time, rule.timezone),
-        )
-        session = existing.get(day)
-        if session is None:
-            plan.create.append((day, start, end))
-        elif session.is_cancelled and not session.cancel_reason.startswith("timetable:"):
-            plan.unchanged.append(session)  # cancelled by hand: stays cancelled
-        elif session.is_cancelled:
-            plan.reinstate.append((session, start, end))
-        elif session.is_moved:
-            plan.unchanged.append(session)
-        elif (session.start_dt, session.end_dt, session.room_id, session.venue_id) != (
-            start,
-            end,
-            rule.room_id,
-            rule.venue_id,
-        ):
-            plan.update.append((session, start, end))
-        else:
-            plan.unchanged.append(session)
+        _plan_occurrence(plan, day, existing.get(day))
     plan.cancel = [s for day, s in existing.items() if day not in wanted and not s.is_cancelled]
+    plan.clashes = find_clashes(_planned_slots(plan))
+    return plan
+
+
+def _plan_occurrence(plan: GenerationPlan, day: date, session: Session | None) -> None:
+    """Create, update, reinstate or leave the session of one wanted day."""
+    rule = plan.rule
+    start, end = local_instant(day, rule.start_time, rule.timezone), local_instant(day, rule.end_time, rule.timezone)
+    if session is None:
+        plan.create.append((day, start, end))
+    elif session.is_cancelled and not session.cancel_reason.startswith("timetable:"):
+        plan.unchanged.append(session)  # cancelled by hand: stays cancelled
+    elif session.is_cancelled:
+        plan.reinstate.append((session, start, end))
+    elif session.is_moved:
+        plan.unchanged.append(session)
+    elif (session.start_dt, session.end_dt, session.room_id, session.venue_id) != (
+        start,
+        end,
+        rule.room_id,
+        rule.venue_id,
+    ):
+        plan.update.append((session, start, end))
+    else:
+        plan.unchanged.append(session)
+
+
+def _planned_slots(plan: GenerationPlan) -> list[Slot]:
+    """The sessions to create (with the cohort's educators) and those to change (with their own)."""
+    rule, cohort = plan.rule, plan.rule.cohort
     educators = frozenset(
         db.session.scalars(sa.select(CohortEducator.user_id).where(CohortEducator.cohort_id == cohort.id))
     )
@@ -283,8 +292,7 @@ def plan_generation(rule: TimetableRule) -> GenerationPlan:
         )
         for session, start, end in plan.update + plan.reinstate
     ]
-    plan.clashes = find_clashes(slots)
-    return plan
+    return slots
 
 
 def generate(rule: TimetableRule, actor: User, *, accept_learner_clashes: bool = False) -> GenerationPlan:
