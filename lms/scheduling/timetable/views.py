@@ -94,17 +94,7 @@ def cohort_timetable(cohort_id: int):
     if request.method == "POST":
         if not manage:
             abort(403)
-        action = request.form.get("action")
-        if action == "add_rule" and rule_form.validate_on_submit():
-            outcome = _add_rule(cohort, rule_form)
-        elif action in ("preview", "generate"):
-            outcome = _preview_or_generate(cohort, action, generate_form)
-        elif action == "assign" and assign_form.validate_on_submit():
-            outcome = _assign_to_cohort(cohort, assign_form)
-        elif action == "unassign":
-            outcome = _unassign_from_cohort(cohort)
-        else:
-            outcome = (None, [], 200)
+        outcome = _timetable_action(cohort, request.form.get("action"), rule_form, generate_form, assign_form)
         if not isinstance(outcome, tuple):
             return outcome
         plan, clash_lines, status = outcome
@@ -132,6 +122,24 @@ def cohort_timetable(cohort_id: int):
 
 #: What a timetable action leaves to show: a redirect once done, or (plan, clash lines, status) to render.
 TimetableOutcome = Response | tuple[timetable.GenerationPlan | None, list[str], int]
+
+
+def _timetable_action(
+    cohort: Cohort,
+    action: str | None,
+    rule_form: TimetableRuleForm,
+    generate_form: GenerateForm,
+    assign_form: AssignForm,
+) -> TimetableOutcome:
+    if action == "add_rule" and rule_form.validate_on_submit():
+        return _add_rule(cohort, rule_form)
+    if action in ("preview", "generate"):
+        return _preview_or_generate(cohort, action, generate_form)
+    if action == "assign" and assign_form.validate_on_submit():
+        return _assign_to_cohort(cohort, assign_form)
+    if action == "unassign":
+        return _unassign_from_cohort(cohort)
+    return None, [], 200
 
 
 def _add_rule(cohort: Cohort, rule_form: TimetableRuleForm) -> TimetableOutcome:
