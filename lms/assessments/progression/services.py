@@ -336,7 +336,7 @@ def completion_check(cohort: Cohort) -> list[Eligibility]:
         .options(sa.orm.joinedload(Enrolment.learner))
         .order_by(Enrolment.id)
     ).all()
-    learner_ids = [e.learner_id for e in enrolments]
+    learner_ids = [e.learner_id for e in enrolments] or [0]
     rates = attendance_rates(cohort)
     signed = set(
         db.session.scalars(
@@ -346,36 +346,14 @@ def completion_check(cohort: Cohort) -> list[Eligibility]:
             )
         )
     )
-    passed = set()
-    if course.qualification_id:
-        passed = set(
-            db.session.scalars(
-                sa.select(QualificationResult.learner_id).where(
-                    QualificationResult.qualification_id == course.qualification_id,
-                    QualificationResult.learner_id.in_(learner_ids or [0]),
-                    QualificationResult.grade.in_([ResultGrade.PASS, ResultGrade.MERIT, ResultGrade.DISTINCTION]),
-                )
-            )
-        )
-    holding = set()
-    if course.required_certificate_type_id:
-        holding = set(
-            db.session.scalars(
-                sa.select(ExternalCertificate.learner_id).where(
-                    ExternalCertificate.certificate_type_id == course.required_certificate_type_id,
-                    ExternalCertificate.learner_id.in_(learner_ids or [0]),
-                )
-            )
-        )
+    passed = _passed(course.qualification_id, learner_ids) if course.qualification_id else set()
+    holding = (
+        _holding(course.required_certificate_type_id, learner_ids) if course.required_certificate_type_id else set()
+    )
     results = []
     for enrolment in enrolments:
-        rate = rates.get(enrolment.learner_id)
-        check = Eligibility(enrolment, rate)
-        minimum = course.min_attendance_percent
-        # Compared in whole hundredths so that exactly 80% passes an 80% rule.
-        if minimum is not None and (rate is None or round(rate * 10000) < minimum * 100):
-            shown = "0" if rate is None else f"{rate * 100:.0f}"
-            check.reasons.append(_("Attendance %(rate)s%%, below %(minimum)d%%.", rate=shown, minimum=minimum))
+        check = Eligibility(enrolment, rates.get(enrolment.learner_id))
+        _check_attendance(check, course.min_attendance_percent)
         if course.requires_signoff and enrolment.id not in signed:
             check.reasons.append(_("The learning plan is not signed off."))
         if course.requires_assessment_pass and enrolment.learner_id not in passed:
@@ -384,6 +362,39 @@ def completion_check(cohort: Cohort) -> list[Eligibility]:
             check.reasons.append(_("%(certificate)s not recorded.", certificate=course.required_certificate_type.name))
         results.append(check)
     return results
+
+
+def _passed(qualification_id: int, learner_ids: list[int]) -> set[int]:
+    """Learners with a passing result in the course's qualification."""
+    return set(
+        db.session.scalars(
+            sa.select(QualificationResult.learner_id).where(
+                QualificationResult.qualification_id == qualification_id,
+                QualificationResult.learner_id.in_(learner_ids),
+                QualificationResult.grade.in_([ResultGrade.PASS, ResultGrade.MERIT, ResultGrade.DISTINCTION]),
+            )
+        )
+    )
+
+
+def _holding(certificate_type_id: int, learner_ids: list[int]) -> set[int]:
+    """Learners with the external certificate the course needs recorded."""
+    return set(
+        db.session.scalars(
+            sa.select(ExternalCertificate.learner_id).where(
+                ExternalCertificate.certificate_type_id == certificate_type_id,
+                ExternalCertificate.learner_id.in_(learner_ids),
+            )
+        )
+    )
+
+
+def _check_attendance(check: Eligibility, minimum: int | None) -> None:
+    rate = check.rate
+    # Compared in whole hundredths so that exactly 80% passes an 80% rule.
+    if minimum is not None and (rate is None or round(rate * 10000) < minimum * 100):
+        shown = "0" if rate is None else f"{rate * 100:.0f}"
+        check.reasons.append(_("Attendance %(rate)s%%, below %(minimum)d%%.", rate=shown, minimum=minimum))
 
 
 def complete_cohort(cohort: Cohort, actor: User, on: date | None = None) -> tuple[int, int]:
@@ -446,6 +457,20 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def _chosen_and_qualifying(
+    cohort: Cohort, certificate_type: CertificateType, enrolment_ids: list[int]
+) -> list[Eligibility]:
+    checks = {c.enrolment.id: c for c in certificate_preview(cohort, certificate_type)}
+    chosen = [checks.get(enrolment_id) for enrolment_id in enrolment_ids]
+    if not chosen or any(c is None for c in chosen):
+        raise ServiceError(_("Choose learners from the list."))
+    refused = [c for c in chosen if not c.qualifies]
+    if refused:
+        names = ", ".join(c.enrolment.learner.full_name for c in refused)
+        raise ServiceError(_("Nothing was issued: these learners do not qualify yet: %(names)s.", names=names))
+    return chosen
+
+
 def issue_certificates(
     cohort: Cohort, certificate_type: CertificateType, enrolment_ids: list[int], actor: User, on: date | None = None
 ) -> list[Certificate]:
@@ -456,24 +481,17 @@ def issue_certificates(
         raise ServiceError(_("Only certificates we issue ourselves can be issued here."))
     if certificate_type not in cohort.course.certificate_types:
         raise ServiceError(_("This course does not lead to that certificate."))
-    checks = {c.enrolment.id: c for c in certificate_preview(cohort, certificate_type)}
-    chosen = [checks.get(enrolment_id) for enrolment_id in enrolment_ids]
-    if not chosen or any(c is None for c in chosen):
-        raise ServiceError(_("Choose learners from the list."))
-    refused = [c for c in chosen if not c.qualifies]
-    if refused:
-        names = ", ".join(c.enrolment.learner.full_name for c in refused)
-        raise ServiceError(_("Nothing was issued: these learners do not qualify yet: %(names)s.", names=names))
+    chosen = _chosen_and_qualifying(cohort, certificate_type, enrolment_ids)
+    expiry = (
+        on + relativedelta(months=certificate_type.validity_months) - relativedelta(days=1)
+        if certificate_type.validity_months
+        else None
+    )
     certificates = []
     for check in chosen:
         if check.already_issued:
             continue
         learner = check.enrolment.learner
-        expiry = (
-            on + relativedelta(months=certificate_type.validity_months) - relativedelta(days=1)
-            if certificate_type.validity_months
-            else None
-        )
         certificate = Certificate(
             code=_new_code(),
             learner_id=learner.id,
