@@ -412,16 +412,7 @@ def pathway(pathway_id: int):
     member_form = MembershipForm(prefix="member", joined_date=today_local())
     members = queries.members_of(pathway.id)
     if manage:
-        member_ids = {m.id for m in members}
-        member_form.learner_id.choices = [
-            SelectChoice(str(learner.id), learner.full_name_latin or learner.full_name)
-            for learner in db.session.scalars(
-                db.select(Learner)
-                .where(Learner.organisation_id == pathway.organisation_id)
-                .order_by(Learner.family_name_latin, Learner.given_name_latin)
-            )
-            if learner.id not in member_ids
-        ]
+        member_form.learner_id.choices = _non_member_choices(pathway, members)
     if request.method == "POST":
         if not manage:
             abort(403)
@@ -437,6 +428,31 @@ def pathway(pathway_id: int):
             )
             if response:
                 return response
+    return render_template(
+        "courses/pathway.html",
+        pathway=pathway,
+        manage=manage,
+        members=members,
+        ready=_ready_by_step(pathway, members),
+        member_form=member_form,
+    )
+
+
+def _non_member_choices(pathway: Pathway, members: list[Learner]) -> list[SelectChoice]:
+    member_ids = {m.id for m in members}
+    return [
+        SelectChoice(str(learner.id), learner.full_name_latin or learner.full_name)
+        for learner in db.session.scalars(
+            db.select(Learner)
+            .where(Learner.organisation_id == pathway.organisation_id)
+            .order_by(Learner.family_name_latin, Learner.given_name_latin)
+        )
+        if learner.id not in member_ids
+    ]
+
+
+def _ready_by_step(pathway: Pathway, members: list[Learner]) -> dict[int, list[Learner]]:
+    """For each step, the members ready to start it today."""
     today = today_local()
     facts = learner_facts(m.id for m in members)
     rules_by_id = queries.rules_by_id(pathway.organisation_id)
@@ -445,14 +461,7 @@ def pathway(pathway_id: int):
         for progress in pathway_progress(pathway.steps, facts[member.id], today, rules_by_id):
             if progress.status is StepStatus.READY:
                 ready[progress.step.id].append(member)
-    return render_template(
-        "courses/pathway.html",
-        pathway=pathway,
-        manage=manage,
-        members=members,
-        ready=ready,
-        member_form=member_form,
-    )
+    return ready
 
 
 def _step_form(pathway: Pathway, step: PathwayStep | None) -> StepForm:

@@ -140,6 +140,18 @@ def create_organisation(name: str, kind: OrganisationKind, timezone: str = "Euro
     return organisation
 
 
+def _login_contact(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    """The normalised e-mail address and mobile number a new user logs in with: one at least, neither taken."""
+    email, phone = normalise_email(email), normalise_phone(phone)
+    if not email and not phone:
+        raise ServiceError(_("Give an e-mail address or a mobile number to log in with."), field="email")
+    if email and db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise ServiceError(_("Someone already uses this e-mail address."), field="email")
+    if phone and db.session.scalar(sa.select(User.id).where(User.phone == phone)):
+        raise ServiceError(_("Someone already uses this phone number."), field="phone")
+    return email, phone
+
+
 def create_user(
     *,
     organisation: Organisation,
@@ -158,14 +170,7 @@ def create_user(
     roles = set(roles)
     if not roles:
         raise ServiceError(_("Choose at least one role."), field="roles")
-    email = normalise_email(email)
-    phone = normalise_phone(phone)
-    if not email and not phone:
-        raise ServiceError(_("Give an e-mail address or a mobile number to log in with."), field="email")
-    if email and db.session.scalar(sa.select(User.id).where(User.email == email)):
-        raise ServiceError(_("Someone already uses this e-mail address."), field="email")
-    if phone and db.session.scalar(sa.select(User.id).where(User.phone == phone)):
-        raise ServiceError(_("Someone already uses this phone number."), field="phone")
+    email, phone = _login_contact(email, phone)
     if password:
         _check_password(password)
     if pin:

@@ -249,12 +249,15 @@ def _outcome_figures(report: FunderReturn, participant_ids, start: date, end: da
         "volunteering": kinds[OutcomeKind.VOLUNTEERING],
         "placements": placements + kinds[OutcomeKind.PLACEMENT],
     }
+    report.breakdowns["domains"] = _domain_breakdown(outcome_rows)
+
+
+def _domain_breakdown(outcome_rows: list) -> list[tuple[str, int]]:
+    """How many outcomes touched each Indicator of Integration, in the framework's order."""
     domain_counts: Counter = Counter()
     for row in outcome_rows:
         domain_counts.update(row.domains or [])
-    report.breakdowns["domains"] = [
-        (IntegrationDomain(d).title, domain_counts[d]) for d in IntegrationDomain if domain_counts[d]
-    ]
+    return [(IntegrationDomain(d).title, domain_counts[d]) for d in IntegrationDomain if domain_counts[d]]
 
 
 def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, end: date) -> None:  # noqa: ANN001

@@ -39,8 +39,8 @@ def _decisions(node: ast.AST) -> int:
         case ast.comprehension():
             return 1 + len(node.ifs)
         case ast.Match():
-            wildcard = any(isinstance(case.pattern, ast.MatchAs) and case.pattern.pattern is None for case in node.cases)
-            return max(0, len(node.cases) - wildcard)
+            bare = any(isinstance(case.pattern, ast.MatchAs) and case.pattern.pattern is None for case in node.cases)
+            return max(0, len(node.cases) - bare)
     return 0
 
 
@@ -84,21 +84,26 @@ def test_no_function_in_lms_is_too_complex():
     assert not too_complex, "Split these into well-named helpers:\n" + "\n".join(too_complex)
 
 
-@pytest.mark.parametrize(
-    ("source", "expected"),
-    [
-        ("def f():\n    return 1\n", 1),
-        ("def f(a):\n    if a:\n        return 1\n    elif a > 2:\n        return 2\n    return 3\n", 3),
-        ("def f(a, b, c):\n    return a and b or c\n", 3),
-        ("def f(xs):\n    return [x for x in xs if x if x > 1]\n", 4),
-        ("def f(xs):\n    for x in xs:\n        pass\n    else:\n        pass\n    while xs:\n        break\n", 4),
-        ("def f():\n    try:\n        pass\n    except ValueError:\n        pass\n    except KeyError:\n        pass\n", 3),
-        ("def f(a):\n    return 1 if a else 2\n", 2),
-        ("def f(a):\n    match a:\n        case 1:\n            pass\n        case 2:\n            pass\n        case _:\n            pass\n", 3),
-        # A closure is measured on its own: its `if` does not count for the outer function.
-        ("def f():\n    def g(a):\n        if a:\n            pass\n    return g\n", 1),
-    ],
-)
-def test_the_measure_counts_as_radon_does(source, expected):
+SAMPLES = {
+    "nothing": ("return 1", 1),
+    "if and elif": ("if a:\n    return 1\nelif a > 2:\n    return 2\nreturn 3", 3),
+    "and, or": ("return a and b or c", 3),
+    "comprehension with two ifs": ("return [x for x in a if x if x > 1]", 4),
+    "loops, one with else": ("for x in a:\n    pass\nelse:\n    pass\nwhile a:\n    break", 4),
+    "two excepts": ("try:\n    pass\nexcept ValueError:\n    pass\nexcept KeyError:\n    pass", 3),
+    "conditional expression": ("return 1 if a else 2", 2),
+    "match, wildcard not counted": (
+        "match a:\n    case 1:\n        pass\n    case 2:\n        pass\n    case _:\n        pass",
+        3,
+    ),
+    "assert": ("assert a", 2),
+    # A closure is measured on its own: its `if` does not count for the outer function.
+    "closure": ("def g(b):\n    if b:\n        pass\nreturn g", 1),
+}
+
+
+@pytest.mark.parametrize(("body", "expected"), SAMPLES.values(), ids=SAMPLES.keys())
+def test_the_measure_counts_as_radon_does(body, expected):
+    source = "def f(a, b=None, c=None):\n" + "".join(f"    {line}\n" for line in body.splitlines())
     name, _line, value = complexities(source)[0]
     assert (name, value) == ("f", expected)

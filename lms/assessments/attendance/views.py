@@ -247,13 +247,8 @@ def my_sessions():
     )
 
 
-@bp.post("/sessions/<int:session_id>/notice")
-@login_required
-def notice(session_id: int):
-    """'I can't come': the learner for themselves, or a coordinator for a learner (learner_id in the form)."""
-    session = db.session.get(Session, session_id)
-    if session is None:
-        abort(404)
+def _learner_giving_notice(session: Session):  # noqa: ANN202
+    """The learner themself, or the learner a coordinator names; 404 for anyone else."""
     learner = current_user.learner
     if current_user.has_role(Role.COORDINATOR, Role.ADMIN) and request.form.get("learner_id"):
         from lms.people.models import Learner
@@ -263,6 +258,17 @@ def notice(session_id: int):
             abort(404)
     if learner is None or session.cohort.organisation_id != learner.organisation_id:
         abort(404)
+    return learner
+
+
+@bp.post("/sessions/<int:session_id>/notice")
+@login_required
+def notice(session_id: int):
+    """'I can't come': the learner for themselves, or a coordinator for a learner (learner_id in the form)."""
+    session = db.session.get(Session, session_id)
+    if session is None:
+        abort(404)
+    learner = _learner_giving_notice(session)
     form = NoticeForm()
     try:
         if not form.validate_on_submit():
