@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from lms.core.roles import Role
 from lms.extensions import db
 from lms.people import services
+from lms.people.inputs import LearnerInput
 from lms.people.models import Learner, Organisation, OrganisationKind, User
 
 _counter = itertools.count(1)
@@ -56,16 +57,17 @@ def make_learner(*, organisation: Organisation | None = None, **overrides) -> Le
         "family_name_latin": "Test",
     }
     values.update(overrides)
-    return services.create_learner(organisation or make_organisation(), values, actor=None)
+    return services.create_learner(organisation or make_organisation(), LearnerInput(**values), actor=None)
 
 
 def make_course(organisation: Organisation, actor: User, **overrides):  # noqa: ANN003, ANN201
     from lms.courses import services as course_services
+    from lms.courses.inputs import CourseInput
 
     n = next(_counter)
     values = {"code": f"C{n}", "title": f"Course {n}", "kind": "life_skills"}
     values.update(overrides)
-    return course_services.save_course(organisation, values, actor)
+    return course_services.save_course(organisation, CourseInput(**values), actor)
 
 
 def make_certificate_type(**overrides):  # noqa: ANN003, ANN201

@@ -37,6 +37,74 @@ def _problem(description: str) -> dict:
     }
 
 
+def _parameters(op: Operation) -> list[dict]:
+    """Path ids, then query parameters, then the Idempotency-Key header of a create that takes one."""
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+            if name.endswith("_id")
+            else {"type": "string", "maxLength": 40},
+        }
+        for name in re.findall(r"{(\w+)}", op.path)
+    ]
+    parameters += [
+        {"name": name, "in": "query", "required": False, "schema": _TYPES[kind], "description": text}
+        for name, kind, text in op.query
+    ]
+    if op.idempotent:
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "Send the same key when retrying: the create happens once.",
+            }
+        )
+    return parameters
+
+
+def _ok(op: Operation, refs: dict) -> dict:
+    """The success response: the model, a page of them, or the OpenAPI document itself."""
+    ok: dict = {"description": "OK"}
+    if op.response is not None:
+        item = refs[(op.response, "serialization")]
+        schema = (
+            {
+                "type": "object",
+                "required": ["items", "next_cursor"],
+                "properties": {
+                    "items": {"type": "array", "items": item},
+                    "next_cursor": {"type": ["string", "null"]},
+                },
+            }
+            if op.many
+            else item
+        )
+        ok["content"] = {"application/json": {"schema": schema}}
+    elif op.path == "/openapi.json":
+        ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+    return ok
+
+
+def _responses(op: Operation, refs: dict) -> dict:
+    status = "201" if op.method == "post" else "200"
+    responses = {status: _ok(op, refs), "400": _problem("Bad request"), "404": _problem("Not found")}
+    if op.scope is not None:
+        responses |= {
+            "401": _problem("No valid token"),
+            "403": _problem("Not allowed"),
+            "429": _problem("Too many requests"),
+        }
+    responses["422"] = _problem("Not accepted, with the fields that are wrong")
+    if op.method == "get":
+        responses["304"] = {"description": "Not modified (If-None-Match)"}
+    return responses
+
+
 def openapi_document(operations: list[Operation]) -> dict:
     models = {m for op in operations for m in (op.body, op.response) if m is not None}
     refs, defs = models_json_schema(
@@ -47,65 +115,11 @@ def openapi_document(operations: list[Operation]) -> dict:
     schemas["Problem"] = PROBLEM
     paths: dict[str, dict] = {}
     for op in operations:
-        parameters = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-                if name.endswith("_id")
-                else {"type": "string", "maxLength": 40},
-            }
-            for name in re.findall(r"{(\w+)}", op.path)
-        ]
-        parameters += [
-            {"name": name, "in": "query", "required": False, "schema": _TYPES[kind], "description": text}
-            for name, kind, text in op.query
-        ]
-        if op.idempotent:
-            parameters.append(
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": False,
-                    "schema": {"type": "string", "maxLength": 100},
-                    "description": "Send the same key when retrying: the create happens once.",
-                }
-            )
-        ok: dict = {"description": "OK"}
-        if op.response is not None:
-            item = refs[(op.response, "serialization")]
-            schema = (
-                {
-                    "type": "object",
-                    "required": ["items", "next_cursor"],
-                    "properties": {
-                        "items": {"type": "array", "items": item},
-                        "next_cursor": {"type": ["string", "null"]},
-                    },
-                }
-                if op.many
-                else item
-            )
-            ok["content"] = {"application/json": {"schema": schema}}
-        elif op.path == "/openapi.json":
-            ok["content"] = {"application/json": {"schema": {"type": "object"}}}
-        status = "201" if op.method == "post" else "200"
-        responses = {status: ok, "400": _problem("Bad request"), "404": _problem("Not found")}
-        if op.scope is not None:
-            responses |= {
-                "401": _problem("No valid token"),
-                "403": _problem("Not allowed"),
-                "429": _problem("Too many requests"),
-            }
-        responses["422"] = _problem("Not accepted, with the fields that are wrong")
-        if op.method == "get":
-            responses["304"] = {"description": "Not modified (If-None-Match)"}
         entry = {
             "summary": op.summary,
             "operationId": op.method + re.sub(r"\W+", "_", op.path).rstrip("_"),
-            "parameters": parameters,
-            "responses": responses,
+            "parameters": _parameters(op),
+            "responses": _responses(op, refs),
             "security": [] if op.scope is None else [{"bearer": []}],
         }
         if op.body is not None:

@@ -30,6 +30,7 @@ from lms.courses.models import CertificateKind, CertificateType, Course, Pathway
 from lms.extensions import db
 from lms.people import access as people_access
 from lms.people import services as people_services
+from lms.people.inputs import LearnerInput
 from lms.people.models import Learner, Organisation
 from lms.reports import access as report_access
 from lms.reports import queries as report_queries
@@ -37,7 +38,8 @@ from lms.scheduling import access as scheduling_access
 from lms.scheduling.clashes import ClashError
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.models import Cohort, Enrolment, Session
+from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput
+from lms.scheduling.models import Cohort, Enrolment, ReferralSource, Session
 from lms.scheduling.timetable import services as timetable
 
 bp = Blueprint("api", __name__, template_folder="templates")
@@ -173,7 +175,7 @@ def _learner_of(organisation_id: int, learner_id: int) -> Learner:
 def create_learner(payload: schemas.LearnerIn):
     if not people_access.can_add_learner(current_user):
         raise not_allowed(_("Only coordinators can add learners."))
-    data = payload.model_dump(exclude_none=True)
+    data = LearnerInput(**payload.model_dump(exclude_none=True))
     learner = people_services.create_learner(current_user.organisation, data, current_user)
     db.session.commit()
     return json_response(dump(schemas.LearnerOut, learner), 201)
@@ -196,7 +198,7 @@ def update_learner(learner_id: int, payload: schemas.ContactIn):
     learner = people_access.load_learner(learner_id)
     if not people_access.can_edit_learner(current_user, learner):
         raise not_allowed(_("Only coordinators can change a learner's details."))
-    people_services.update_learner(learner, payload.model_dump(exclude_none=True), current_user)
+    people_services.update_learner(learner, LearnerInput(**payload.model_dump(exclude_none=True)), current_user)
     db.session.commit()
     return json_response(dump(schemas.LearnerOut, learner))
 
@@ -244,7 +246,7 @@ def create_referral(payload: schemas.ReferralIn):
     if not people_access.can_add_learner(current_user):
         raise not_allowed(_("Only coordinators can add learners."))
     learner = _learner_of(current_user.organisation_id, payload.learner_id)
-    data = payload.model_dump() | {"source": "partner"}
+    data = ReferralInput(**payload.model_dump(exclude={"learner_id"}), source=ReferralSource.PARTNER)
     referral = enrolment.create_referral(current_user.organisation, learner, data, current_user)
     db.session.commit()
     return json_response(dump(schemas.ReferralOut, referral), 201)
@@ -290,7 +292,9 @@ def cohorts():
 def create_cohort(payload: schemas.CohortIn):
     if not scheduling_access.can_add_cohort(current_user):
         raise not_allowed(_("Only coordinators can create cohorts."))
-    cohort = scheduling_services.save_cohort(current_user.organisation, payload.model_dump(), current_user)
+    cohort = scheduling_services.save_cohort(
+        current_user.organisation, CohortInput(**payload.model_dump()), current_user
+    )
     db.session.commit()
     return json_response(dump(schemas.CohortOut, cohort), 201)
 

@@ -15,8 +15,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.esol import EsolLevel, EsolSkill
-from lms.core.forms import BaseForm, MultiCheckboxField, enum_choices
+from lms.core.forms import BaseForm, MultiCheckboxField, enum_choices, split_lines
 from lms.core.i18n import _l
+from lms.core.inputs import ids, optional_id
+from lms.courses.inputs import CourseInput, PathwayInput, ProgrammeInput, RuleInput, StepInput
 from lms.courses.models import (
     CourseKind,
     DeliveryMode,
@@ -60,6 +62,23 @@ class ProgrammeForm(BaseForm):
         description=_l("Leave empty to keep them until removed by hand."),
         validators=[Optional(), NumberRange(min=1, max=240)],
     )
+
+    def to_input(self) -> ProgrammeInput:
+        targets = {measure: getattr(self, f"target_{measure.value}").data for measure in TargetMeasure}
+        return ProgrammeInput(
+            name=self.name.data,
+            description=self.description.data,
+            funder_id=optional_id(self.funder_id.data),
+            start_date=self.start_date.data,
+            end_date=self.end_date.data,
+            strands=split_lines(self.strands.data),
+            partner_ids=ids(self.partner_ids.data),
+            reporting_scheme=self.reporting_scheme.data or None,
+            allowed_referral_sources=split_lines(self.allowed_referral_sources.data),
+            eligibility_rule_id=optional_id(self.eligibility_rule_id.data),
+            retention_months=self.retention_months.data,
+            targets={measure: value for measure, value in targets.items() if value is not None},
+        )
 
 
 # One optional whole-number field per target measure, added to the programme form.
@@ -110,6 +129,31 @@ class CourseForm(BaseForm):
         _l("Needs this external certificate recorded"), choices=[], validate_choice=False
     )
 
+    def to_input(self) -> CourseInput:
+        return CourseInput(
+            title=self.title.data,
+            code=self.code.data,
+            kind=self.kind.data,
+            sector=self.sector.data or None,
+            esol_level=self.esol_level.data or None,
+            esol_skills=self.esol_skills.data or [],
+            is_accredited=self.is_accredited.data,
+            qualification_id=optional_id(self.qualification_id.data),
+            summary=self.summary.data,
+            aims=self.aims.data,
+            learning_outcomes=self.learning_outcomes.data,
+            duration_weeks=self.duration_weeks.data,
+            guided_hours=self.guided_hours.data,
+            delivery_modes=self.delivery_modes.data or [],
+            delivery_settings=self.delivery_settings.data or [],
+            integration_domains=self.integration_domains.data or [],
+            certificate_type_ids=ids(self.certificate_type_ids.data),
+            min_attendance_percent=self.min_attendance_percent.data,
+            requires_signoff=self.requires_signoff.data,
+            requires_assessment_pass=self.requires_assessment_pass.data,
+            required_certificate_type_id=optional_id(self.required_certificate_type_id.data),
+        )
+
 
 class CourseTranslationForm(BaseForm):
     locale = StringField(
@@ -143,6 +187,21 @@ class RuleForm(BaseForm):
         description=_l("Leave all unticked to check all four."),
     )
 
+    def to_input(self) -> RuleInput:
+        return RuleInput(
+            name=self.name.data,
+            description=self.description.data,
+            conditions={
+                "immigration": [
+                    {"statuses": self.statuses_1.data, "min_months": self.months_1.data or 0},
+                    {"statuses": self.statuses_2.data, "min_months": self.months_2.data or 0},
+                ],
+                "age": {"min": self.min_age.data, "max": self.max_age.data},
+                "referral_sources": split_lines(self.referral_sources.data),
+                "esol": {"min": self.esol_min.data, "max": self.esol_max.data, "skills": self.esol_skills.data},
+            },
+        )
+
 
 class RuleCheckForm(BaseForm):
     learner_id = IntegerField(_l("Learner number"), validators=[InputRequired()])
@@ -152,6 +211,9 @@ class RuleCheckForm(BaseForm):
 class PathwayForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+
+    def to_input(self) -> PathwayInput:
+        return PathwayInput(name=self.name.data, description=self.description.data)
 
 
 class StepForm(BaseForm):
@@ -168,6 +230,20 @@ class StepForm(BaseForm):
     min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(min=0, max=120)])
     max_age = IntegerField(_l("Maximum age"), validators=[Optional(), NumberRange(min=0, max=120)])
     eligibility_rule_id = SelectField(_l("Eligibility rule"), choices=[], validate_choice=False)
+
+    def to_input(self) -> StepInput:
+        return StepInput(
+            kind=self.kind.data,
+            course_id=optional_id(self.course_id.data),
+            certificate_type_id=optional_id(self.certificate_type_id.data),
+            is_required=self.is_required.data,
+            prerequisite_ids=ids(self.prerequisite_ids.data),
+            prerequisites_any=self.prerequisites_any.data,
+            min_esol_levels={skill.value: getattr(self, f"min_{skill.value}").data for skill in EsolSkill},
+            min_age=self.min_age.data,
+            max_age=self.max_age.data,
+            eligibility_rule_id=optional_id(self.eligibility_rule_id.data),
+        )
 
 
 class MembershipForm(BaseForm):

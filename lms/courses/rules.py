@@ -104,15 +104,29 @@ class Evaluation:
 
 
 def parse_conditions(raw: dict[str, Any]) -> dict[str, Any]:
-    """Check and normalise a rule's conditions, raising a translated ServiceError when they are wrong."""
+    """Check and normalise a rule's conditions, raising a translated ServiceError when they are wrong.
+
+    This is the one place conditions are checked: forms, the API and the demo hand them over raw.
+    """
     if not isinstance(raw, dict):
         raise ServiceError(_("The rule's conditions are not in the expected form."))
-    conditions: dict[str, Any] = {}
+    sections = {
+        "immigration": _parse_immigration(raw.get("immigration") or []),
+        "age": _parse_age(raw.get("age") or {}),
+        "referral_sources": _parse_referral_sources(raw.get("referral_sources") or []),
+        "esol": _parse_esol(raw.get("esol") or {}),
+    }
+    conditions = {name: section for name, section in sections.items() if section}
+    if not conditions:
+        raise ServiceError(_("Give the rule at least one condition."))
+    return conditions
 
-    clauses = raw.get("immigration") or []
+
+def _parse_immigration(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Status options, each a set of statuses held for at least some months; empty options are dropped."""
     if len(clauses) > MAX_IMMIGRATION_CLAUSES:
         raise ServiceError(_("A rule can have at most %(count)d status options.", count=MAX_IMMIGRATION_CLAUSES))
-    parsed_clauses = []
+    parsed = []
     for clause in clauses:
         statuses = clause.get("statuses") or []
         if not statuses:
@@ -122,27 +136,34 @@ def parse_conditions(raw: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             raise ServiceError(_("Choose immigration statuses from the list."), field="immigration")
         months = clause.get("min_months") or 0
-        if not isinstance(months, int) or not 0 <= months <= 120:
+        if not _whole_number_up_to_120(months):
             raise ServiceError(_("Months held must be a whole number from 0 to 120."), field="immigration")
-        parsed_clauses.append({"statuses": statuses, "min_months": months})
-    if parsed_clauses:
-        conditions["immigration"] = parsed_clauses
+        parsed.append({"statuses": statuses, "min_months": months})
+    return parsed
 
-    age = raw.get("age") or {}
+
+def _whole_number_up_to_120(value: Any) -> bool:
+    return isinstance(value, int) and 0 <= value <= 120
+
+
+def _parse_age(age: dict[str, Any]) -> dict[str, int | None] | None:
     low, high = age.get("min"), age.get("max")
-    for value in (low, high):
-        if value is not None and (not isinstance(value, int) or not 0 <= value <= 120):
-            raise ServiceError(_("Ages must be whole numbers from 0 to 120."), field="age")
+    if any(value is not None and not _whole_number_up_to_120(value) for value in (low, high)):
+        raise ServiceError(_("Ages must be whole numbers from 0 to 120."), field="age")
     if low is not None and high is not None and low > high:
         raise ServiceError(_("The minimum age cannot be above the maximum age."), field="age")
-    if low is not None or high is not None:
-        conditions["age"] = {"min": low, "max": high}
+    if low is None and high is None:
+        return None
+    return {"min": low, "max": high}
 
-    sources = [source.strip() for source in raw.get("referral_sources") or [] if source and source.strip()]
-    if sources:
-        conditions["referral_sources"] = sorted(set(sources), key=str.lower)
 
-    esol = raw.get("esol") or {}
+def _parse_referral_sources(sources: list[str | None]) -> list[str]:
+    """Trimmed, each once, sorted without regard to case; blanks dropped."""
+    trimmed = {source.strip() for source in sources if source and source.strip()}
+    return sorted(trimmed, key=str.lower)
+
+
+def _parse_esol(esol: dict[str, Any]) -> dict[str, Any] | None:
     try:
         esol_min = EsolLevel(esol["min"]) if esol.get("min") else None
         esol_max = EsolLevel(esol["max"]) if esol.get("max") else None
@@ -151,15 +172,13 @@ def parse_conditions(raw: dict[str, Any]) -> dict[str, Any]:
         raise ServiceError(_("Choose ESOL levels and skills from the lists."), field="esol")
     if esol_min and esol_max and esol_min > esol_max:
         raise ServiceError(_("The lowest ESOL level cannot be above the highest."), field="esol")
-    if esol_min or esol_max:
-        conditions["esol"] = {
-            "min": esol_min.value if esol_min else None,
-            "max": esol_max.value if esol_max else None,
-            "skills": skills,
-        }
-    if not conditions:
-        raise ServiceError(_("Give the rule at least one condition."))
-    return conditions
+    if not (esol_min or esol_max):
+        return None
+    return {
+        "min": esol_min.value if esol_min else None,
+        "max": esol_max.value if esol_max else None,
+        "skills": skills,
+    }
 
 
 # --- evaluating ----------------------------------------------------------------------------------
@@ -250,34 +269,55 @@ def check_esol(
 
 def explain(reason: Reason) -> str:
     """The reason as a sentence in the current language."""
-    p = reason.params
+    section = reason.code.partition(".")[0]
+    explainer = {
+        "immigration": _explain_immigration,
+        "age": _explain_age,
+        "referral": _explain_referral,
+        "esol": _explain_esol,
+    }.get(section)
+    sentence = explainer(reason.code, reason.params) if explainer else None
+    return sentence or reason.code
 
-    def status() -> str:
-        return ImmigrationStatus(p["status"]).title
 
-    def day(key: str) -> str:
-        return format_date(date.fromisoformat(p[key]), "long")
+def _status(p: dict[str, Any]) -> str:
+    return ImmigrationStatus(p["status"]).title
 
-    def level(key: str) -> str:
-        return EsolLevel(p[key]).title if p.get(key) else ""
 
-    def skill() -> str:
-        return EsolSkill(p["skill"]).title
+def _day(p: dict[str, Any], key: str) -> str:
+    return format_date(date.fromisoformat(p[key]), "long")
 
-    match reason.code:
+
+def _level(p: dict[str, Any], key: str) -> str:
+    return EsolLevel(p[key]).title if p.get(key) else ""
+
+
+def _skill(p: dict[str, Any]) -> str:
+    return EsolSkill(p["skill"]).title
+
+
+def _explain_immigration(code: str, p: dict[str, Any]) -> str | None:
+    match code:
         case "immigration.ok":
-            return _("%(status)s since %(date)s: accepted.", status=status(), date=day("since"))
+            return _("%(status)s since %(date)s: accepted.", status=_status(p), date=_day(p, "since"))
         case "immigration.too_recent":
             return _(
                 "%(status)s since %(date)s: not yet long enough; eligible from %(eligible)s.",
-                status=status(),
-                date=day("since"),
-                eligible=day("eligible_from"),
+                status=_status(p),
+                date=_day(p, "since"),
+                eligible=_day(p, "eligible_from"),
             )
         case "immigration.not_accepted":
-            return _("%(status)s since %(date)s: this status is not accepted.", status=status(), date=day("since"))
+            return _(
+                "%(status)s since %(date)s: this status is not accepted.", status=_status(p), date=_day(p, "since")
+            )
         case "immigration.unknown":
             return _("No immigration status is recorded for this date.")
+    return None
+
+
+def _explain_age(code: str, p: dict[str, Any]) -> str | None:
+    match code:
         case "age.ok":
             return _("Age %(age)d: within the age band.", age=p["age"])
         case "age.too_young":
@@ -286,28 +326,38 @@ def explain(reason: Reason) -> str:
             return _("Age %(age)d: the maximum age is %(max)d.", age=p["age"], max=p["max"])
         case "age.unknown":
             return _("The date of birth is not recorded, so the age band cannot be checked.")
+    return None
+
+
+def _explain_referral(code: str, p: dict[str, Any]) -> str | None:
+    match code:
         case "referral.ok":
             return _("Referred by %(source)s: an accepted referrer.", source=p["source"])
+        case "referral.not_accepted" if not p.get("source"):
+            return _("No referrer is recorded; this programme accepts only listed referrers.")
         case "referral.not_accepted":
-            if not p.get("source"):
-                return _("No referrer is recorded; this programme accepts only listed referrers.")
             return _("Referred by %(source)s: not one of the accepted referrers.", source=p["source"])
+    return None
+
+
+def _explain_esol(code: str, p: dict[str, Any]) -> str | None:
+    match code:
         case "esol.ok":
-            return _("%(skill)s at %(level)s: meets the level needed.", skill=skill(), level=level("level"))
+            return _("%(skill)s at %(level)s: meets the level needed.", skill=_skill(p), level=_level(p, "level"))
         case "esol.below":
             return _(
                 "%(skill)s at %(level)s: %(minimum)s or above is needed.",
-                skill=skill(),
-                level=level("level"),
-                minimum=level("min"),
+                skill=_skill(p),
+                level=_level(p, "level"),
+                minimum=_level(p, "min"),
             )
         case "esol.above":
             return _(
                 "%(skill)s at %(level)s: this is for learners at %(maximum)s or below.",
-                skill=skill(),
-                level=level("level"),
-                maximum=level("max"),
+                skill=_skill(p),
+                level=_level(p, "level"),
+                maximum=_level(p, "max"),
             )
         case "esol.unknown":
-            return _("%(skill)s: no ESOL assessment is recorded.", skill=skill())
-    return reason.code
+            return _("%(skill)s: no ESOL assessment is recorded.", skill=_skill(p))
+    return None

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date
-from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 
 from lms.core import audit
 from lms.core.errors import ServiceError
-from lms.core.esol import EsolLevel, EsolSkill
 from lms.core.i18n import _
 from lms.courses import rules
+from lms.courses.inputs import CourseInput, PathwayInput, ProgrammeInput, RuleInput, StepInput
 from lms.courses.models import (
     CertificateType,
     Course,
     CourseKind,
     CourseTranslation,
-    DeliveryMode,
-    DeliverySetting,
     EligibilityCheck,
     EligibilityRule,
-    IntegrationDomain,
     Pathway,
     PathwayMembership,
     PathwayStep,
@@ -30,7 +26,6 @@ from lms.courses.models import (
     ProgrammeTarget,
     ReportingPeriod,
     ReportingScheme,
-    Sector,
     StepKind,
     TargetMeasure,
 )
@@ -47,11 +42,9 @@ def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
-def _values(enum_class: type, values: list[str] | None, field: str) -> list[str]:
-    try:
-        return sorted({enum_class(value).value for value in values or []})
-    except ValueError:
-        raise ServiceError(_("Choose from the list."), field=field)
+def _values(members: list[enum.Enum]) -> list[str]:
+    """Enum members as stored: their values, each once, sorted."""
+    return sorted({member.value for member in members})
 
 
 def _unique_name(
@@ -72,15 +65,14 @@ def _unique_name(
 
 
 def save_rule(
-    organisation: Organisation, data: dict[str, Any], actor: User, rule: EligibilityRule | None = None
+    organisation: Organisation, data: RuleInput, actor: User, rule: EligibilityRule | None = None
 ) -> EligibilityRule:
-    name = _text(data.get("name"))
-    if not name:
+    if not data.name:
         raise ServiceError(_("Give the rule a name."), field="name")
-    _unique_name(EligibilityRule, organisation.id, name, rule.id if rule else None)
-    conditions = rules.parse_conditions(data.get("conditions") or {})
+    _unique_name(EligibilityRule, organisation.id, data.name, rule.id if rule else None)
+    conditions = rules.parse_conditions(data.conditions or {})
     rule = rule or EligibilityRule(organisation_id=organisation.id)
-    rule.name, rule.description, rule.conditions = name, _text(data.get("description")), conditions
+    rule.name, rule.description, rule.conditions = data.name, data.description, conditions
     db.session.add(rule)
     db.session.flush()
     audit.record("rule.save", actor_id=actor.id, subject_type="eligibility_rule", subject_id=rule.id)
@@ -138,14 +130,7 @@ def reporting_periods_for(scheme: ReportingScheme, start: date, end: date) -> li
     return periods
 
 
-def save_programme(
-    organisation: Organisation, data: dict[str, Any], actor: User, programme: Programme | None = None
-) -> Programme:
-    name = _text(data.get("name"))
-    if not name:
-        raise ServiceError(_("Give the programme a name."), field="name")
-    _unique_name(Programme, organisation.id, name, programme.id if programme else None)
-    start, end = data.get("start_date"), data.get("end_date")
+def _check_grant_dates(start: date | None, end: date | None) -> None:
     if not start or not end:
         raise ServiceError(_("Enter the grant's start and end dates."), field="start_date")
     if end < start:
@@ -158,17 +143,39 @@ def save_programme(
             ),
             field="end_date",
         )
-    scheme = ReportingScheme(data.get("reporting_scheme") or ReportingScheme.APRIL_MARCH_QUARTERS)
-    funder = _organisation(data.get("funder_id"), "funder_id")
-    partners = [_organisation(partner_id, "partner_ids") for partner_id in data.get("partner_ids") or []]
-    rule = _rule(organisation, data.get("eligibility_rule_id"))
-    targets: dict[TargetMeasure, int] = {}
-    for measure, value in (data.get("targets") or {}).items():
-        if value is None or value == "":
-            continue
-        if not isinstance(value, int) or value < 0:
-            raise ServiceError(_("Targets are whole numbers, zero or more."), field="targets")
-        targets[TargetMeasure(measure)] = value
+
+
+def _check_targets(targets: dict[TargetMeasure, int]) -> None:
+    if any(value < 0 for value in targets.values()):
+        raise ServiceError(_("Targets are whole numbers, zero or more."), field="targets")
+
+
+def _distinct(items: list[str]) -> list[str]:
+    """Non-empty items, each once, in the order given."""
+    return [item for item in dict.fromkeys(items) if item]
+
+
+def _set_targets(programme: Programme, targets: dict[TargetMeasure, int]) -> None:
+    existing = {target.measure: target for target in programme.targets}
+    programme.targets = [
+        existing.get(measure) or ProgrammeTarget(measure=measure, value=value) for measure, value in targets.items()
+    ]
+    for target in programme.targets:
+        target.value = targets[target.measure]
+
+
+def save_programme(
+    organisation: Organisation, data: ProgrammeInput, actor: User, programme: Programme | None = None
+) -> Programme:
+    if not data.name:
+        raise ServiceError(_("Give the programme a name."), field="name")
+    _unique_name(Programme, organisation.id, data.name, programme.id if programme else None)
+    start, end, scheme = data.start_date, data.end_date, data.reporting_scheme
+    _check_grant_dates(start, end)
+    funder = _organisation(data.funder_id, "funder_id")
+    partners = [_organisation(partner_id, "partner_ids") for partner_id in data.partner_ids]
+    rule = _rule(organisation, data.eligibility_rule_id)
+    _check_targets(data.targets)
 
     programme = programme or Programme(organisation_id=organisation.id)
     scheme_or_dates_changed = (programme.reporting_scheme, programme.start_date, programme.end_date) != (
@@ -176,23 +183,16 @@ def save_programme(
         start,
         end,
     )
-    programme.name, programme.start_date, programme.end_date = name, start, end
+    programme.name, programme.start_date, programme.end_date = data.name, start, end
     programme.reporting_scheme = scheme
-    programme.description = _text(data.get("description"))
-    programme.strands = [s for s in dict.fromkeys(_text(s) for s in data.get("strands") or []) if s]
-    programme.allowed_referral_sources = [
-        s for s in dict.fromkeys(_text(s) for s in data.get("allowed_referral_sources") or []) if s
-    ]
+    programme.description = data.description
+    programme.strands = _distinct(data.strands)
+    programme.allowed_referral_sources = _distinct(data.allowed_referral_sources)
     programme.funder = funder
     programme.partners = [p for p in partners if p is not None]
     programme.eligibility_rule = rule
-    programme.retention_months = data.get("retention_months") or None
-    existing = {target.measure: target for target in programme.targets}
-    programme.targets = [
-        existing.get(measure) or ProgrammeTarget(measure=measure, value=value) for measure, value in targets.items()
-    ]
-    for target in programme.targets:
-        target.value = targets[target.measure]
+    programme.retention_months = data.retention_months or None
+    _set_targets(programme, data.targets)
     if scheme_or_dates_changed and scheme is not ReportingScheme.CUSTOM:
         programme.reporting_periods = [
             ReportingPeriod(name=period_name, start_date=p_start, end_date=p_end)
@@ -220,19 +220,19 @@ def add_reporting_period(programme: Programme, name: str, start: date | None, en
     return period
 
 
-def _organisation(organisation_id: Any, field: str) -> Organisation | None:
+def _organisation(organisation_id: int | None, field: str) -> Organisation | None:
     if not organisation_id:
         return None
-    organisation = db.session.get(Organisation, int(organisation_id))
+    organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
         raise ServiceError(_("Choose from the list."), field=field)
     return organisation
 
 
-def _rule(organisation: Organisation, rule_id: Any) -> EligibilityRule | None:
+def _rule(organisation: Organisation, rule_id: int | None) -> EligibilityRule | None:
     if not rule_id:
         return None
-    rule = db.session.get(EligibilityRule, int(rule_id))
+    rule = db.session.get(EligibilityRule, rule_id)
     if rule is None or rule.organisation_id != organisation.id:
         raise ServiceError(_("Choose from the list."), field="eligibility_rule_id")
     return rule
@@ -241,10 +241,8 @@ def _rule(organisation: Organisation, rule_id: Any) -> EligibilityRule | None:
 # --- courses -------------------------------------------------------------------------------------
 
 
-def save_course(organisation: Organisation, data: dict[str, Any], actor: User, course: Course | None = None) -> Course:
-    title, code = _text(data.get("title")), _text(data.get("code")).upper()
-    if not title:
-        raise ServiceError(_("Give the course a title."), field="title")
+def _check_course_code(organisation: Organisation, data: CourseInput, course: Course | None) -> str:
+    code = data.code.upper()
     if not code:
         raise ServiceError(_("Give the course a short code, such as ESOL-E2."), field="code")
     query = sa.select(Course.id).where(Course.organisation_id == organisation.id, Course.code == code)
@@ -252,55 +250,65 @@ def save_course(organisation: Organisation, data: dict[str, Any], actor: User, c
         query = query.where(Course.id != course.id)
     if db.session.scalar(query):
         raise ServiceError(_("Another course already has this code."), field="code")
-    kind = CourseKind(data.get("kind") or "")
-    sector = Sector(data["sector"]) if data.get("sector") else None
-    if kind is CourseKind.SECTOR_SKILLS and sector is None:
+    return code
+
+
+def _check_course_kind(data: CourseInput) -> None:
+    if data.kind is CourseKind.SECTOR_SKILLS and data.sector is None:
         raise ServiceError(_("Choose the sector for an English and Skills course."), field="sector")
-    level = EsolLevel(data["esol_level"]) if data.get("esol_level") else None
-    if kind is CourseKind.ESOL_FORMAL and level is None:
+    if data.kind is CourseKind.ESOL_FORMAL and data.esol_level is None:
         raise ServiceError(_("Choose the ESOL level of an accredited ESOL course."), field="esol_level")
-    percent = data.get("min_attendance_percent")
+    if data.is_accredited and not data.qualification_id:
+        raise ServiceError(_("Choose the qualification an accredited course leads to."), field="qualification_id")
+
+
+def _check_course_amounts(data: CourseInput) -> None:
+    percent, hours, weeks = data.min_attendance_percent, data.guided_hours, data.duration_weeks
     if percent is not None and not 0 <= percent <= 100:
         raise ServiceError(_("Attendance must be a percentage from 0 to 100."), field="min_attendance_percent")
-    hours = data.get("guided_hours")
-    if hours is not None and Decimal(hours) < 0:
+    if hours is not None and hours < 0:
         raise ServiceError(_("Guided hours cannot be negative."), field="guided_hours")
-    weeks = data.get("duration_weeks")
     if weeks is not None and weeks <= 0:
         raise ServiceError(_("The duration must be at least one week."), field="duration_weeks")
-    is_accredited = bool(data.get("is_accredited"))
-    qualification_id = data.get("qualification_id") or None
-    if is_accredited and not qualification_id:
-        raise ServiceError(_("Choose the qualification an accredited course leads to."), field="qualification_id")
-    certificate_types = [
-        db.session.get(CertificateType, int(type_id)) for type_id in data.get("certificate_type_ids") or []
-    ]
+
+
+def _certificate_types(type_ids: list[int]) -> list[CertificateType]:
+    certificate_types = [db.session.get(CertificateType, type_id) for type_id in type_ids]
     if any(certificate_type is None for certificate_type in certificate_types):
         raise ServiceError(_("Choose from the list."), field="certificate_type_ids")
+    return certificate_types
+
+
+def save_course(organisation: Organisation, data: CourseInput, actor: User, course: Course | None = None) -> Course:
+    if not data.title:
+        raise ServiceError(_("Give the course a title."), field="title")
+    code = _check_course_code(organisation, data, course)
+    _check_course_kind(data)
+    _check_course_amounts(data)
+    certificate_types = _certificate_types(data.certificate_type_ids)
 
     course = course or Course(organisation_id=organisation.id)
     course.title, course.code, course.kind, course.sector, course.esol_level = (
-        title,
+        data.title,
         code,
-        kind,
-        sector,
-        level,
+        data.kind,
+        data.sector,
+        data.esol_level,
     )
-    course.esol_skills = _values(EsolSkill, data.get("esol_skills"), "esol_skills")
-    course.is_accredited = is_accredited
-    course.qualification_id = int(qualification_id) if qualification_id and is_accredited else None
-    course.summary, course.aims = _text(data.get("summary")), _text(data.get("aims"))
-    course.learning_outcomes = _text(data.get("learning_outcomes"))
-    course.duration_weeks, course.guided_hours = weeks, hours
-    course.delivery_modes = _values(DeliveryMode, data.get("delivery_modes"), "delivery_modes")
-    course.delivery_settings = _values(DeliverySetting, data.get("delivery_settings"), "delivery_settings")
-    course.integration_domains = _values(IntegrationDomain, data.get("integration_domains"), "integration_domains")
-    course.min_attendance_percent = percent
-    course.requires_signoff = bool(data.get("requires_signoff"))
-    course.requires_assessment_pass = bool(data.get("requires_assessment_pass"))
-    required_type = data.get("required_certificate_type_id") or None
-    course.required_certificate_type_id = int(required_type) if required_type else None
-    course.certificate_types = [certificate_type for certificate_type in certificate_types if certificate_type]
+    course.esol_skills = _values(data.esol_skills)
+    course.is_accredited = data.is_accredited
+    course.qualification_id = data.qualification_id if data.is_accredited else None
+    course.summary, course.aims = data.summary, data.aims
+    course.learning_outcomes = data.learning_outcomes
+    course.duration_weeks, course.guided_hours = data.duration_weeks, data.guided_hours
+    course.delivery_modes = _values(data.delivery_modes)
+    course.delivery_settings = _values(data.delivery_settings)
+    course.integration_domains = _values(data.integration_domains)
+    course.min_attendance_percent = data.min_attendance_percent
+    course.requires_signoff = data.requires_signoff
+    course.requires_assessment_pass = data.requires_assessment_pass
+    course.required_certificate_type_id = data.required_certificate_type_id
+    course.certificate_types = certificate_types
     db.session.add(course)
     db.session.flush()
     audit.record("course.save", actor_id=actor.id, subject_type="course", subject_id=course.id)
@@ -337,60 +345,65 @@ def set_archived(obj: Programme | Course | Pathway | EligibilityRule, archived: 
 
 
 def save_pathway(
-    organisation: Organisation, data: dict[str, Any], actor: User, pathway: Pathway | None = None
+    organisation: Organisation, data: PathwayInput, actor: User, pathway: Pathway | None = None
 ) -> Pathway:
-    name = _text(data.get("name"))
-    if not name:
+    if not data.name:
         raise ServiceError(_("Give the pathway a name."), field="name")
-    _unique_name(Pathway, organisation.id, name, pathway.id if pathway else None)
+    _unique_name(Pathway, organisation.id, data.name, pathway.id if pathway else None)
     pathway = pathway or Pathway(organisation_id=organisation.id)
-    pathway.name, pathway.description = name, _text(data.get("description"))
+    pathway.name, pathway.description = data.name, data.description
     db.session.add(pathway)
     db.session.flush()
     audit.record("pathway.save", actor_id=actor.id, subject_type="pathway", subject_id=pathway.id)
     return pathway
 
 
-def save_step(pathway: Pathway, data: dict[str, Any], actor: User, step: PathwayStep | None = None) -> PathwayStep:
-    """Add or change a step. Everything is checked before anything changes."""
-    kind = StepKind(data.get("kind") or "")
-    course, certificate_type = None, None
-    if kind is StepKind.EXTERNAL_CERTIFICATE:
-        certificate_type = db.session.get(CertificateType, int(data.get("certificate_type_id") or 0))
+def _step_target(pathway: Pathway, data: StepInput) -> tuple[Course | None, CertificateType | None]:
+    """The course a step is for, or the external certificate it asks for."""
+    if data.kind is StepKind.EXTERNAL_CERTIFICATE:
+        certificate_type = db.session.get(CertificateType, data.certificate_type_id or 0)
         if certificate_type is None:
             raise ServiceError(_("Choose the certificate."), field="certificate_type_id")
-    else:
-        course = db.session.get(Course, int(data.get("course_id") or 0))
-        if course is None or course.organisation_id != pathway.organisation_id:
-            raise ServiceError(_("Choose the course."), field="course_id")
-        if kind is StepKind.PLACEMENT and course.kind is not CourseKind.WORK_PLACEMENT:
-            raise ServiceError(_("A placement step needs a work placement course."), field="course_id")
-    min_levels = check_step_levels(course.esol_level if course else None, data.get("min_esol_levels") or {})
-    min_age, max_age = data.get("min_age"), data.get("max_age")
-    if min_age is not None and max_age is not None and min_age > max_age:
-        raise ServiceError(_("The minimum age cannot be above the maximum age."), field="min_age")
-    rule = _rule_for(pathway, data.get("eligibility_rule_id"))
+        return None, certificate_type
+    course = db.session.get(Course, data.course_id or 0)
+    if course is None or course.organisation_id != pathway.organisation_id:
+        raise ServiceError(_("Choose the course."), field="course_id")
+    if data.kind is StepKind.PLACEMENT and course.kind is not CourseKind.WORK_PLACEMENT:
+        raise ServiceError(_("A placement step needs a work placement course."), field="course_id")
+    return course, None
 
-    by_id = {s.id: s for s in pathway.steps}
-    prerequisite_ids = {int(i) for i in data.get("prerequisite_ids") or []}
+
+def _check_prerequisites(pathway: Pathway, step: PathwayStep | None, prerequisite_ids: set[int]) -> None:
     if step is not None and step.id in prerequisite_ids:
         raise ServiceError(
             _("These prerequisites would make a loop: a step cannot depend on itself."), field="prerequisites"
         )
-    if not prerequisite_ids <= set(by_id):
+    if not prerequisite_ids <= {s.id for s in pathway.steps}:
         raise ServiceError(_("Prerequisites must be steps of this pathway."), field="prerequisites")
     edges = {s.id: {p.id for p in s.prerequisites} for s in pathway.steps}
     edges[step.id if step else 0] = prerequisite_ids
     check_prerequisites_acyclic(edges)
 
+
+def save_step(pathway: Pathway, data: StepInput, actor: User, step: PathwayStep | None = None) -> PathwayStep:
+    """Add or change a step. Everything is checked before anything changes."""
+    course, certificate_type = _step_target(pathway, data)
+    min_levels = check_step_levels(course.esol_level if course else None, data.min_esol_levels)
+    if data.min_age is not None and data.max_age is not None and data.min_age > data.max_age:
+        raise ServiceError(_("The minimum age cannot be above the maximum age."), field="min_age")
+    rule = _rule_for(pathway, data.eligibility_rule_id)
+    prerequisite_ids = set(data.prerequisite_ids)
+    _check_prerequisites(pathway, step, prerequisite_ids)
+
+    by_id = {s.id: s for s in pathway.steps}
     if step is None:
         position = max((s.position for s in pathway.steps), default=0) + 1
         step = PathwayStep(position=position)
         pathway.steps.append(step)
-    step.kind, step.course, step.certificate_type = kind, course, certificate_type
-    step.is_required = bool(data.get("is_required", True))
-    step.prerequisites_any = bool(data.get("prerequisites_any"))
-    step.min_esol_levels, step.min_age, step.max_age = min_levels, min_age, max_age
+    step.kind, step.course, step.certificate_type = data.kind, course, certificate_type
+    step.is_required = data.is_required
+    step.prerequisites_any = data.prerequisites_any
+    step.min_esol_levels, step.min_age, step.max_age = min_levels, data.min_age, data.max_age
     step.eligibility_rule = rule
     step.prerequisites = [by_id[i] for i in sorted(prerequisite_ids, key=lambda i: by_id[i].position)]
     db.session.flush()
@@ -398,10 +411,10 @@ def save_step(pathway: Pathway, data: dict[str, Any], actor: User, step: Pathway
     return step
 
 
-def _rule_for(pathway: Pathway, rule_id: Any) -> EligibilityRule | None:
+def _rule_for(pathway: Pathway, rule_id: int | None) -> EligibilityRule | None:
     if not rule_id:
         return None
-    rule = db.session.get(EligibilityRule, int(rule_id))
+    rule = db.session.get(EligibilityRule, rule_id)
     if rule is None or rule.organisation_id != pathway.organisation_id:
         raise ServiceError(_("Choose from the list."), field="eligibility_rule_id")
     return rule

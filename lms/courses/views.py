@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from lms.core.access import login_required, role_required
 from lms.core.errors import ServiceError
-from lms.core.forms import object_choices, split_lines
+from lms.core.forms import object_choices
 from lms.core.i18n import _, _l
 from lms.core.roles import Role
 from lms.core.time import today_local
@@ -37,7 +35,6 @@ from lms.courses.models import (
     Pathway,
     PathwayStep,
     Programme,
-    TargetMeasure,
 )
 from lms.courses.pathways import StepStatus, pathway_progress
 from lms.courses.pathways import explain as explain_reason
@@ -110,23 +107,6 @@ def _programme_form(programme: Programme | None) -> ProgrammeForm:
     return form
 
 
-def _programme_data(form: ProgrammeForm) -> dict[str, Any]:
-    return {
-        "name": form.name.data,
-        "description": form.description.data,
-        "funder_id": form.funder_id.data,
-        "start_date": form.start_date.data,
-        "end_date": form.end_date.data,
-        "strands": split_lines(form.strands.data),
-        "partner_ids": form.partner_ids.data,
-        "reporting_scheme": form.reporting_scheme.data,
-        "allowed_referral_sources": split_lines(form.allowed_referral_sources.data),
-        "eligibility_rule_id": form.eligibility_rule_id.data,
-        "retention_months": form.retention_months.data,
-        "targets": {m.value: getattr(form, f"target_{m.value}").data for m in TargetMeasure},
-    }
-
-
 @bp.route("/programmes/new", methods=["GET", "POST"])
 @bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
@@ -136,7 +116,7 @@ def programme_form(programme_id: int | None = None):
     if form.validate_on_submit():
         response = save_or_show(
             form,
-            lambda: services.save_programme(current_user.organisation, _programme_data(form), current_user, programme),
+            lambda: services.save_programme(current_user.organisation, form.to_input(), current_user, programme),
             lambda p: url_for("courses.programme", programme_id=p.id),
             _("Programme saved."),
         )
@@ -231,7 +211,7 @@ def course_form(course_id: int | None = None):
     if form.validate_on_submit():
         response = save_or_show(
             form,
-            lambda: services.save_course(current_user.organisation, form.data, current_user, course),
+            lambda: services.save_course(current_user.organisation, form.to_input(), current_user, course),
             lambda c: url_for("courses.course", course_id=c.id),
             _("Course saved."),
         )
@@ -319,22 +299,6 @@ def _rule_form(rule: EligibilityRule | None) -> RuleForm:
     return form
 
 
-def _rule_data(form: RuleForm) -> dict[str, Any]:
-    return {
-        "name": form.name.data,
-        "description": form.description.data,
-        "conditions": {
-            "immigration": [
-                {"statuses": form.statuses_1.data, "min_months": form.months_1.data or 0},
-                {"statuses": form.statuses_2.data, "min_months": form.months_2.data or 0},
-            ],
-            "age": {"min": form.min_age.data, "max": form.max_age.data},
-            "referral_sources": split_lines(form.referral_sources.data),
-            "esol": {"min": form.esol_min.data, "max": form.esol_max.data, "skills": form.esol_skills.data},
-        },
-    }
-
-
 @bp.route("/rules/new", methods=["GET", "POST"])
 @bp.route("/rules/<int:rule_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
@@ -344,7 +308,7 @@ def rule_form(rule_id: int | None = None):
     if form.validate_on_submit():
         response = save_or_show(
             form,
-            lambda: services.save_rule(current_user.organisation, _rule_data(form), current_user, rule),
+            lambda: services.save_rule(current_user.organisation, form.to_input(), current_user, rule),
             lambda r: url_for("courses.rule", rule_id=r.id),
             _("Rule saved."),
         )
@@ -416,7 +380,7 @@ def pathway_form(pathway_id: int | None = None):
     if form.validate_on_submit():
         response = save_or_show(
             form,
-            lambda: services.save_pathway(current_user.organisation, form.data, current_user, pathway),
+            lambda: services.save_pathway(current_user.organisation, form.to_input(), current_user, pathway),
             lambda p: url_for("courses.pathway", pathway_id=p.id),
             _("Pathway saved."),
         )
@@ -443,16 +407,7 @@ def pathway(pathway_id: int):
     member_form = MembershipForm(prefix="member", joined_date=today_local())
     members = queries.members_of(pathway.id)
     if manage:
-        member_ids = {m.id for m in members}
-        member_form.learner_id.choices = [
-            SelectChoice(str(learner.id), learner.full_name_latin or learner.full_name)
-            for learner in db.session.scalars(
-                db.select(Learner)
-                .where(Learner.organisation_id == pathway.organisation_id)
-                .order_by(Learner.family_name_latin, Learner.given_name_latin)
-            )
-            if learner.id not in member_ids
-        ]
+        member_form.learner_id.choices = _non_member_choices(pathway, members)
     if request.method == "POST":
         if not manage:
             abort(403)
@@ -468,6 +423,31 @@ def pathway(pathway_id: int):
             )
             if response:
                 return response
+    return render_template(
+        "courses/pathway.html",
+        pathway=pathway,
+        manage=manage,
+        members=members,
+        ready=_ready_by_step(pathway, members),
+        member_form=member_form,
+    )
+
+
+def _non_member_choices(pathway: Pathway, members: list[Learner]) -> list[SelectChoice]:
+    member_ids = {m.id for m in members}
+    return [
+        SelectChoice(str(learner.id), learner.full_name_latin or learner.full_name)
+        for learner in db.session.scalars(
+            db.select(Learner)
+            .where(Learner.organisation_id == pathway.organisation_id)
+            .order_by(Learner.family_name_latin, Learner.given_name_latin)
+        )
+        if learner.id not in member_ids
+    ]
+
+
+def _ready_by_step(pathway: Pathway, members: list[Learner]) -> dict[int, list[Learner]]:
+    """For each step, the members ready to start it today."""
     today = today_local()
     facts = learner_facts(m.id for m in members)
     rules_by_id = queries.rules_by_id(pathway.organisation_id)
@@ -476,14 +456,7 @@ def pathway(pathway_id: int):
         for progress in pathway_progress(pathway.steps, facts[member.id], today, rules_by_id):
             if progress.status is StepStatus.READY:
                 ready[progress.step.id].append(member)
-    return render_template(
-        "courses/pathway.html",
-        pathway=pathway,
-        manage=manage,
-        members=members,
-        ready=ready,
-        member_form=member_form,
-    )
+    return ready
 
 
 def _step_form(pathway: Pathway, step: PathwayStep | None) -> StepForm:
@@ -508,23 +481,6 @@ def _step_form(pathway: Pathway, step: PathwayStep | None) -> StepForm:
     return form
 
 
-def _step_data(form: StepForm) -> dict[str, Any]:
-    return {
-        "kind": form.kind.data,
-        "course_id": form.course_id.data,
-        "certificate_type_id": form.certificate_type_id.data,
-        "is_required": form.is_required.data,
-        "prerequisite_ids": form.prerequisite_ids.data,
-        "prerequisites_any": form.prerequisites_any.data,
-        "min_esol_levels": {
-            skill: getattr(form, f"min_{skill}").data for skill in ("speaking", "listening", "reading", "writing")
-        },
-        "min_age": form.min_age.data,
-        "max_age": form.max_age.data,
-        "eligibility_rule_id": form.eligibility_rule_id.data,
-    }
-
-
 @bp.route("/pathways/<int:pathway_id>/steps/new", methods=["GET", "POST"])
 @bp.route("/pathways/<int:pathway_id>/steps/<int:step_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
@@ -539,7 +495,7 @@ def step_form(pathway_id: int, step_id: int | None = None):
     if form.validate_on_submit():
         response = save_or_show(
             form,
-            lambda: services.save_step(pathway, _step_data(form), current_user, step),
+            lambda: services.save_step(pathway, form.to_input(), current_user, step),
             lambda _s: url_for("courses.pathway", pathway_id=pathway.id),
             _("Step saved."),
         )

@@ -9,9 +9,12 @@ import sqlalchemy as sa
 from lms.courses.models import Course, Programme
 from lms.extensions import db
 from lms.people import services as people_services
+from lms.people.inputs import LearnerInput
 from lms.people.models import Learner, Organisation, User
 from lms.scheduling.cohorts import enrolment, services
+from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput, VenueInput
 from lms.scheduling.models import ReferralStatus
+from lms.scheduling.timetable.inputs import TimetableRuleInput
 
 #: Learners referred to the hospitality course, with names as they write them.
 REFERRED = [
@@ -45,92 +48,92 @@ def add_demo_cohorts(lead: Organisation, coordinator: User) -> None:
 
     haymarket = services.save_venue(
         lead,
-        {
-            "name": "Haymarket Centre community room",
-            "address": "Haymarket Shopping Centre, Leicester",
-            "postcode": "LE1 3YQ",
-            "capacity": 20,
-            "step_free": True,
-            "has_creche": True,
-            "accessibility_notes": "Lift from the car park; accessible toilet next to the room.",
-        },
+        VenueInput(
+            name="Haymarket Centre community room",
+            address="Haymarket Shopping Centre, Leicester",
+            postcode="LE1 3YQ",
+            capacity=20,
+            step_free=True,
+            has_creche=True,
+            accessibility_notes="Lift from the car park; accessible toilet next to the room.",
+        ),
         coordinator,
     )
     services.save_venue(
         lead,
-        {
-            "name": "St Martin's church hall",
-            "address": "St Martin's, Leicester",
-            "postcode": "LE1 5PZ",
-            "capacity": 30,
-            "step_free": False,
-            "accessibility_notes": "Three steps at the entrance.",
-        },
+        VenueInput(
+            name="St Martin's church hall",
+            address="St Martin's, Leicester",
+            postcode="LE1 5PZ",
+            capacity=30,
+            step_free=False,
+            accessibility_notes="Three steps at the entrance.",
+        ),
         coordinator,
     )
     services.save_venue(
         lead,
-        {"name": "Online classroom", "is_virtual": True, "meeting_url": "https://meet.example.org/pathways-esol"},
+        VenueInput(name="Online classroom", is_virtual=True, meeting_url="https://meet.example.org/pathways-esol"),
         coordinator,
     )
 
     hospitality = services.save_cohort(
         lead,
-        {
-            "name": "Hospitality: Tuesdays and Thursdays, autumn 2026",
-            "course_id": courses["ES-HOSP"].id,
-            "programme_id": programmes["Wellbeing and Work for Refugee Integration"].id,
-            "venue_id": haymarket.id,
-            "start_date": date(2026, 10, 6),
-            "end_date": date(2026, 12, 17),
-            "capacity": 12,
-            "creche_capacity": 4,
-            "interpreter_capacity": 2,
-            "status": "running",
-        },
+        CohortInput(
+            name="Hospitality: Tuesdays and Thursdays, autumn 2026",
+            course_id=courses["ES-HOSP"].id,
+            programme_id=programmes["Wellbeing and Work for Refugee Integration"].id,
+            venue_id=haymarket.id,
+            start_date=date(2026, 10, 6),
+            end_date=date(2026, 12, 17),
+            capacity=12,
+            creche_capacity=4,
+            interpreter_capacity=2,
+            status="running",
+        ),
         coordinator,
     )
     esol_e2 = services.save_cohort(
         lead,
-        {
-            "name": "ESOL Entry 2: Monday and Wednesday mornings",
-            "course_id": courses["ESOL-E2"].id,
-            "programme_id": programmes["City of Sanctuary ESOL Hub"].id,
-            "venue_id": haymarket.id,
-            "start_date": date(2026, 9, 14),
-            "end_date": date(2027, 7, 14),
-            "capacity": 15,
-            "creche_capacity": 6,
-            "status": "running",
-            "allow_late_joiners": True,
-        },
+        CohortInput(
+            name="ESOL Entry 2: Monday and Wednesday mornings",
+            course_id=courses["ESOL-E2"].id,
+            programme_id=programmes["City of Sanctuary ESOL Hub"].id,
+            venue_id=haymarket.id,
+            start_date=date(2026, 9, 14),
+            end_date=date(2027, 7, 14),
+            capacity=15,
+            creche_capacity=6,
+            status="running",
+            allow_late_joiners=True,
+        ),
         coordinator,
     )
     services.save_cohort(
         lead,
-        {
-            "name": "Job readiness and CV: January 2027",
-            "course_id": courses["JOB"].id,
-            "programme_id": programmes["Helping Others: wellbeing and integration"].id,
-            "venue_id": haymarket.id,
-            "start_date": date(2027, 1, 12),
-            "end_date": date(2027, 2, 16),
-            "capacity": 10,
-            "status": "open",
-        },
+        CohortInput(
+            name="Job readiness and CV: January 2027",
+            course_id=courses["JOB"].id,
+            programme_id=programmes["Helping Others: wellbeing and integration"].id,
+            venue_id=haymarket.id,
+            start_date=date(2027, 1, 12),
+            end_date=date(2027, 2, 16),
+            capacity=10,
+            status="open",
+        ),
         coordinator,
     )
     services.save_cohort(
         lead,
-        {
-            "name": "Conversation club: Fridays",
-            "course_id": courses["ESOL-CONV"].id,
-            "venue_id": haymarket.id,
-            "start_date": date(2026, 9, 4),
-            "end_date": date(2027, 7, 30),
-            "is_drop_in": True,
-            "status": "running",
-        },
+        CohortInput(
+            name="Conversation club: Fridays",
+            course_id=courses["ESOL-CONV"].id,
+            venue_id=haymarket.id,
+            start_date=date(2026, 9, 4),
+            end_date=date(2027, 7, 30),
+            is_drop_in=True,
+            status="running",
+        ),
         coordinator,
     )
 
@@ -139,29 +142,29 @@ def add_demo_cohorts(lead: Organisation, coordinator: User) -> None:
     for n, (given_latin, family_latin, given, family, language) in enumerate(REFERRED, start=1):
         learner = people_services.create_learner(
             lead,
-            {
-                "given_name": given or given_latin,
-                "family_name": family or family_latin,
-                "given_name_latin": given_latin,
-                "family_name_latin": family_latin,
-                "preferred_languages": language,
-                "phone": f"07700 9002{n:02d}",
-                "referral_source": "Leicester City of Sanctuary",
-                "date_of_birth": date(1980 + n, (n % 12) + 1, 10),
-            },
+            LearnerInput(
+                given_name=given or given_latin,
+                family_name=family or family_latin,
+                given_name_latin=given_latin,
+                family_name_latin=family_latin,
+                preferred_languages=language,
+                phone=f"07700 9002{n:02d}",
+                referral_source="Leicester City of Sanctuary",
+                date_of_birth=date(1980 + n, (n % 12) + 1, 10),
+            ),
             coordinator,
         )
         referral = enrolment.create_referral(
             lead,
             learner,
-            {
-                "source": "partner",
-                "referrer_organisation_id": partner.id if partner else None,
-                "referrer_name": "Hub caseworker",
-                "referrer_email": "hub@example.org",
-                "consent_to_share_progress": True,
-                "cohort_id": hospitality.id,
-            },
+            ReferralInput(
+                source="partner",
+                referrer_organisation_id=partner.id if partner else None,
+                referrer_name="Hub caseworker",
+                referrer_email="hub@example.org",
+                consent_to_share_progress=True,
+                cohort_id=hospitality.id,
+            ),
             coordinator,
         )
         if n <= 17:  # three referrals are still waiting for review
@@ -207,13 +210,13 @@ def add_demo_timetables(lead: Organisation, coordinator: User) -> None:
         cohort = cohorts[name]
         rule = timetable.save_rule(
             cohort,
-            {
-                "weekdays": weekdays,
-                "start_time": start,
-                "end_time": end,
-                "venue_id": cohort.venue_id,
-                "room_id": room.id if room else None,
-            },
+            TimetableRuleInput(
+                weekdays=weekdays,
+                start_time=start,
+                end_time=end,
+                venue_id=cohort.venue_id,
+                room_id=room.id if room else None,
+            ),
             coordinator,
         )
         timetable.generate(rule, coordinator, accept_learner_clashes=True)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from lms.assessments.progression import achievements
 from lms.assessments.progression.models import AssessmentKind
 from lms.courses import services
+from lms.courses.inputs import CourseInput, PathwayInput, ProgrammeInput, RuleInput, StepInput
 from lms.courses.models import CertificateType, Qualification
 from lms.courses.reference import ensure_reference_data
 from lms.extensions import db
@@ -35,47 +36,47 @@ def add_demo_curriculum(lead: Organisation, coordinator: User, learners: dict[st
 
     asf = services.save_rule(
         lead,
-        {
-            "name": "Adult Skills Fund ESOL",
-            "description": "Settled or protected status, or an asylum claim pending for at least 6 months.",
-            "conditions": {
+        RuleInput(
+            name="Adult Skills Fund ESOL",
+            description="Settled or protected status, or an asylum claim pending for at least 6 months.",
+            conditions={
                 "immigration": [
                     {"statuses": ESOL_STATUSES, "min_months": 0},
                     {"statuses": ["asylum_seeker"], "min_months": 6},
                 ]
             },
-        },
+        ),
         coordinator,
     )
     youth = services.save_rule(
         lead,
-        {
-            "name": "Young adults referred by justice services",
-            "description": "Aged 18 to 25, referred by probation or the youth offending service.",
-            "conditions": {
+        RuleInput(
+            name="Young adults referred by justice services",
+            description="Aged 18 to 25, referred by probation or the youth offending service.",
+            conditions={
                 "age": {"min": 18, "max": 25},
                 "referral_sources": ["Probation Service", "Youth Offending Service"],
             },
-        },
+        ),
         coordinator,
     )
 
     def programme(name, funder, start, end, scheme, strands, partners, targets, rule=None, referrers=(), text=""):  # noqa: ANN001, ANN202, PLR0913
         return services.save_programme(
             lead,
-            {
-                "name": name,
-                "description": text,
-                "funder_id": orgs[funder].id if funder else None,
-                "start_date": start,
-                "end_date": end,
-                "reporting_scheme": scheme,
-                "strands": strands,
-                "partner_ids": [orgs[p].id for p in partners],
-                "targets": targets,
-                "eligibility_rule_id": rule.id if rule else None,
-                "allowed_referral_sources": list(referrers),
-            },
+            ProgrammeInput(
+                name=name,
+                description=text,
+                funder_id=orgs[funder].id if funder else None,
+                start_date=start,
+                end_date=end,
+                reporting_scheme=scheme,
+                strands=strands,
+                partner_ids=[orgs[p].id for p in partners],
+                targets=targets,
+                eligibility_rule_id=rule.id if rule else None,
+                allowed_referral_sources=list(referrers),
+            ),
             coordinator,
         )
 
@@ -125,7 +126,7 @@ def add_demo_curriculum(lead: Organisation, coordinator: User, learners: dict[st
     )
 
     def course(code, title, kind, **extra):  # noqa: ANN001, ANN003, ANN202
-        return services.save_course(lead, {"code": code, "title": title, "kind": kind, **extra}, coordinator)
+        return services.save_course(lead, CourseInput(code=code, title=title, kind=kind, **extra), coordinator)
 
     esol = {}
     for level, name, weeks in [
@@ -255,97 +256,88 @@ def add_demo_curriculum(lead: Organisation, coordinator: User, learners: dict[st
 
     esol_path = services.save_pathway(
         lead,
-        {"name": "ESOL: Entry 1 to Level 1", "description": "Formal ESOL, one level a year, per skill."},
+        PathwayInput(name="ESOL: Entry 1 to Level 1", description="Formal ESOL, one level a year, per skill."),
         coordinator,
     )
-    e1 = services.save_step(esol_path, {"kind": "course", "course_id": esol["e1"].id}, coordinator)
+    e1 = services.save_step(esol_path, StepInput(kind="course", course_id=esol["e1"].id), coordinator)
     e2 = services.save_step(
         esol_path,
-        {
-            "kind": "course",
-            "course_id": esol["e2"].id,
-            "prerequisite_ids": [e1.id],
-            "min_esol_levels": {"speaking": "e1", "listening": "e1"},
-        },
+        StepInput(
+            kind="course",
+            course_id=esol["e2"].id,
+            prerequisite_ids=[e1.id],
+            min_esol_levels={"speaking": "e1", "listening": "e1"},
+        ),
         coordinator,
     )
     e3 = services.save_step(
         esol_path,
-        {
-            "kind": "course",
-            "course_id": esol["e3"].id,
-            "prerequisite_ids": [e2.id],
-            "min_esol_levels": {"speaking": "e2", "listening": "e2"},
-        },
+        StepInput(
+            kind="course",
+            course_id=esol["e3"].id,
+            prerequisite_ids=[e2.id],
+            min_esol_levels={"speaking": "e2", "listening": "e2"},
+        ),
         coordinator,
     )
     services.save_step(
         esol_path,
-        {"kind": "course", "course_id": esol["l1"].id, "prerequisite_ids": [e3.id], "is_required": False},
+        StepInput(kind="course", course_id=esol["l1"].id, prerequisite_ids=[e3.id], is_required=False),
         coordinator,
     )
     services.save_step(
         esol_path,
-        {"kind": "course", "course_id": hospitality.id, "prerequisite_ids": [e3.id], "is_required": False},
+        StepInput(kind="course", course_id=hospitality.id, prerequisite_ids=[e3.id], is_required=False),
         coordinator,
     )
 
-    hosp_path = services.save_pathway(lead, {"name": "Into hospitality work"}, coordinator)
+    hosp_path = services.save_pathway(lead, PathwayInput(name="Into hospitality work"), coordinator)
     h1 = services.save_step(
         hosp_path,
-        {
-            "kind": "course",
-            "course_id": hospitality.id,
-            "min_esol_levels": {"speaking": "e2", "listening": "e2"},
-        },
+        StepInput(kind="course", course_id=hospitality.id, min_esol_levels={"speaking": "e2", "listening": "e2"}),
         coordinator,
     )
     h2 = services.save_step(
         hosp_path,
-        {
-            "kind": "external_certificate",
-            "certificate_type_id": cert["Level 2 Food Hygiene"].id,
-            "prerequisite_ids": [h1.id],
-        },
+        StepInput(
+            kind="external_certificate", certificate_type_id=cert["Level 2 Food Hygiene"].id, prerequisite_ids=[h1.id]
+        ),
         coordinator,
     )
     services.save_step(
-        hosp_path, {"kind": "placement", "course_id": placement.id, "prerequisite_ids": [h2.id]}, coordinator
+        hosp_path, StepInput(kind="placement", course_id=placement.id, prerequisite_ids=[h2.id]), coordinator
     )
 
-    cons_path = services.save_pathway(lead, {"name": "Into construction: the CSCS route"}, coordinator)
-    c1 = services.save_step(cons_path, {"kind": "course", "course_id": construction.id}, coordinator)
+    cons_path = services.save_pathway(lead, PathwayInput(name="Into construction: the CSCS route"), coordinator)
+    c1 = services.save_step(cons_path, StepInput(kind="course", course_id=construction.id), coordinator)
     c2 = services.save_step(
         cons_path,
-        {
-            "kind": "external_certificate",
-            "certificate_type_id": cert["CSCS Labourer card"].id,
-            "prerequisite_ids": [c1.id],
-        },
+        StepInput(
+            kind="external_certificate", certificate_type_id=cert["CSCS Labourer card"].id, prerequisite_ids=[c1.id]
+        ),
         coordinator,
     )
     services.save_step(
-        cons_path, {"kind": "placement", "course_id": placement.id, "prerequisite_ids": [c2.id]}, coordinator
+        cons_path, StepInput(kind="placement", course_id=placement.id, prerequisite_ids=[c2.id]), coordinator
     )
 
     youth_path = services.save_pathway(
         lead,
-        {
-            "name": "Young adults into employment",
-            "description": "The youth programme leads into WIRE and a placement.",
-        },
+        PathwayInput(
+            name="Young adults into employment", description="The youth programme leads into WIRE and a placement."
+        ),
         coordinator,
     )
     y1 = services.save_step(
         youth_path,
-        {"kind": "course", "course_id": youth_course.id, "eligibility_rule_id": youth.id},
+        StepInput(kind="course", course_id=youth_course.id, eligibility_rule_id=youth.id),
         coordinator,
     )
     y2 = services.save_step(
-        youth_path, {"kind": "course", "course_id": wire.id, "prerequisite_ids": [y1.id]}, coordinator
+        youth_path, StepInput(kind="course", course_id=wire.id, prerequisite_ids=[y1.id]), coordinator
     )
     services.save_step(
-        youth_path, {"kind": "placement", "course_id": placement.id, "prerequisite_ids": [y2.id]}, coordinator
+        youth_path, StepInput(kind="placement", course_id=placement.id, prerequisite_ids=[y2.id]), coordinator
     )
 
     joined = date(2026, 9, 1)

@@ -16,6 +16,7 @@ from lms.demo.cohorts import add_demo_attendance, add_demo_cohorts
 from lms.demo.curriculum import add_demo_curriculum
 from lms.extensions import db
 from lms.people import services
+from lms.people.inputs import LearnerInput
 from lms.people.models import ConvictionFlag, ImmigrationStatus, Literacy, OrganisationKind, Sex, User
 
 DEMO_PASSWORD = "pathways-demo"  # noqa: S105 - documented demo password, demo data only
@@ -141,19 +142,19 @@ def add_demo_data() -> None:
         learners.append(
             services.create_learner(
                 lead,
-                {
-                    "given_name": given,
-                    "family_name": family,
-                    "given_name_latin": given_latin,
-                    "family_name_latin": family_latin,
-                    "date_of_birth": dob,
-                    "sex": sex,
-                    "nationality": nationality,
-                    "preferred_languages": langs,
-                    "first_language_literacy": literacy,
-                    "interpreter_needed": interpreter,
-                    "referral_source": "Leicester City of Sanctuary" if nationality != "GB" else "Probation Service",
-                },
+                LearnerInput(
+                    given_name=given,
+                    family_name=family,
+                    given_name_latin=given_latin,
+                    family_name_latin=family_latin,
+                    date_of_birth=dob,
+                    sex=sex,
+                    nationality=nationality,
+                    preferred_languages=langs,
+                    first_language_literacy=literacy,
+                    interpreter_needed=interpreter,
+                    referral_source="Leicester City of Sanctuary" if nationality != "GB" else "Probation Service",
+                ),
                 coordinator,
             )
         )

@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms.core.forms import BaseForm, enum_choices
 from lms.core.i18n import SUPPORTED_LOCALES, _l
 from lms.core.roles import Role
+from lms.people.inputs import LearnerInput
 from lms.people.models import ConvictionFlag, ImmigrationStatus, Literacy, Sex
 
 
@@ -82,6 +83,9 @@ class LearnerForm(BaseForm):
     )
     childcare_needs = TextAreaField(_l("Childcare needs"), validators=[Optional(), Length(max=2000)])
     referral_source = StringField(_l("Referred by"), validators=[Optional(), Length(max=200)])
+
+    def to_input(self) -> LearnerInput:
+        return LearnerInput(**{name: self[name].data for name in LearnerInput.model_fields})
 
 
 class SensitiveForm(BaseForm):

@@ -14,6 +14,7 @@ from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.extensions import db
 from lms.people import services as people_services
+from lms.people.inputs import LearnerInput
 from lms.people.models import Learner, Organisation, User
 
 IMPORT_COLUMNS = (
@@ -52,6 +53,48 @@ def _parse_date(text: str) -> date | None:
     raise ServiceError(_("Write dates as 2026-03-31 or 31/03/2026."), field="date_of_birth")
 
 
+def _existing_contacts(organisation: Organisation) -> tuple[set[str | None], set[str | None]]:
+    """The phone numbers and e-mail addresses of the organisation's learners, to refuse duplicates."""
+    phones = set(
+        db.session.scalars(
+            sa.select(Learner.phone).where(Learner.organisation_id == organisation.id, Learner.phone.is_not(None))
+        )
+    )
+    emails = set(
+        db.session.scalars(
+            sa.select(Learner.email).where(Learner.organisation_id == organisation.id, Learner.email.is_not(None))
+        )
+    )
+    return phones, emails
+
+
+def _import_row(organisation: Organisation, row: dict[str | None, str | None], actor: User) -> Learner:
+    """One line of the file as a learner, in a savepoint of its own so a refused line leaves nothing."""
+    data = {key.strip(): (value or "").strip() for key, value in row.items() if key}
+    data["date_of_birth"] = _parse_date(data.get("date_of_birth", ""))
+    data["interpreter_needed"] = data.get("interpreter_needed", "").lower() in ("yes", "y", "true", "1")
+    with db.session.begin_nested():
+        return people_services.create_learner(organisation, LearnerInput(**data), actor)
+
+
+def _column_problem(fieldnames: list[str] | None) -> str | None:
+    """What is wrong with the first line, if anything."""
+    names = [name.strip() for name in fieldnames or []]
+    if "given_name" not in names:
+        return _("The first line must name the columns, including given_name.")
+    unknown = sorted(set(names) - set(IMPORT_COLUMNS))
+    if unknown:
+        return _("Unknown columns: %(columns)s.", columns=", ".join(unknown))
+    return None
+
+
+def _check_not_known(learner: Learner, phones: set[str | None], emails: set[str | None]) -> None:
+    if learner.phone and learner.phone in phones:
+        raise ServiceError(_("A learner with this phone number already exists."))
+    if learner.email and learner.email in emails:
+        raise ServiceError(_("A learner with this e-mail address already exists."))
+
+
 def import_learners(organisation: Organisation, content: str, actor: User) -> ImportResult:
     """All or nothing: every row is checked; if any row is wrong, nothing is imported."""
     result = ImportResult()
@@ -60,39 +103,20 @@ def import_learners(organisation: Organisation, content: str, actor: User) -> Im
         result.errors.append((content[: hidden.start()].count("\n") + 1, control_character_message()))
         return result
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
-    if not reader.fieldnames or "given_name" not in [name.strip() for name in reader.fieldnames]:
-        result.errors.append((1, _("The first line must name the columns, including given_name.")))
+    problem = _column_problem(reader.fieldnames)
+    if problem:
+        result.errors.append((1, problem))
         return result
-    unknown = sorted({name.strip() for name in reader.fieldnames} - set(IMPORT_COLUMNS))
-    if unknown:
-        result.errors.append((1, _("Unknown columns: %(columns)s.", columns=", ".join(unknown))))
-        return result
-    existing_phones = set(
-        db.session.scalars(
-            sa.select(Learner.phone).where(Learner.organisation_id == organisation.id, Learner.phone.is_not(None))
-        )
-    )
-    existing_emails = set(
-        db.session.scalars(
-            sa.select(Learner.email).where(Learner.organisation_id == organisation.id, Learner.email.is_not(None))
-        )
-    )
+    existing_phones, existing_emails = _existing_contacts(organisation)
     savepoint = db.session.begin_nested()
     for row in reader:
         line = reader.line_num
         if line > MAX_IMPORT_ROWS + 1:
             result.errors.append((line, _("Import at most %(count)d learners at a time.", count=MAX_IMPORT_ROWS)))
             break
-        data = {key.strip(): (value or "").strip() for key, value in row.items() if key}
         try:
-            data["date_of_birth"] = _parse_date(data.get("date_of_birth", ""))
-            data["interpreter_needed"] = data.get("interpreter_needed", "").lower() in ("yes", "y", "true", "1")
-            with db.session.begin_nested():
-                learner = people_services.create_learner(organisation, data, actor)
-            if learner.phone and learner.phone in existing_phones:
-                raise ServiceError(_("A learner with this phone number already exists."))
-            if learner.email and learner.email in existing_emails:
-                raise ServiceError(_("A learner with this e-mail address already exists."))
+            learner = _import_row(organisation, row, actor)
+            _check_not_known(learner, existing_phones, existing_emails)
             existing_phones.add(learner.phone)
             existing_emails.add(learner.email)
             result.created.append(learner)

@@ -23,6 +23,7 @@ from lms.core.roles import Role
 from lms.core.time import now_utc
 from lms.core.tokens import new_token, token_hash
 from lms.extensions import db
+from lms.people.inputs import LearnerInput
 from lms.people.models import (
     AuthSession,
     ConvictionFlag,
@@ -139,6 +140,18 @@ def create_organisation(name: str, kind: OrganisationKind, timezone: str = "Euro
     return organisation
 
 
+def _login_contact(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    """The normalised e-mail address and mobile number a new user logs in with: one at least, neither taken."""
+    email, phone = normalise_email(email), normalise_phone(phone)
+    if not email and not phone:
+        raise ServiceError(_("Give an e-mail address or a mobile number to log in with."), field="email")
+    if email and db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise ServiceError(_("Someone already uses this e-mail address."), field="email")
+    if phone and db.session.scalar(sa.select(User.id).where(User.phone == phone)):
+        raise ServiceError(_("Someone already uses this phone number."), field="phone")
+    return email, phone
+
+
 def create_user(
     *,
     organisation: Organisation,
@@ -157,14 +170,7 @@ def create_user(
     roles = set(roles)
     if not roles:
         raise ServiceError(_("Choose at least one role."), field="roles")
-    email = normalise_email(email)
-    phone = normalise_phone(phone)
-    if not email and not phone:
-        raise ServiceError(_("Give an e-mail address or a mobile number to log in with."), field="email")
-    if email and db.session.scalar(sa.select(User.id).where(User.email == email)):
-        raise ServiceError(_("Someone already uses this e-mail address."), field="email")
-    if phone and db.session.scalar(sa.select(User.id).where(User.phone == phone)):
-        raise ServiceError(_("Someone already uses this phone number."), field="phone")
+    email, phone = _login_contact(email, phone)
     if password:
         _check_password(password)
     if pin:
@@ -346,58 +352,60 @@ def redeem_login_link(token: str) -> User:
 
 # --- learners ------------------------------------------------------------------------------------
 
-LEARNER_FIELDS = (
-    "given_name",
-    "family_name",
-    "given_name_latin",
-    "family_name_latin",
-    "date_of_birth",
-    "sex",
-    "nationality",
-    "phone",
-    "email",
-    "preferred_languages",
-    "interpreter_needed",
-    "first_language_literacy",
-    "childcare_needs",
-    "referral_source",
-)
+NAME_FIELDS = ("given_name", "family_name", "given_name_latin", "family_name_latin", "referral_source")
 
 
-def _clean_learner_data(data: dict[str, Any]) -> dict[str, Any]:
-    cleaned = {key: data[key] for key in LEARNER_FIELDS if key in data}
-    for key in ("given_name", "family_name", "given_name_latin", "family_name_latin", "referral_source"):
-        if key in cleaned:
-            cleaned[key] = (cleaned[key] or "").strip()
-    if "given_name" in cleaned and not cleaned["given_name"]:
+def _clean_names(given: dict[str, Any]) -> None:
+    for key in NAME_FIELDS:
+        if key in given:
+            given[key] = given[key] or ""
+    if "given_name" in given and not given["given_name"]:
         raise ServiceError(_("Enter the learner's given name as they write it."), field="given_name")
-    if "email" in cleaned:
-        cleaned["email"] = normalise_email(cleaned["email"])
-    if "phone" in cleaned:
-        cleaned["phone"] = normalise_phone(cleaned["phone"])
-    if "preferred_languages" in cleaned:
-        cleaned["preferred_languages"] = normalise_language_tags(cleaned["preferred_languages"])
-    if "nationality" in cleaned:
-        code = (cleaned["nationality"] or "").strip().upper()
-        if code and not re.fullmatch(r"[A-Z]{2}", code):
-            raise ServiceError(_("Choose a nationality from the list."), field="nationality")
-        cleaned["nationality"] = code
-    dob = cleaned.get("date_of_birth")
-    if dob is not None:
-        if not isinstance(dob, date) or dob > now_utc().date():
-            raise ServiceError(_("The date of birth cannot be in the future."), field="date_of_birth")
-        if dob.year < 1900:
-            raise ServiceError(_("Check the date of birth: the year looks wrong."), field="date_of_birth")
-    if "sex" in cleaned:
-        cleaned["sex"] = Sex(cleaned["sex"] or Sex.NOT_SAID)
-    if "first_language_literacy" in cleaned:
-        cleaned["first_language_literacy"] = Literacy(cleaned["first_language_literacy"] or Literacy.UNKNOWN)
-    if "childcare_needs" in cleaned:
-        cleaned["childcare_needs"] = (cleaned["childcare_needs"] or "").strip()
-    return cleaned
 
 
-def create_learner(organisation: Organisation, data: dict[str, Any], actor: User | None) -> Learner:
+def _clean_contact(given: dict[str, Any]) -> None:
+    if "email" in given:
+        given["email"] = normalise_email(given["email"])
+    if "phone" in given:
+        given["phone"] = normalise_phone(given["phone"])
+    if "preferred_languages" in given:
+        given["preferred_languages"] = normalise_language_tags(given["preferred_languages"])
+
+
+def _clean_nationality(code: str | None) -> str:
+    code = (code or "").upper()
+    if code and not re.fullmatch(r"[A-Z]{2}", code):
+        raise ServiceError(_("Choose a nationality from the list."), field="nationality")
+    return code
+
+
+def _check_date_of_birth(dob: date | None) -> None:
+    if dob is None:
+        return
+    if dob > now_utc().date():
+        raise ServiceError(_("The date of birth cannot be in the future."), field="date_of_birth")
+    if dob.year < 1900:
+        raise ServiceError(_("Check the date of birth: the year looks wrong."), field="date_of_birth")
+
+
+def _clean_learner_data(data: LearnerInput) -> dict[str, Any]:
+    """The fields given, checked and normalised, ready to set on a learner."""
+    given = data.given()
+    _clean_names(given)
+    _clean_contact(given)
+    if "nationality" in given:
+        given["nationality"] = _clean_nationality(given["nationality"])
+    _check_date_of_birth(given.get("date_of_birth"))
+    if "sex" in given:
+        given["sex"] = given["sex"] or Sex.NOT_SAID
+    if "first_language_literacy" in given:
+        given["first_language_literacy"] = given["first_language_literacy"] or Literacy.UNKNOWN
+    if "childcare_needs" in given:
+        given["childcare_needs"] = given["childcare_needs"] or ""
+    return given
+
+
+def create_learner(organisation: Organisation, data: LearnerInput, actor: User | None) -> Learner:
     learner = Learner(organisation=organisation, **_clean_learner_data(data))
     db.session.add(learner)
     db.session.flush()
@@ -405,7 +413,7 @@ def create_learner(organisation: Organisation, data: dict[str, Any], actor: User
     return learner
 
 
-def update_learner(learner: Learner, data: dict[str, Any], actor: User) -> Learner:
+def update_learner(learner: Learner, data: LearnerInput, actor: User) -> Learner:
     cleaned = _clean_learner_data(data)
     changed = sorted(key for key, value in cleaned.items() if getattr(learner, key) != value)
     for key in changed:

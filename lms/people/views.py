@@ -233,7 +233,7 @@ def learner_new():
     form = LearnerForm()
     if form.validate_on_submit():
         try:
-            learner = services.create_learner(current_user.organisation, form.data, current_user)
+            learner = services.create_learner(current_user.organisation, form.to_input(), current_user)
         except ServiceError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -280,7 +280,7 @@ def learner_edit(learner_id: int):
         form.first_language_literacy.data = learner.first_language_literacy.value
     if form.validate_on_submit():
         try:
-            services.update_learner(learner, form.data, current_user)
+            services.update_learner(learner, form.to_input(), current_user)
         except ServiceError as error:
             db.session.rollback()
             attach_error(form, error)

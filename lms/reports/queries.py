@@ -188,18 +188,6 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
         )
     )
 
-    outcome_rows = db.session.execute(
-        sa.select(
-            Outcome.kind,
-            Outcome.hours_per_week,
-            Outcome.sustained_13_weeks,
-            Outcome.sustained_26_weeks,
-            Outcome.domains,
-        ).where(Outcome.learner_id.in_(participant_ids), Outcome.outcome_date >= start, Outcome.outcome_date <= end)
-    ).all()
-    kinds = Counter(row.kind for row in outcome_rows)
-    work = [row for row in outcome_rows if row.kind in (OutcomeKind.EMPLOYMENT, OutcomeKind.SELF_EMPLOYMENT)]
-
     report.figures = {
         "participants": participants,
         "starts": starts,
@@ -210,20 +198,8 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
         "completions": completions,
         "certificates": certificates,
         "external_certificates": external,
-        "into_work": len(work),
-        "into_work_16_hours": sum(1 for row in work if (row.hours_per_week or 0) >= 16),
-        "sustained_13_weeks": sum(1 for row in work if row.sustained_13_weeks),
-        "sustained_26_weeks": sum(1 for row in work if row.sustained_26_weeks),
-        "into_training": kinds[OutcomeKind.EDUCATION],
-        "volunteering": kinds[OutcomeKind.VOLUNTEERING],
-        "placements": placements + kinds[OutcomeKind.PLACEMENT],
     }
-    domain_counts: Counter = Counter()
-    for row in outcome_rows:
-        domain_counts.update(row.domains or [])
-    report.breakdowns["domains"] = [
-        (IntegrationDomain(d).title, domain_counts[d]) for d in IntegrationDomain if domain_counts[d]
-    ]
+    _outcome_figures(report, participant_ids, start, end, placements)
     _participant_breakdowns(report, participant_ids, start, end)
     _rarpa(report, in_programme, first, last)
     _esol_gains(report, participant_ids, end)
@@ -253,6 +229,40 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
     report.targets = [(t.measure, t.value, report.figures[actual_for[t.measure]]) for t in programme.targets]
     report.weekly_attendance = _weekly(in_programme, first, last, now)
     return report
+
+
+def _outcome_figures(report: FunderReturn, participant_ids, start: date, end: date, placements: int) -> None:  # noqa: ANN001
+    """Where participants went: work (and whether it lasted), training, volunteering, placements; and
+    the Indicators of Integration their outcomes touched."""
+    outcome_rows = db.session.execute(
+        sa.select(
+            Outcome.kind,
+            Outcome.hours_per_week,
+            Outcome.sustained_13_weeks,
+            Outcome.sustained_26_weeks,
+            Outcome.domains,
+        ).where(Outcome.learner_id.in_(participant_ids), Outcome.outcome_date >= start, Outcome.outcome_date <= end)
+    ).all()
+    kinds = Counter(row.kind for row in outcome_rows)
+    work = [row for row in outcome_rows if row.kind in (OutcomeKind.EMPLOYMENT, OutcomeKind.SELF_EMPLOYMENT)]
+    report.figures |= {
+        "into_work": len(work),
+        "into_work_16_hours": sum(1 for row in work if (row.hours_per_week or 0) >= 16),
+        "sustained_13_weeks": sum(1 for row in work if row.sustained_13_weeks),
+        "sustained_26_weeks": sum(1 for row in work if row.sustained_26_weeks),
+        "into_training": kinds[OutcomeKind.EDUCATION],
+        "volunteering": kinds[OutcomeKind.VOLUNTEERING],
+        "placements": placements + kinds[OutcomeKind.PLACEMENT],
+    }
+    report.breakdowns["domains"] = _domain_breakdown(outcome_rows)
+
+
+def _domain_breakdown(outcome_rows: list) -> list[tuple[str, int]]:
+    """How many outcomes touched each Indicator of Integration, in the framework's order."""
+    domain_counts: Counter = Counter()
+    for row in outcome_rows:
+        domain_counts.update(row.domains or [])
+    return [(IntegrationDomain(d).title, domain_counts[d]) for d in IntegrationDomain if domain_counts[d]]
 
 
 def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, end: date) -> None:  # noqa: ANN001

@@ -89,50 +89,70 @@ def find_clashes(slots: list[Slot], *, check_learners: bool = True) -> ClashRepo
     window_end = max(slot.end_dt for slot in slots)
     exclude = {slot.session_id for slot in slots if slot.session_id}
     base = _live_sessions_in(window_start, window_end, exclude)
+    _room_clashes(slots, base, report)
+    _venue_clashes(slots, base, report)
+    cohorts = {slot.cohort_id for slot in slots}
+    _check(
+        report,
+        "cohort",
+        slots,
+        lambda s: [s.cohort_id],
+        db.session.execute(base.where(Session.cohort_id.in_(cohorts))),
+        lambda row: row.cohort_id,
+    )
+    _educator_clashes(slots, base, report)
+    if check_learners:
+        _learner_clashes(slots, cohorts, base, report)
+    return report
 
-    def check(kind: str, key_of_slot, rows: Iterable, key_of_row) -> None:  # noqa: ANN001
-        by_key: dict[int, list] = defaultdict(list)
-        for row in rows:
-            by_key[key_of_row(row)].append(row)
-        for index, slot in enumerate(slots):
-            for key in key_of_slot(slot):
-                for row in by_key.get(key, ()):
-                    if overlaps(slot.start_dt, slot.end_dt, row.start_dt, row.end_dt):
-                        report.clashes.append(Clash(kind, slot, row.start_dt, row.end_dt, row.cohort_id, key))
-                # The batch against itself: two proposed sessions cannot share a room, educator or cohort.
-                for other in slots[index + 1 :]:
-                    if key in key_of_slot(other) and overlaps(slot.start_dt, slot.end_dt, other.start_dt, other.end_dt):
-                        report.clashes.append(Clash(kind, slot, other.start_dt, other.end_dt, other.cohort_id, key))
 
+def _check(report: ClashReport, kind: str, slots: list[Slot], key_of_slot, rows: Iterable, key_of_row) -> None:  # noqa: ANN001
+    """Clashes of one kind: each slot against the booked rows sharing its key, and against the other slots."""
+    by_key: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_key[key_of_row(row)].append(row)
+    for index, slot in enumerate(slots):
+        for key in key_of_slot(slot):
+            for row in by_key.get(key, ()):
+                if overlaps(slot.start_dt, slot.end_dt, row.start_dt, row.end_dt):
+                    report.clashes.append(Clash(kind, slot, row.start_dt, row.end_dt, row.cohort_id, key))
+            # The batch against itself: two proposed sessions cannot share a room, educator or cohort.
+            for other in slots[index + 1 :]:
+                if key in key_of_slot(other) and overlaps(slot.start_dt, slot.end_dt, other.start_dt, other.end_dt):
+                    report.clashes.append(Clash(kind, slot, other.start_dt, other.end_dt, other.cohort_id, key))
+
+
+def _room_clashes(slots: list[Slot], base: sa.Select, report: ClashReport) -> None:
     rooms = {slot.room_id for slot in slots if slot.room_id}
     if rooms:
-        check(
+        _check(
+            report,
             "room",
+            slots,
             lambda s: [s.room_id] if s.room_id else [],
             db.session.execute(base.where(Session.room_id.in_(rooms))),
             lambda row: row.room_id,
         )
 
-    # A venue without rooms is one room; virtual venues hold any number of sessions.
+
+def _venue_clashes(slots: list[Slot], base: sa.Select, report: ClashReport) -> None:
+    """A venue without rooms is one room; virtual venues hold any number of sessions."""
     venues = {slot.venue_id for slot in slots if slot.venue_id and not slot.room_id}
-    if venues:
-        physical = set(db.session.scalars(sa.select(Venue.id).where(Venue.id.in_(venues), Venue.is_virtual.is_(False))))
-        if physical:
-            check(
-                "venue",
-                lambda s: [s.venue_id] if s.venue_id in physical and not s.room_id else [],
-                db.session.execute(base.where(Session.venue_id.in_(physical), Session.room_id.is_(None))),
-                lambda row: row.venue_id,
-            )
+    if not venues:
+        return
+    physical = set(db.session.scalars(sa.select(Venue.id).where(Venue.id.in_(venues), Venue.is_virtual.is_(False))))
+    if physical:
+        _check(
+            report,
+            "venue",
+            slots,
+            lambda s: [s.venue_id] if s.venue_id in physical and not s.room_id else [],
+            db.session.execute(base.where(Session.venue_id.in_(physical), Session.room_id.is_(None))),
+            lambda row: row.venue_id,
+        )
 
-    cohorts = {slot.cohort_id for slot in slots}
-    check(
-        "cohort",
-        lambda s: [s.cohort_id],
-        db.session.execute(base.where(Session.cohort_id.in_(cohorts))),
-        lambda row: row.cohort_id,
-    )
 
+def _educator_clashes(slots: list[Slot], base: sa.Select, report: ClashReport) -> None:
     educators = set().union(*(slot.educator_ids for slot in slots))
     if educators:
         educator_rows = db.session.execute(
@@ -140,11 +160,7 @@ def find_clashes(slots: list[Slot], *, check_learners: bool = True) -> ClashRepo
             .join(SessionEducator, SessionEducator.session_id == Session.id)
             .where(SessionEducator.user_id.in_(educators))
         )
-        check("educator", lambda s: sorted(s.educator_ids), educator_rows, lambda row: row.user_id)
-
-    if check_learners:
-        _learner_clashes(slots, cohorts, base, report)
-    return report
+        _check(report, "educator", slots, lambda s: sorted(s.educator_ids), educator_rows, lambda row: row.user_id)
 
 
 def _learner_clashes(slots: list[Slot], cohorts: set[int], base: sa.Select, report: ClashReport) -> None:
@@ -178,78 +194,52 @@ def _learner_clashes(slots: list[Slot], cohorts: set[int], base: sa.Select, repo
                     report.clashes.append(Clash("learner", slot, row.start_dt, row.end_dt, row.cohort_id, learner_id))
 
 
+def _names_by_id(model, name_column, ids: set[int]) -> dict[int, str]:  # noqa: ANN001
+    return dict(db.session.execute(sa.select(model.id, name_column).where(model.id.in_(ids))).all())
+
+
 def describe(report: ClashReport, tz: str = "Europe/London") -> list[str]:
-    """Every clash as a sentence, looking up names in four queries."""
+    """Every clash as a sentence, looking up names in five queries."""
     zone = ZoneInfo(tz)
-    cohort_ids = {c.other_cohort_id for c in report.clashes}
-    names = dict(db.session.execute(sa.select(Cohort.id, Cohort.name).where(Cohort.id.in_(cohort_ids))).all())
-    people = dict(
-        db.session.execute(
-            sa.select(User.id, User.display_name).where(
-                User.id.in_({c.subject_id for c in report.clashes if c.kind == "educator"})
+
+    def subjects(kind: str) -> set[int]:
+        return {c.subject_id for c in report.clashes if c.kind == kind}
+
+    cohorts = _names_by_id(Cohort, Cohort.name, {c.other_cohort_id for c in report.clashes})
+    names = {
+        "educator": _names_by_id(User, User.display_name, subjects("educator")),
+        "room": _names_by_id(Room, Room.name, subjects("room")),
+        "venue": _names_by_id(Venue, Venue.name, subjects("venue")),
+        "learner": {
+            row.id: " ".join(part for part in (row.given_name, row.family_name) if part)
+            for row in db.session.execute(
+                sa.select(Learner.id, Learner.given_name, Learner.family_name).where(
+                    Learner.id.in_(subjects("learner"))
+                )
             )
-        ).all()
-    )
-    learners = {
-        row.id: row
-        for row in db.session.execute(
-            sa.select(Learner.id, Learner.given_name, Learner.family_name).where(
-                Learner.id.in_({c.subject_id for c in report.clashes if c.kind == "learner"})
-            )
-        )
+        },
     }
-    rooms = dict(
-        db.session.execute(
-            sa.select(Room.id, Room.name).where(Room.id.in_({c.subject_id for c in report.clashes if c.kind == "room"}))
-        ).all()
-    )
-    venues = dict(
-        db.session.execute(
-            sa.select(Venue.id, Venue.name).where(
-                Venue.id.in_({c.subject_id for c in report.clashes if c.kind == "venue"})
-            )
-        ).all()
-    )
-    lines = []
-    for clash in report.clashes:
-        when = format_datetime(clash.slot.start_dt.astimezone(zone), "EEE d MMM yyyy HH:mm")
-        other = names.get(clash.other_cohort_id, "?")
-        if clash.kind == "educator":
-            lines.append(
-                _(
-                    "%(when)s: %(person)s already teaches %(cohort)s then.",
-                    when=when,
-                    person=people.get(clash.subject_id, "?"),
-                    cohort=other,
-                )
-            )
-        elif clash.kind == "room":
-            lines.append(
-                _(
-                    "%(when)s: room %(room)s is booked for %(cohort)s.",
-                    when=when,
-                    room=rooms.get(clash.subject_id, "?"),
-                    cohort=other,
-                )
-            )
-        elif clash.kind == "venue":
-            lines.append(
-                _(
-                    "%(when)s: %(venue)s is booked for %(cohort)s.",
-                    when=when,
-                    venue=venues.get(clash.subject_id, "?"),
-                    cohort=other,
-                )
-            )
-        elif clash.kind == "cohort":
-            lines.append(_("%(when)s: this cohort already meets then.", when=when))
-        else:
-            learner = learners.get(clash.subject_id)
-            name = " ".join(part for part in (learner.given_name, learner.family_name) if part) if learner else "?"
-            lines.append(
-                _("%(when)s: %(learner)s is in %(cohort)s at the same time.", when=when, learner=name, cohort=other)
-            )
-    return lines
+    return [
+        _sentence(
+            clash,
+            when=format_datetime(clash.slot.start_dt.astimezone(zone), "EEE d MMM yyyy HH:mm"),
+            subject=names.get(clash.kind, {}).get(clash.subject_id, "?"),
+            other=cohorts.get(clash.other_cohort_id, "?"),
+        )
+        for clash in report.clashes
+    ]
+
+
+def _sentence(clash: Clash, *, when: str, subject: str, other: str) -> str:
+    if clash.kind == "educator":
+        return _("%(when)s: %(person)s already teaches %(cohort)s then.", when=when, person=subject, cohort=other)
+    if clash.kind == "room":
+        return _("%(when)s: room %(room)s is booked for %(cohort)s.", when=when, room=subject, cohort=other)
+    if clash.kind == "venue":
+        return _("%(when)s: %(venue)s is booked for %(cohort)s.", when=when, venue=subject, cohort=other)
+    if clash.kind == "cohort":
+        return _("%(when)s: this cohort already meets then.", when=when)
+    return _("%(when)s: %(learner)s is in %(cohort)s at the same time.", when=when, learner=subject, cohort=other)
 
 
 def learner_timetable_clashes(learner_id: int, cohort_id: int) -> list[str]:

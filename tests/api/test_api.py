@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from lms.api.models import ApiToken, TokenScope
 from lms.api.tokens import create_token
 from lms.assessments.attendance.models import AttendanceMark, AttendanceStatus
+from lms.assessments.progression.inputs import OutcomeInput
 from lms.core.roles import Role
 from lms.extensions import db as _db
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.models import Enrolment
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
@@ -30,15 +32,15 @@ def world(db, frozen_clock):
     course = make_course(organisation, coordinator)
     cohort = scheduling_services.save_cohort(
         organisation,
-        {
-            "name": "ESOL Entry 2",
-            "course_id": course.id,
-            "start_date": date(2026, 11, 1),
-            "end_date": date(2027, 3, 1),
-            "capacity": 2,
-            "status": "running",
-            "allow_late_joiners": True,
-        },
+        CohortInput(
+            name="ESOL Entry 2",
+            course_id=course.id,
+            start_date=date(2026, 11, 1),
+            end_date=date(2027, 3, 1),
+            capacity=2,
+            status="running",
+            allow_late_joiners=True,
+        ),
         coordinator,
     )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
@@ -432,13 +434,13 @@ def test_referral_to_another_organisations_cohort_is_refused(client, world):
     stranger = world["stranger"]
     their_cohort = scheduling_services.save_cohort(
         stranger.organisation,
-        {
-            "name": "Theirs",
-            "course_id": course_of(stranger.organisation, stranger).id,
-            "start_date": date(2026, 11, 1),
-            "end_date": date(2027, 3, 1),
-            "capacity": 5,
-        },
+        CohortInput(
+            name="Theirs",
+            course_id=course_of(stranger.organisation, stranger).id,
+            start_date=date(2026, 11, 1),
+            end_date=date(2027, 3, 1),
+            capacity=5,
+        ),
         stranger,
     )
     _db.session.commit()
@@ -457,12 +459,9 @@ def test_progress_shows_outcomes_to_the_learner_and_coordinator_only(client, wor
     enrolment.enrol(world["cohort"], learner, actor=coordinator)
     progression.record_outcome(
         learner,
-        {
-            "kind": "employment",
-            "outcome_date": date(2026, 11, 20),
-            "organisation_name": "Hilton Leicester",
-            "hours_per_week": 20,
-        },
+        OutcomeInput(
+            kind="employment", outcome_date=date(2026, 11, 20), organisation_name="Hilton Leicester", hours_per_week=20
+        ),
         coordinator,
     )
     _db.session.commit()
@@ -527,15 +526,15 @@ def test_an_idempotency_key_reused_for_another_cohort_is_a_conflict(client, worl
     coordinator = world["coordinator"]
     other_cohort = scheduling_services.save_cohort(
         coordinator.organisation,
-        {
-            "name": "Other",
-            "course_id": world["course"].id,
-            "start_date": date(2026, 11, 1),
-            "end_date": date(2027, 3, 1),
-            "capacity": 5,
-            "status": "running",
-            "allow_late_joiners": True,
-        },
+        CohortInput(
+            name="Other",
+            course_id=world["course"].id,
+            start_date=date(2026, 11, 1),
+            end_date=date(2027, 3, 1),
+            capacity=5,
+            status="running",
+            allow_late_joiners=True,
+        ),
         coordinator,
     )
     newcomer = make_learner(organisation=coordinator.organisation)

@@ -19,6 +19,7 @@ from lms.core.roles import Role
 from lms.extensions import db as _db
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
 from tests.factories import make_course, make_learner, make_user
@@ -46,15 +47,15 @@ def tokens(app, db, frozen_clock) -> dict[str, str]:  # noqa: ANN001
     course = make_course(organisation, coordinator)
     cohort = scheduling_services.save_cohort(
         organisation,
-        {
-            "name": "ESOL",
-            "course_id": course.id,
-            "start_date": date(2026, 11, 1),
-            "end_date": date(2027, 3, 1),
-            "capacity": 5,
-            "status": "running",
-            "allow_late_joiners": True,
-        },
+        CohortInput(
+            name="ESOL",
+            course_id=course.id,
+            start_date=date(2026, 11, 1),
+            end_date=date(2027, 3, 1),
+            capacity=5,
+            status="running",
+            allow_late_joiners=True,
+        ),
         coordinator,
     )
     staffing.assign_to_cohort(cohort, educator, "lead", coordinator)

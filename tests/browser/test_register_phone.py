@@ -19,6 +19,7 @@ from lms.core.roles import Role
 from lms.extensions import db as _db
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
 from tests.conftest import TEST_CONFIG
@@ -59,15 +60,15 @@ def test_register_on_a_phone_survives_going_offline(db, frozen_clock, live_serve
     course = make_course(coordinator.organisation, coordinator)
     cohort = scheduling_services.save_cohort(
         coordinator.organisation,
-        {
-            "name": "Hospitality",
-            "course_id": course.id,
-            "start_date": date(2026, 11, 1),
-            "end_date": date(2027, 3, 1),
-            "capacity": 12,
-            "status": "running",
-            "allow_late_joiners": True,
-        },
+        CohortInput(
+            name="Hospitality",
+            course_id=course.id,
+            start_date=date(2026, 11, 1),
+            end_date=date(2027, 3, 1),
+            capacity=12,
+            status="running",
+            allow_late_joiners=True,
+        ),
         coordinator,
     )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)

@@ -18,8 +18,10 @@ from lms.people import services as people_services
 from lms.people.models import ConvictionFlag, ImmigrationStatus
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput, VenueInput
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
+from lms.scheduling.timetable.inputs import TimetableRuleInput
 from tests.conftest import log_in
 from tests.factories import make_course, make_learner, make_user
 
@@ -34,7 +36,7 @@ def world(db, frozen_clock):
     tutor = make_user(roles=(Role.EDUCATOR,), organisation=coordinator.organisation, display_name="Samir Haddad")
     venue = scheduling_services.save_venue(
         coordinator.organisation,
-        {"name": "Haymarket Centre", "address": "Haymarket, Leicester", "postcode": "LE1 3YQ"},
+        VenueInput(name="Haymarket Centre", address="Haymarket, Leicester", postcode="LE1 3YQ"),
         coordinator,
     )
     course = make_course(coordinator.organisation, coordinator, title="ESOL Entry 2")
@@ -43,28 +45,28 @@ def world(db, frozen_clock):
     course_services.save_course_translation(course, "ar", "الإنجليزية ٢", "")
     cohort = scheduling_services.save_cohort(
         coordinator.organisation,
-        {
-            "name": "ESOL evenings",
-            "course_id": course.id,
-            "venue_id": venue.id,
-            "start_date": date(2026, 10, 1),
-            "end_date": date(2026, 11, 30),
-            "capacity": 10,
-            "status": "open",
-            "what_to_bring": "A pen",
-        },
+        CohortInput(
+            name="ESOL evenings",
+            course_id=course.id,
+            venue_id=venue.id,
+            start_date=date(2026, 10, 1),
+            end_date=date(2026, 11, 30),
+            capacity=10,
+            status="open",
+            what_to_bring="A pen",
+        ),
         coordinator,
     )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
     rule = timetable.save_rule(
         cohort,
-        {
-            "weekdays": [3],
-            "start_time": time(18),
-            "end_time": time(20),
-            "start_date": date(2026, 10, 15),
-            "end_date": date(2026, 11, 5),
-        },
+        TimetableRuleInput(
+            weekdays=[3],
+            start_time=time(18),
+            end_time=time(20),
+            start_date=date(2026, 10, 15),
+            end_date=date(2026, 11, 5),
+        ),
         coordinator,
     )
     timetable.generate(rule, coordinator)
@@ -201,7 +203,9 @@ def test_feed_queries_do_not_grow_with_sessions(client, db, world, count_queries
     with count_queries() as few:
         fetch(client, world["token"])
     rule = timetable.save_rule(
-        world["cohort"], {"weekdays": [0, 1, 2, 4], "start_time": time(9), "end_time": time(10)}, world["coordinator"]
+        world["cohort"],
+        TimetableRuleInput(weekdays=[0, 1, 2, 4], start_time=time(9), end_time=time(10)),
+        world["coordinator"],
     )
     timetable.generate(rule, world["coordinator"])
     db.commit()
@@ -228,14 +232,14 @@ def test_one_users_token_never_shows_anothers_sessions(client, db, world):
     other_course = make_course(coordinator.organisation, coordinator, title="Construction")
     other = scheduling_services.save_cohort(
         coordinator.organisation,
-        {
-            "name": "Site English",
-            "course_id": other_course.id,
-            "start_date": date(2026, 10, 1),
-            "end_date": date(2026, 11, 30),
-            "capacity": 5,
-            "status": "open",
-        },
+        CohortInput(
+            name="Site English",
+            course_id=other_course.id,
+            start_date=date(2026, 10, 1),
+            end_date=date(2026, 11, 30),
+            capacity=5,
+            status="open",
+        ),
         coordinator,
     )
     timetable.add_session(other, date(2026, 10, 20), time(9), time(11), coordinator)

@@ -29,6 +29,7 @@ from lms.reports import access as reports_access
 from lms.scheduling import access as scheduling_access
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.models import Cohort, DropInAttendee, Enrolment, Referral, ReferralSource, Session, Venue
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
@@ -38,15 +39,15 @@ from tests.factories import make_certificate_type, make_course, make_learner, ma
 def _cohort(organisation: Organisation, course: Course, actor: User, name: str) -> Cohort:
     return scheduling_services.save_cohort(
         organisation,
-        {
-            "name": name,
-            "course_id": course.id,
-            "start_date": date(2026, 11, 1),
-            "end_date": date(2027, 3, 1),
-            "capacity": 10,
-            "status": "running",
-            "allow_late_joiners": True,
-        },
+        CohortInput(
+            name=name,
+            course_id=course.id,
+            start_date=date(2026, 11, 1),
+            end_date=date(2027, 3, 1),
+            capacity=10,
+            status="running",
+            allow_late_joiners=True,
+        ),
         actor,
     )
 

@@ -11,6 +11,7 @@ from lms.assessments.progression import achievements
 from lms.assessments.progression.models import AssessmentKind
 from lms.core.roles import Role
 from lms.courses import services
+from lms.courses.inputs import PathwayInput, ProgrammeInput, RuleInput, StepInput
 from lms.courses.models import Course, EligibilityCheck, Pathway, PathwayStep, Programme, ReportingPeriod
 from lms.people import services as people_services
 from lms.people.models import ImmigrationStatus
@@ -79,7 +80,7 @@ def test_custom_period_must_fall_within_the_grant(client, db, login_as):
     coordinator = login_as(Role.COORDINATOR)
     programme = services.save_programme(
         coordinator.organisation,
-        {"name": "P", "start_date": date(2026, 1, 1), "end_date": date(2026, 12, 31), "reporting_scheme": "custom"},
+        ProgrammeInput(name="P", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31), reporting_scheme="custom"),
         coordinator,
     )
     db.commit()
@@ -123,7 +124,7 @@ def test_duplicate_programme_name_is_refused(client, db, login_as):
     coordinator = login_as(Role.COORDINATOR)
     services.save_programme(
         coordinator.organisation,
-        {"name": "P", "start_date": date(2026, 1, 1), "end_date": date(2026, 2, 1)},
+        ProgrammeInput(name="P", start_date=date(2026, 1, 1), end_date=date(2026, 2, 1)),
         coordinator,
     )
     db.commit()
@@ -228,7 +229,7 @@ def test_other_organisations_curriculum_is_not_found(client, db, login_as):
     login_as(Role.COORDINATOR)
     outsider = make_user()
     course = make_course(outsider.organisation, outsider)
-    pathway = services.save_pathway(outsider.organisation, {"name": "Theirs"}, outsider)
+    pathway = services.save_pathway(outsider.organisation, PathwayInput(name="Theirs"), outsider)
     db.commit()
     assert client.get(f"/courses/{course.id}").status_code == 404
     assert (
@@ -258,10 +259,10 @@ def esol_pathway(db):
     org = coordinator.organisation
     e1 = make_course(org, coordinator, code="E1", title="ESOL Entry 1", kind="esol_formal", esol_level="e1")
     e2 = make_course(org, coordinator, code="E2", title="ESOL Entry 2", kind="esol_formal", esol_level="e2")
-    pathway = services.save_pathway(org, {"name": "ESOL"}, coordinator)
-    first = services.save_step(pathway, {"kind": "course", "course_id": e1.id}, coordinator)
+    pathway = services.save_pathway(org, PathwayInput(name="ESOL"), coordinator)
+    first = services.save_step(pathway, StepInput(kind="course", course_id=e1.id), coordinator)
     second = services.save_step(
-        pathway, {"kind": "course", "course_id": e2.id, "prerequisite_ids": [first.id]}, coordinator
+        pathway, StepInput(kind="course", course_id=e2.id, prerequisite_ids=[first.id]), coordinator
     )
     db.commit()
     return {"coordinator": coordinator, "pathway": pathway, "first": first, "second": second, "e1": e1, "e2": e2}
@@ -381,15 +382,15 @@ def test_rule_check_on_the_six_month_boundary_is_recorded_with_reasons(client, d
     coordinator = login_as(Role.COORDINATOR)
     rule = services.save_rule(
         coordinator.organisation,
-        {
-            "name": "ASF ESOL",
-            "conditions": {
+        RuleInput(
+            name="ASF ESOL",
+            conditions={
                 "immigration": [
                     {"statuses": ["refugee"], "min_months": 0},
                     {"statuses": ["asylum_seeker"], "min_months": 6},
                 ]
             },
-        },
+        ),
         coordinator,
     )
     learner = make_learner(organisation=coordinator.organisation)
@@ -415,7 +416,7 @@ def test_rule_check_on_the_six_month_boundary_is_recorded_with_reasons(client, d
 def test_rule_check_cannot_probe_another_organisations_learner(client, db, login_as):
     coordinator = login_as(Role.COORDINATOR)
     rule = services.save_rule(
-        coordinator.organisation, {"name": "Age", "conditions": {"age": {"min": 18}}}, coordinator
+        coordinator.organisation, RuleInput(name="Age", conditions={"age": {"min": 18}}), coordinator
     )
     stranger = make_learner()
     db.commit()
@@ -438,8 +439,8 @@ def test_rule_with_no_conditions_or_bad_ages_is_refused(client, db, login_as):
 def test_external_certificate_step_counts_the_certificate(client, db, login_as):
     coordinator = login_as(Role.COORDINATOR)
     hygiene = make_certificate_type(name="Level 2 Food Hygiene", validity_months=36)
-    pathway = services.save_pathway(coordinator.organisation, {"name": "Hospitality"}, coordinator)
-    services.save_step(pathway, {"kind": "external_certificate", "certificate_type_id": hygiene.id}, coordinator)
+    pathway = services.save_pathway(coordinator.organisation, PathwayInput(name="Hospitality"), coordinator)
+    services.save_step(pathway, StepInput(kind="external_certificate", certificate_type_id=hygiene.id), coordinator)
     learner = make_learner(organisation=coordinator.organisation)
     services.join_pathway(learner, pathway, date(2026, 9, 1), coordinator)
     db.commit()

@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from lms.assessments.attendance import services as attendance
 from lms.assessments.progression.jobs import certificate_expiry_reminders
 from lms.core.roles import Role
+from lms.courses.inputs import ProgrammeInput
 from lms.jobs.digest import coordinator_digest
 from lms.jobs.models import JobRun
 from lms.jobs.retention import apply_retention
@@ -24,6 +25,7 @@ from lms.people import services as people_services
 from lms.people.models import Learner
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.cohorts.jobs import waitlist_offers
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable.jobs import session_change_notices, session_reminders
@@ -41,15 +43,15 @@ def setup(db, frozen_clock):
     course_services.save_course_translation(course, "ar", "الإنجليزية ٢", "")
     cohort = scheduling_services.save_cohort(
         coordinator.organisation,
-        {
-            "name": "ESOL",
-            "course_id": course.id,
-            "start_date": date(2026, 10, 1),
-            "end_date": date(2026, 12, 31),
-            "capacity": 2,
-            "status": "running",
-            "allow_late_joiners": True,
-        },
+        CohortInput(
+            name="ESOL",
+            course_id=course.id,
+            start_date=date(2026, 10, 1),
+            end_date=date(2026, 12, 31),
+            capacity=2,
+            status="running",
+            allow_late_joiners=True,
+        ),
         coordinator,
     )
     fatima = make_learner(organisation=coordinator.organisation, phone="07700 900601", preferred_languages="ar")
@@ -199,20 +201,22 @@ def test_retention_reports_first_and_anonymises_only_when_applied(db, setup, fro
     coordinator = setup["coordinator"]
     programme = course_services.save_programme(
         coordinator.organisation,
-        {"name": "Old project", "start_date": date(2023, 1, 1), "end_date": date(2024, 12, 31), "retention_months": 12},
+        ProgrammeInput(
+            name="Old project", start_date=date(2023, 1, 1), end_date=date(2024, 12, 31), retention_months=12
+        ),
         coordinator,
     )
     old = scheduling_services.save_cohort(
         coordinator.organisation,
-        {
-            "name": "Old",
-            "course_id": setup["cohort"].course_id,
-            "programme_id": programme.id,
-            "start_date": date(2024, 1, 1),
-            "end_date": date(2024, 6, 30),
-            "capacity": 5,
-            "status": "finished",
-        },
+        CohortInput(
+            name="Old",
+            course_id=setup["cohort"].course_id,
+            programme_id=programme.id,
+            start_date=date(2024, 1, 1),
+            end_date=date(2024, 6, 30),
+            capacity=5,
+            status="finished",
+        ),
         coordinator,
     )
     past = make_learner(organisation=coordinator.organisation, given_name="Hamid", phone="07700 900605")

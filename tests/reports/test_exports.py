@@ -49,11 +49,12 @@ def test_outcomes_export_neutralises_typed_text(client, db, login_as):
 
 def test_the_funder_return_in_excel_keeps_formulas_as_text(client, db, login_as):
     from lms.courses import services as course_services
+    from lms.courses.inputs import ProgrammeInput
 
     coordinator = login_as(Role.COORDINATOR)
     programme = course_services.save_programme(
         coordinator.organisation,
-        {"name": "=1+1", "start_date": date(2026, 4, 1), "end_date": date(2027, 3, 31)},
+        ProgrammeInput(name="=1+1", start_date=date(2026, 4, 1), end_date=date(2027, 3, 31)),
         coordinator,
     )
     db.commit()

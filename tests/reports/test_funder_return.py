@@ -10,12 +10,15 @@ import pytest
 
 from lms.assessments.attendance import services as attendance
 from lms.assessments.progression import services as progression
+from lms.assessments.progression.inputs import OutcomeInput
 from lms.core.roles import Role
 from lms.courses import services as course_services
+from lms.courses.inputs import ProgrammeInput
 from lms.people.models import OrganisationKind
 from lms.reports.queries import funder_return
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.timetable import services as timetable
 from tests.conftest import log_in
 from tests.factories import make_course, make_learner, make_organisation, make_user
@@ -28,18 +31,18 @@ def fixture(db, frozen_clock):
     funder = make_organisation(name="Police and Crime Commissioner", kind=OrganisationKind.FUNDER)
     programme = course_services.save_programme(
         coordinator.organisation,
-        {
-            "name": "Helping Others",
-            "start_date": date(2026, 4, 1),
-            "end_date": date(2027, 3, 31),
-            "funder_id": funder.id,
-            "targets": {"participants": 10, "into_work": 2},
-        },
+        ProgrammeInput(
+            name="Helping Others",
+            start_date=date(2026, 4, 1),
+            end_date=date(2027, 3, 31),
+            funder_id=funder.id,
+            targets={"participants": 10, "into_work": 2},
+        ),
         coordinator,
     )
     other_programme = course_services.save_programme(
         coordinator.organisation,
-        {"name": "Other", "start_date": date(2026, 4, 1), "end_date": date(2027, 3, 31)},
+        ProgrammeInput(name="Other", start_date=date(2026, 4, 1), end_date=date(2027, 3, 31)),
         coordinator,
     )
     course = make_course(coordinator.organisation, coordinator)
@@ -47,16 +50,16 @@ def fixture(db, frozen_clock):
     def cohort(name, prog):  # noqa: ANN001, ANN202
         return scheduling_services.save_cohort(
             coordinator.organisation,
-            {
-                "name": name,
-                "course_id": course.id,
-                "programme_id": prog.id,
-                "start_date": date(2026, 11, 1),
-                "end_date": date(2026, 12, 31),
-                "capacity": 10,
-                "status": "running",
-                "allow_late_joiners": True,
-            },
+            CohortInput(
+                name=name,
+                course_id=course.id,
+                programme_id=prog.id,
+                start_date=date(2026, 11, 1),
+                end_date=date(2026, 12, 31),
+                capacity=10,
+                status="running",
+                allow_late_joiners=True,
+            ),
             coordinator,
         )
 
@@ -83,14 +86,16 @@ def fixture(db, frozen_clock):
     save(e1, [attendance.Entry(f"l{bashir.id}", "present")], coordinator)
     progression.record_outcome(
         amal,
-        {"kind": "employment", "outcome_date": date(2026, 11, 20), "hours_per_week": 20, "domains": ["work"]},
+        OutcomeInput(kind="employment", outcome_date=date(2026, 11, 20), hours_per_week=20, domains=["work"]),
         coordinator,
     )
     progression.record_outcome(
-        bashir, {"kind": "volunteering", "outcome_date": date(2026, 11, 21), "domains": ["bonds", "work"]}, coordinator
+        bashir,
+        OutcomeInput(kind="volunteering", outcome_date=date(2026, 11, 21), domains=["bonds", "work"]),
+        coordinator,
     )
     progression.record_outcome(
-        dawit, {"kind": "employment", "outcome_date": date(2026, 11, 21), "hours_per_week": 30}, coordinator
+        dawit, OutcomeInput(kind="employment", outcome_date=date(2026, 11, 21), hours_per_week=30), coordinator
     )  # not a participant: not counted
     db.commit()
     return {"coordinator": coordinator, "funder": funder, "programme": programme, "other": other_programme}

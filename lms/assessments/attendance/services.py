@@ -12,6 +12,7 @@ import hmac
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -144,6 +145,87 @@ def check_register_open(session: Session, actor: User, now: datetime) -> None:
         )
 
 
+def _checked_entries(entries: list[Entry], rows: dict[str, RegisterRow]) -> dict[str, Entry]:
+    wanted: dict[str, Entry] = {}
+    for entry in entries:
+        if entry.key not in rows:
+            raise ServiceError(_("Someone on this list is not in this cohort. Reload the register."))
+        try:
+            AttendanceStatus(entry.status)
+        except ValueError:
+            raise ServiceError(_("Choose a status from the list."))
+        if not (0 <= entry.minutes_late <= 600 and 0 <= entry.minutes_left_early <= 600):
+            raise ServiceError(_("Minutes late or left early must be between 0 and 600."))
+        wanted[entry.key] = entry
+    return wanted
+
+
+def _mark_the_rest_present(
+    rows: dict[str, RegisterRow], wanted: dict[str, Entry], override_notices: bool, result: SaveResult
+) -> None:
+    """Everyone not yet marked is present, except those who sent a notice (unless it is overridden)."""
+    for key, row in rows.items():
+        if key in wanted or row.mark is not None:
+            continue
+        if row.notice is not None and not override_notices:
+            result.kept_notices.append(row.name)
+            wanted[key] = Entry(key, AttendanceStatus.ABSENT_NOTIFIED.value)
+        else:
+            wanted[key] = Entry(key, AttendanceStatus.PRESENT.value)
+
+
+def _mark_values(session: Session, entry: Entry) -> dict[str, Any]:
+    """What a mark would say: minutes late or early only count for the statuses they belong to."""
+    status = AttendanceStatus(entry.status)
+    late = entry.minutes_late if status in (AttendanceStatus.LATE, AttendanceStatus.PRESENT) else 0
+    early = entry.minutes_left_early if status in (AttendanceStatus.LEFT_EARLY, AttendanceStatus.PRESENT) else 0
+    return {
+        "status": status,
+        "minutes_late": late,
+        "minutes_left_early": early,
+        "minutes_attended": minutes_attended(session, status, late, early),
+        "note": entry.note[:500],
+    }
+
+
+def _unchanged(mark: AttendanceMark | None, values: dict[str, Any], entry: Entry) -> bool:
+    return mark is not None and (mark.status, mark.minutes_late, mark.minutes_left_early, mark.note) == (
+        values["status"],
+        values["minutes_late"],
+        values["minutes_left_early"],
+        entry.note,
+    )
+
+
+def _insert_marks(new_marks: list[dict[str, Any]], changes: list[list[Any]]) -> None:
+    """One INSERT for the new marks; their history rows then point at the new ids."""
+    inserted = db.session.execute(
+        sa.insert(AttendanceMark).returning(AttendanceMark.id, AttendanceMark.learner_id, AttendanceMark.attendee_id),
+        new_marks,
+    )
+    ids = {(f"l{r.learner_id}" if r.learner_id else f"a{r.attendee_id}"): r.id for r in inserted}
+    for change in changes:
+        if isinstance(change[0], str):
+            change[0] = ids[change[0]]
+
+
+def _record_changes(changes: list[list[Any]], actor: User, now: datetime, source: MarkSource) -> None:
+    db.session.execute(
+        sa.insert(AttendanceChange),
+        [
+            {
+                "mark_id": mark_id,
+                "old_status": old,
+                "new_status": new,
+                "changed_by_id": actor.id,
+                "changed_dt": now,
+                "source": source.value,
+            }
+            for mark_id, old, new in changes
+        ],
+    )
+
+
 def save_register(
     session: Session,
     entries: list[Entry],
@@ -158,53 +240,20 @@ def save_register(
     now = now or now_utc()
     check_register_open(session, actor, now)
     rows = {row.key: row for row in register_rows(session)}
-    wanted: dict[str, Entry] = {}
-    for entry in entries:
-        if entry.key not in rows:
-            raise ServiceError(_("Someone on this list is not in this cohort. Reload the register."))
-        try:
-            AttendanceStatus(entry.status)
-        except ValueError:
-            raise ServiceError(_("Choose a status from the list."))
-        if not (0 <= entry.minutes_late <= 600 and 0 <= entry.minutes_left_early <= 600):
-            raise ServiceError(_("Minutes late or left early must be between 0 and 600."))
-        wanted[entry.key] = entry
+    wanted = _checked_entries(entries, rows)
     result = SaveResult()
     if all_present:
-        for key, row in rows.items():
-            if key in wanted or row.mark is not None:
-                continue
-            if row.notice is not None and not override_notices:
-                result.kept_notices.append(row.name)
-                wanted[key] = Entry(key, AttendanceStatus.ABSENT_NOTIFIED.value)
-            else:
-                wanted[key] = Entry(key, AttendanceStatus.PRESENT.value)
+        _mark_the_rest_present(rows, wanted, override_notices, result)
     # Write in bulk: one INSERT for new marks, one UPDATE for changed ones, one INSERT for the history.
     changes: list[list[int | str | None]]  # [mark id (the row's key until inserted), old status, new status]
     new_marks, updates, changes = [], [], []
     for key, entry in wanted.items():
-        row, status = rows[key], AttendanceStatus(entry.status)
-        late = entry.minutes_late if status in (AttendanceStatus.LATE, AttendanceStatus.PRESENT) else 0
-        early = entry.minutes_left_early if status in (AttendanceStatus.LEFT_EARLY, AttendanceStatus.PRESENT) else 0
-        mark = row.mark
-        if mark is not None and (mark.status, mark.minutes_late, mark.minutes_left_early, mark.note) == (
-            status,
-            late,
-            early,
-            entry.note,
-        ):
+        row = rows[key]
+        values = _mark_values(session, entry)
+        if _unchanged(row.mark, values, entry):
             continue
-        values = {
-            "status": status,
-            "minutes_late": late,
-            "minutes_left_early": early,
-            "minutes_attended": minutes_attended(session, status, late, early),
-            "note": entry.note[:500],
-            "source": source,
-            "marked_by_id": actor.id,
-            "marked_dt": now,
-        }
-        if mark is None:
+        values.update(source=source, marked_by_id=actor.id, marked_dt=now)
+        if row.mark is None:
             new_marks.append(
                 {
                     "session_id": session.id,
@@ -213,38 +262,16 @@ def save_register(
                     **values,
                 }
             )
-            changes.append([key, None, status.value])
+            changes.append([key, None, values["status"].value])
         else:
-            updates.append({"id": mark.id, **values})
-            changes.append([mark.id, mark.status.value, status.value])
+            updates.append({"id": row.mark.id, **values})
+            changes.append([row.mark.id, row.mark.status.value, values["status"].value])
     if new_marks:
-        inserted = db.session.execute(
-            sa.insert(AttendanceMark).returning(
-                AttendanceMark.id, AttendanceMark.learner_id, AttendanceMark.attendee_id
-            ),
-            new_marks,
-        )
-        ids = {(f"l{r.learner_id}" if r.learner_id else f"a{r.attendee_id}"): r.id for r in inserted}
-        for change in changes:
-            if isinstance(change[0], str):
-                change[0] = ids[change[0]]
+        _insert_marks(new_marks, changes)
     if updates:
         db.session.execute(sa.update(AttendanceMark), updates)
     if changes:
-        db.session.execute(
-            sa.insert(AttendanceChange),
-            [
-                {
-                    "mark_id": mark_id,
-                    "old_status": old,
-                    "new_status": new,
-                    "changed_by_id": actor.id,
-                    "changed_dt": now,
-                    "source": source.value,
-                }
-                for mark_id, old, new in changes
-            ],
-        )
+        _record_changes(changes, actor, now, source)
     db.session.expire_all()  # the bulk statements bypassed the objects this session holds
     result.changed = len(changes)
     return result
@@ -418,17 +445,23 @@ def learners_at_risk(
     found = []
     for (learner_id, cohort_id), marks in grouped.items():
         statuses = [row[5] for row in marks]
-        streak = 0
-        for status in statuses:
-            if status is not AttendanceStatus.ABSENT:
-                break
-            streak += 1
+        streak = _absences_in_a_row(statuses)
         counted = [s for s in statuses if s.counts_in_rate]
         rate = sum(s.attended for s in counted) / len(counted) if counted else 1.0
         if streak >= consecutive or (len(counted) >= minimum_sessions and rate < threshold):
             name = " ".join(part for part in (marks[0][1], marks[0][2]) if part)
             found.append(AtRisk(learner_id, name, cohort_id, marks[0][4], streak, rate, len(counted)))
     return sorted(found, key=lambda r: (-r.consecutive_absences, r.rate))
+
+
+def _absences_in_a_row(statuses_latest_first: list[AttendanceStatus]) -> int:
+    """How many of the latest sessions in a row were missed without notice."""
+    streak = 0
+    for status in statuses_latest_first:
+        if status is not AttendanceStatus.ABSENT:
+            break
+        streak += 1
+    return streak
 
 
 def registers_not_taken(

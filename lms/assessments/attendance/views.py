@@ -242,15 +242,21 @@ def my_sessions():
     )
 
 
-@bp.post("/sessions/<int:session_id>/notice")
-@login_required
-def notice(session_id: int):
-    """'I can't come': the learner for themselves, or a coordinator for a learner (learner_id in the form)."""
+def _learner_giving_notice():  # noqa: ANN202
+    """The learner themself, or the learner a coordinator names; 404 for anyone else."""
     learner = current_user.learner
     if current_user.has_role(Role.COORDINATOR, Role.ADMIN) and request.form.get("learner_id"):
         learner = load_learner(request.form.get("learner_id", type=int), edit=True)
     if learner is None:
         abort(404)
+    return learner
+
+
+@bp.post("/sessions/<int:session_id>/notice")
+@login_required
+def notice(session_id: int):
+    """'I can't come': the learner for themselves, or a coordinator for a learner (learner_id in the form)."""
+    learner = _learner_giving_notice()
     # A notice is for a session of the learner's own organisation (record_notice checks the place).
     session = get_or_404(Session, session_id, lambda _user, s: s.cohort.organisation_id == learner.organisation_id)
     form = NoticeForm()

@@ -5,12 +5,19 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from lms.assessments.attendance.models import AttendanceMark, AttendanceStatus
+from lms.assessments.progression.inputs import (
+    OutcomeInput,
+    PlacementInput,
+    PlanEndInput,
+    PlanStartInput,
+    ReviewInput,
+    SelfRatings,
+)
 from lms.assessments.progression.models import (
     SELF_RATINGS,
     Certificate,
@@ -25,14 +32,13 @@ from lms.assessments.progression.models import (
     Placement,
     ProgressReview,
     QualificationResult,
-    RarpaOutcome,
     ResultGrade,
 )
 from lms.core import audit
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.time import now_utc, today_local
-from lms.courses.models import CertificateKind, CertificateType, IntegrationDomain, Qualification
+from lms.courses.models import CertificateKind, CertificateType, Course, Qualification
 from lms.extensions import db
 from lms.people.models import Learner, Organisation, OrganisationKind, User
 from lms.scheduling.models import (
@@ -55,16 +61,20 @@ def _not_future(day: date | None, field: str) -> date:
     return day
 
 
-def _ratings(values: dict[str, Any], keys) -> dict[str, int]:  # noqa: ANN001
+def _ratings(values: dict[str, int | None], keys) -> dict[str, int]:  # noqa: ANN001
     ratings = {}
     for key in keys:
         value = values.get(key)
-        if value in (None, ""):
+        if value is None:
             continue
-        if not isinstance(value, int) or not 1 <= value <= 5:
+        if not 1 <= value <= 5:
             raise ServiceError(_("Ratings go from 1 to 5."), field="ratings")
         ratings[str(key)] = value
     return ratings
+
+
+def _self_ratings(data: SelfRatings) -> dict[str, int]:
+    return _ratings({key: getattr(data, key) for key in SELF_RATINGS}, SELF_RATINGS)
 
 
 # --- the learning plan ---------------------------------------------------------------------------
@@ -79,12 +89,10 @@ def plan_for(enrolment: Enrolment) -> LearningPlan:
     return plan
 
 
-def save_start(plan: LearningPlan, data: dict[str, Any], actor: User) -> None:
+def save_start(plan: LearningPlan, data: PlanStartInput, actor: User) -> None:
     """RARPA stages 1 and 2: aims, the starting point, support needs and the starting self-ratings."""
-    plan.aims = (data.get("aims") or "").strip()
-    plan.starting_point = (data.get("starting_point") or "").strip()
-    plan.support_needs = (data.get("support_needs") or "").strip()
-    plan.start_ratings = _ratings(data, SELF_RATINGS)
+    plan.aims, plan.starting_point, plan.support_needs = data.aims, data.starting_point, data.support_needs
+    plan.start_ratings = _self_ratings(data)
     db.session.flush()
     audit.record("plan.start", actor_id=actor.id, subject_type="learner", subject_id=plan.learner_id)
 
@@ -110,16 +118,16 @@ def revise_objective(objective: LearningObjective, text: str, actor: User) -> No
     db.session.flush()
 
 
-def add_review(plan: LearningPlan, data: dict[str, Any], actor: User) -> ProgressReview:
+def add_review(plan: LearningPlan, data: ReviewInput, actor: User) -> ProgressReview:
     """Stage 4: a progress review with a rating per objective."""
-    review_date = _not_future(data.get("review_date"), "review_date")
+    review_date = _not_future(data.review_date, "review_date")
     objective_ids = [str(o.id) for o in plan.objectives if o.is_active]
     review = ProgressReview(
         review_date=review_date,
-        educator_comment=(data.get("educator_comment") or "").strip(),
-        learner_comment=(data.get("learner_comment") or "").strip(),
-        attendance_review=(data.get("attendance_review") or "").strip(),
-        ratings=_ratings(data.get("ratings") or {}, objective_ids),
+        educator_comment=data.educator_comment,
+        learner_comment=data.learner_comment,
+        attendance_review=data.attendance_review,
+        ratings=_ratings(data.ratings, objective_ids),
         reviewed_by_id=actor.id,
     )
     if not (review.educator_comment or review.learner_comment or review.ratings):
@@ -129,25 +137,19 @@ def add_review(plan: LearningPlan, data: dict[str, Any], actor: User) -> Progres
     return review
 
 
-def save_end(plan: LearningPlan, data: dict[str, Any], actor: User, *, sign_off: bool) -> None:
+def save_end(plan: LearningPlan, data: PlanEndInput, actor: User, *, sign_off: bool) -> None:
     """Stage 5 (and 6, next steps): the learner's and the tutor's view, and the outcome."""
-    outcome = data.get("outcome") or None
-    try:
-        outcome = RarpaOutcome(outcome) if outcome else None
-    except ValueError:
-        raise ServiceError(_("Choose from the list."), field="outcome")
+    outcome = data.outcome
     if sign_off and outcome is None:
         raise ServiceError(
             _("Choose whether the aims were fully, partly or not achieved before signing off."), field="outcome"
         )
     if sign_off and not plan.objectives:
         raise ServiceError(_("Add the learning objectives before signing off."))
-    plan.learner_self_assessment = (data.get("learner_self_assessment") or "").strip()
-    plan.tutor_judgement = (data.get("tutor_judgement") or "").strip()
-    plan.planned_outcomes = (data.get("planned_outcomes") or "").strip()
-    plan.unplanned_outcomes = (data.get("unplanned_outcomes") or "").strip()
-    plan.next_steps = (data.get("next_steps") or "").strip()
-    plan.end_ratings = _ratings(data, SELF_RATINGS)
+    plan.learner_self_assessment, plan.tutor_judgement = data.learner_self_assessment, data.tutor_judgement
+    plan.planned_outcomes, plan.unplanned_outcomes = data.planned_outcomes, data.unplanned_outcomes
+    plan.next_steps = data.next_steps
+    plan.end_ratings = _self_ratings(data)
     plan.outcome = outcome
     if sign_off:
         plan.signed_off_by_id, plan.signed_off_dt = actor.id, now_utc()
@@ -185,13 +187,11 @@ def record_result(
     return result
 
 
-def record_outcome(learner: Learner, data: dict[str, Any], actor: User) -> Outcome:
-    try:
-        kind = OutcomeKind(data.get("kind") or "")
-        domains = sorted({IntegrationDomain(d).value for d in data.get("domains") or []})
-    except ValueError:
+def record_outcome(learner: Learner, data: OutcomeInput, actor: User) -> Outcome:
+    kind = data.kind
+    if kind is None:
         raise ServiceError(_("Choose from the list."), field="kind")
-    hours = data.get("hours_per_week")
+    hours = data.hours_per_week
     if kind in (OutcomeKind.EMPLOYMENT, OutcomeKind.SELF_EMPLOYMENT) and not hours:
         raise ServiceError(_("Enter the hours a week."), field="hours_per_week")
     if hours is not None and not 0 < hours <= 80:
@@ -199,11 +199,11 @@ def record_outcome(learner: Learner, data: dict[str, Any], actor: User) -> Outco
     outcome = Outcome(
         learner_id=learner.id,
         kind=kind,
-        outcome_date=_not_future(data.get("outcome_date"), "outcome_date"),
+        outcome_date=_not_future(data.outcome_date, "outcome_date"),
         hours_per_week=hours,
-        organisation_name=(data.get("organisation_name") or "").strip(),
-        evidence_note=(data.get("evidence_note") or "").strip(),
-        domains=domains,
+        organisation_name=data.organisation_name,
+        evidence_note=data.evidence_note,
+        domains=sorted({domain.value for domain in data.domains}),
         recorded_by_id=actor.id,
     )
     db.session.add(outcome)
@@ -220,16 +220,16 @@ def confirm_sustained(outcome: Outcome, weeks: int, still_there: bool, actor: Us
     db.session.flush()
 
 
-def record_placement(learner: Learner, data: dict[str, Any], actor: User) -> Placement:
-    employer = db.session.get(Organisation, int(data.get("employer_id") or 0))
+def record_placement(learner: Learner, data: PlacementInput, actor: User) -> Placement:
+    employer = db.session.get(Organisation, data.employer_id or 0)
     if employer is None or employer.kind is not OrganisationKind.EMPLOYER:
         raise ServiceError(_("Choose the host employer."), field="employer_id")
-    start, end = data.get("start_date"), data.get("end_date")
+    start, end = data.start_date, data.end_date
     if not start or not end:
         raise ServiceError(_("Enter the start and end dates."), field="start_date")
     if end < start:
         raise ServiceError(_("The end date must be on or after the start date."), field="end_date")
-    hours = data.get("hours_per_week") or 0
+    hours = data.hours_per_week or 0
     if not 1 <= hours <= 60:
         raise ServiceError(_("Hours a week must be between 1 and 60."), field="hours_per_week")
     placement = Placement(
@@ -238,12 +238,12 @@ def record_placement(learner: Learner, data: dict[str, Any], actor: User) -> Pla
         start_date=start,
         end_date=end,
         hours_per_week=hours,
-        mentor_name=(data.get("mentor_name") or "").strip(),
-        mentor_contact=(data.get("mentor_contact") or "").strip(),
-        risk_assessment_date=data.get("risk_assessment_date"),
-        employer_feedback=(data.get("employer_feedback") or "").strip(),
-        reference_given=bool(data.get("reference_given")),
-        completed=bool(data.get("completed")),
+        mentor_name=data.mentor_name,
+        mentor_contact=data.mentor_contact,
+        risk_assessment_date=data.risk_assessment_date,
+        employer_feedback=data.employer_feedback,
+        reference_given=data.reference_given,
+        completed=data.completed,
     )
     db.session.add(placement)
     db.session.flush()
@@ -310,7 +310,7 @@ def completion_check(cohort: Cohort) -> list[Eligibility]:
         .options(sa.orm.joinedload(Enrolment.learner))
         .order_by(Enrolment.id)
     ).all()
-    learner_ids = [e.learner_id for e in enrolments]
+    learner_ids = [e.learner_id for e in enrolments] or [0]
     rates = attendance_rates(cohort)
     signed = set(
         db.session.scalars(
@@ -320,45 +320,59 @@ def completion_check(cohort: Cohort) -> list[Eligibility]:
             )
         )
     )
-    passed = set()
-    if course.qualification_id:
-        passed = set(
-            db.session.scalars(
-                sa.select(QualificationResult.learner_id).where(
-                    QualificationResult.qualification_id == course.qualification_id,
-                    QualificationResult.learner_id.in_(learner_ids or [0]),
-                    QualificationResult.grade.in_([ResultGrade.PASS, ResultGrade.MERIT, ResultGrade.DISTINCTION]),
-                )
-            )
-        )
-    holding = set()
-    if course.required_certificate_type_id:
-        holding = set(
-            db.session.scalars(
-                sa.select(ExternalCertificate.learner_id).where(
-                    ExternalCertificate.certificate_type_id == course.required_certificate_type_id,
-                    ExternalCertificate.learner_id.in_(learner_ids or [0]),
-                )
-            )
-        )
+    passed = _passed(course.qualification_id, learner_ids) if course.qualification_id else set()
+    holding = (
+        _holding(course.required_certificate_type_id, learner_ids) if course.required_certificate_type_id else set()
+    )
     results = []
     for enrolment in enrolments:
-        rate = rates.get(enrolment.learner_id)
-        check = Eligibility(enrolment, rate)
-        minimum = course.min_attendance_percent
-        # Compared in whole hundredths so that exactly 80% passes an 80% rule.
-        if minimum is not None and (rate is None or round(rate * 10000) < minimum * 100):
-            shown = "0" if rate is None else f"{rate * 100:.0f}"
-            check.reasons.append(_("Attendance %(rate)s%%, below %(minimum)d%%.", rate=shown, minimum=minimum))
-        if course.requires_signoff and enrolment.id not in signed:
-            check.reasons.append(_("The learning plan is not signed off."))
-        if course.requires_assessment_pass and enrolment.learner_id not in passed:
-            check.reasons.append(_("No assessment passed yet."))
-        missing = course.required_certificate_type_id and enrolment.learner_id not in holding
-        if missing and course.required_certificate_type is not None:
+        check = Eligibility(enrolment, rates.get(enrolment.learner_id))
+        _check_attendance(check, course.min_attendance_percent)
+        _check_evidence(check, course, signed=enrolment.id in signed, passed=enrolment.learner_id in passed)
+        if course.required_certificate_type is not None and enrolment.learner_id not in holding:
             check.reasons.append(_("%(certificate)s not recorded.", certificate=course.required_certificate_type.name))
         results.append(check)
     return results
+
+
+def _check_evidence(check: Eligibility, course: Course, *, signed: bool, passed: bool) -> None:
+    if course.requires_signoff and not signed:
+        check.reasons.append(_("The learning plan is not signed off."))
+    if course.requires_assessment_pass and not passed:
+        check.reasons.append(_("No assessment passed yet."))
+
+
+def _passed(qualification_id: int, learner_ids: list[int]) -> set[int]:
+    """Learners with a passing result in the course's qualification."""
+    return set(
+        db.session.scalars(
+            sa.select(QualificationResult.learner_id).where(
+                QualificationResult.qualification_id == qualification_id,
+                QualificationResult.learner_id.in_(learner_ids),
+                QualificationResult.grade.in_([ResultGrade.PASS, ResultGrade.MERIT, ResultGrade.DISTINCTION]),
+            )
+        )
+    )
+
+
+def _holding(certificate_type_id: int, learner_ids: list[int]) -> set[int]:
+    """Learners with the external certificate the course needs recorded."""
+    return set(
+        db.session.scalars(
+            sa.select(ExternalCertificate.learner_id).where(
+                ExternalCertificate.certificate_type_id == certificate_type_id,
+                ExternalCertificate.learner_id.in_(learner_ids),
+            )
+        )
+    )
+
+
+def _check_attendance(check: Eligibility, minimum: int | None) -> None:
+    rate = check.rate
+    # Compared in whole hundredths so that exactly 80% passes an 80% rule.
+    if minimum is not None and (rate is None or round(rate * 10000) < minimum * 100):
+        shown = "0" if rate is None else f"{rate * 100:.0f}"
+        check.reasons.append(_("Attendance %(rate)s%%, below %(minimum)d%%.", rate=shown, minimum=minimum))
 
 
 def complete_cohort(cohort: Cohort, actor: User, on: date | None = None) -> tuple[int, int]:
@@ -421,6 +435,20 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def _chosen_and_qualifying(
+    cohort: Cohort, certificate_type: CertificateType, enrolment_ids: list[int]
+) -> list[Eligibility]:
+    checks = {c.enrolment.id: c for c in certificate_preview(cohort, certificate_type)}
+    chosen = [checks.get(enrolment_id) for enrolment_id in enrolment_ids]
+    if not chosen or any(c is None for c in chosen):
+        raise ServiceError(_("Choose learners from the list."))
+    refused = [c for c in chosen if not c.qualifies]
+    if refused:
+        names = ", ".join(c.enrolment.learner.full_name for c in refused)
+        raise ServiceError(_("Nothing was issued: these learners do not qualify yet: %(names)s.", names=names))
+    return chosen
+
+
 def issue_certificates(
     cohort: Cohort, certificate_type: CertificateType, enrolment_ids: list[int], actor: User, on: date | None = None
 ) -> list[Certificate]:
@@ -431,24 +459,17 @@ def issue_certificates(
         raise ServiceError(_("Only certificates we issue ourselves can be issued here."))
     if certificate_type not in cohort.course.certificate_types:
         raise ServiceError(_("This course does not lead to that certificate."))
-    checks = {c.enrolment.id: c for c in certificate_preview(cohort, certificate_type)}
-    chosen = [checks[enrolment_id] for enrolment_id in enrolment_ids if enrolment_id in checks]
-    if not chosen or len(chosen) != len(enrolment_ids):
-        raise ServiceError(_("Choose learners from the list."))
-    refused = [c for c in chosen if not c.qualifies]
-    if refused:
-        names = ", ".join(c.enrolment.learner.full_name for c in refused)
-        raise ServiceError(_("Nothing was issued: these learners do not qualify yet: %(names)s.", names=names))
+    chosen = _chosen_and_qualifying(cohort, certificate_type, enrolment_ids)
+    expiry = (
+        on + relativedelta(months=certificate_type.validity_months) - relativedelta(days=1)
+        if certificate_type.validity_months
+        else None
+    )
     certificates = []
     for check in chosen:
         if check.already_issued:
             continue
         learner = check.enrolment.learner
-        expiry = (
-            on + relativedelta(months=certificate_type.validity_months) - relativedelta(days=1)
-            if certificate_type.validity_months
-            else None
-        )
         certificate = Certificate(
             code=_new_code(),
             learner_id=learner.id,

@@ -26,6 +26,7 @@ from lms.extensions import db
 from lms.people import services as people_services
 from lms.people.models import Learner, Organisation, User
 from lms.scheduling.clashes import learner_timetable_clashes
+from lms.scheduling.cohorts.inputs import ReferralInput
 from lms.scheduling.models import (
     Cohort,
     DropInAttendee,
@@ -362,29 +363,27 @@ def reinstate(enrolment: Enrolment, actor: User, *, on: date | None = None) -> E
 # --- referrals -----------------------------------------------------------------------------------
 
 
-def create_referral(organisation: Organisation, learner: Learner, data: dict, actor: User | None) -> Referral:
+def create_referral(organisation: Organisation, learner: Learner, data: ReferralInput, actor: User | None) -> Referral:
     if learner.organisation_id != organisation.id:
         raise ServiceError(_("Choose the learner from your organisation."))
-    source = ReferralSource(data.get("source") or ReferralSource.PARTNER)
-    cohort_id = data.get("cohort_id") or None
-    if cohort_id is not None:
-        cohort = db.session.get(Cohort, cohort_id)
+    if data.cohort_id is not None:
+        cohort = db.session.get(Cohort, data.cohort_id)
         if cohort is None or cohort.organisation_id != organisation.id:
             raise ServiceError(_("Choose a cohort of your organisation."), field="cohort_id")
-    referrer_email = people_services.normalise_email(data.get("referrer_email")) or ""
-    if source is ReferralSource.PARTNER and not (data.get("referrer_name") or "").strip():
+    referrer_email = people_services.normalise_email(data.referrer_email) or ""
+    if data.source is ReferralSource.PARTNER and not data.referrer_name:
         raise ServiceError(_("Give the name of the person who referred them."), field="referrer_name")
     referral = Referral(
         organisation_id=organisation.id,
         learner_id=learner.id,
-        source=source,
-        referrer_organisation_id=data.get("referrer_organisation_id") or None,
-        referrer_name=(data.get("referrer_name") or "").strip(),
+        source=data.source,
+        referrer_organisation_id=data.referrer_organisation_id,
+        referrer_name=data.referrer_name,
         referrer_email=referrer_email,
-        referrer_phone=(data.get("referrer_phone") or "").strip(),
-        consent_to_share_progress=bool(data.get("consent_to_share_progress")),
-        cohort_id=cohort_id,
-        notes=(data.get("notes") or "").strip(),
+        referrer_phone=data.referrer_phone,
+        consent_to_share_progress=data.consent_to_share_progress,
+        cohort_id=data.cohort_id,
+        notes=data.notes,
     )
     db.session.add(referral)
     db.session.flush()
@@ -405,7 +404,7 @@ def request_place(learner: Learner, cohort: Cohort) -> Referral:
     ):
         raise ServiceError(_("You have already asked for a place on this course."))
     return create_referral(
-        learner.organisation, learner, {"source": ReferralSource.SELF, "cohort_id": cohort.id}, learner.user
+        learner.organisation, learner, ReferralInput(source=ReferralSource.SELF, cohort_id=cohort.id), learner.user
     )
 
 

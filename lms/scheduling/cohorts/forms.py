@@ -7,7 +7,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from lms.core.forms import BaseForm, MultiCheckboxField, enum_choices
 from lms.core.i18n import _l
+from lms.core.inputs import optional_id
 from lms.courses.models import DeliveryMode, DeliverySetting
+from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput, VenueInput
 from lms.scheduling.models import CohortStatus, ReferralSource
 
 
@@ -21,6 +23,19 @@ class VenueForm(BaseForm):
     accessibility_notes = TextAreaField(_l("Accessibility notes"), validators=[Optional(), Length(max=2000)])
     is_virtual = BooleanField(_l("Virtual classroom"))
     meeting_url = StringField(_l("Meeting link"), validators=[Optional(), Length(max=500)])
+
+    def to_input(self) -> VenueInput:
+        return VenueInput(
+            name=self.name.data,
+            address=self.address.data,
+            postcode=self.postcode.data,
+            capacity=self.capacity.data,
+            step_free=self.step_free.data,
+            has_creche=self.has_creche.data,
+            accessibility_notes=self.accessibility_notes.data,
+            is_virtual=self.is_virtual.data,
+            meeting_url=self.meeting_url.data,
+        )
 
 
 class CohortForm(BaseForm):
@@ -49,6 +64,26 @@ class CohortForm(BaseForm):
     )
     what_to_bring = StringField(_l("What to bring"), validators=[Optional(), Length(max=500)])
 
+    def to_input(self) -> CohortInput:
+        return CohortInput(
+            name=self.name.data,
+            course_id=optional_id(self.course_id.data),
+            programme_id=optional_id(self.programme_id.data),
+            venue_id=optional_id(self.venue_id.data),
+            start_date=self.start_date.data,
+            end_date=self.end_date.data,
+            capacity=self.capacity.data,
+            creche_capacity=self.creche_capacity.data,
+            interpreter_capacity=self.interpreter_capacity.data,
+            delivery_mode=self.delivery_mode.data or None,
+            delivery_setting=self.delivery_setting.data or None,
+            status=self.status.data or None,
+            is_drop_in=self.is_drop_in.data,
+            allow_late_joiners=self.allow_late_joiners.data,
+            offer_hours=self.offer_hours.data,
+            what_to_bring=self.what_to_bring.data,
+        )
+
 
 class EnrolForm(BaseForm):
     learner_ids = MultiCheckboxField(_l("Learners"), choices=[], validate_choice=False)
@@ -68,6 +103,18 @@ class ReferralForm(BaseForm):
     consent_to_share_progress = BooleanField(_l("The learner agrees we may tell the referrer how they are doing"))
     cohort_id = SelectField(_l("Cohort asked for"), choices=[], validate_choice=False)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+
+    def to_input(self) -> ReferralInput:
+        return ReferralInput(
+            source=self.source.data or None,
+            referrer_organisation_id=optional_id(self.referrer_organisation_id.data),
+            referrer_name=self.referrer_name.data,
+            referrer_email=self.referrer_email.data,
+            referrer_phone=self.referrer_phone.data,
+            consent_to_share_progress=self.consent_to_share_progress.data,
+            cohort_id=optional_id(self.cohort_id.data),
+            notes=self.notes.data,
+        )
 
 
 class ReferralDecisionForm(BaseForm):

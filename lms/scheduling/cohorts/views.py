@@ -68,7 +68,7 @@ def venue_form(venue_id: int | None = None):
     if form.validate_on_submit():
         response = save_or_show(
             form,
-            lambda: services.save_venue(current_user.organisation, form.data, current_user, venue),
+            lambda: services.save_venue(current_user.organisation, form.to_input(), current_user, venue),
             lambda _v: url_for("cohorts.venues"),
             _("Venue saved."),
         )
@@ -126,7 +126,7 @@ def cohort_form(cohort_id: int | None = None):
     if form.validate_on_submit():
         response = save_or_show(
             form,
-            lambda: services.save_cohort(current_user.organisation, form.data, current_user, cohort),
+            lambda: services.save_cohort(current_user.organisation, form.to_input(), current_user, cohort),
             lambda c: url_for("cohorts.cohort", cohort_id=c.id),
             _("Cohort saved."),
         )
@@ -326,7 +326,9 @@ def referral_new():
         else:
             response = save_or_show(
                 form,
-                lambda: enrolment_service.create_referral(current_user.organisation, learner, form.data, current_user),
+                lambda: enrolment_service.create_referral(
+                    current_user.organisation, learner, form.to_input(), current_user
+                ),
                 lambda r: url_for("cohorts.referral", referral_id=r.id),
                 _("Referral saved."),
             )

@@ -7,7 +7,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from lms.core.forms import WEEKDAY_CHOICES, BaseForm, MultiCheckboxField, enum_choices
 from lms.core.i18n import _l
+from lms.core.inputs import ids, optional_id
 from lms.scheduling.models import EducatorRole
+from lms.scheduling.timetable.inputs import TimetableRuleInput
 
 
 class TimetableRuleForm(BaseForm):
@@ -20,6 +22,17 @@ class TimetableRuleForm(BaseForm):
     end_date = DateField(_l("Until"), validators=[Optional()])
     venue_id = SelectField(_l("Venue"), choices=[], validate_choice=False)
     room_id = SelectField(_l("Room"), choices=[], validate_choice=False)
+
+    def to_input(self) -> TimetableRuleInput:
+        return TimetableRuleInput(
+            weekdays=ids(self.weekdays.data),
+            start_time=self.start_time.data,
+            end_time=self.end_time.data,
+            start_date=self.start_date.data,
+            end_date=self.end_date.data,
+            venue_id=optional_id(self.venue_id.data),
+            room_id=optional_id(self.room_id.data),
+        )
 
 
 class GenerateForm(BaseForm):

@@ -35,6 +35,7 @@ from lms.scheduling.models import (
     TimetableRule,
     Venue,
 )
+from lms.scheduling.timetable.inputs import TimetableRuleInput
 
 MAX_SESSION_HOURS = 12
 HOLIDAY_REGIONS = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
@@ -172,14 +173,8 @@ def _check_times(start: time | None, end: time | None) -> tuple[time, time]:
     return start, end
 
 
-def save_rule(cohort: Cohort, data: dict[str, Any], actor: User, rule: TimetableRule | None = None) -> TimetableRule:
-    weekdays = sorted({int(day) for day in data.get("weekdays") or []})
-    if not weekdays:
-        raise ServiceError(_("Choose at least one day of the week."), field="weekdays")
-    if any(day not in range(7) for day in weekdays):
-        raise ServiceError(_("Choose from the list."), field="weekdays")
-    _check_times(data.get("start_time"), data.get("end_time"))
-    start, end = data.get("start_date") or cohort.start_date, data.get("end_date") or cohort.end_date
+def _rule_dates(cohort: Cohort, data: TimetableRuleInput) -> tuple[date, date]:
+    start, end = data.start_date or cohort.start_date, data.end_date or cohort.end_date
     if end < start:
         raise ServiceError(_("The end date must be on or after the start date."), field="end_date")
     if start < cohort.start_date or end > cohort.end_date:
@@ -191,10 +186,23 @@ def save_rule(cohort: Cohort, data: dict[str, Any], actor: User, rule: Timetable
             ),
             field="start_date",
         )
-    tz = _check_zone(data.get("timezone") or cohort.organisation_timezone)
-    venue, room = _check_place(cohort, data.get("venue_id"), data.get("room_id"))
+    return start, end
+
+
+def save_rule(
+    cohort: Cohort, data: TimetableRuleInput, actor: User, rule: TimetableRule | None = None
+) -> TimetableRule:
+    weekdays = sorted(set(data.weekdays))
+    if not weekdays:
+        raise ServiceError(_("Choose at least one day of the week."), field="weekdays")
+    if any(day not in range(7) for day in weekdays):
+        raise ServiceError(_("Choose from the list."), field="weekdays")
+    _check_times(data.start_time, data.end_time)
+    start, end = _rule_dates(cohort, data)
+    tz = _check_zone(data.timezone or cohort.organisation_timezone)
+    venue, room = _check_place(cohort, data.venue_id, data.room_id)
     rule = rule or TimetableRule(cohort_id=cohort.id)
-    rule.weekdays, rule.start_time, rule.end_time = weekdays, data["start_time"], data["end_time"]
+    rule.weekdays, rule.start_time, rule.end_time = weekdays, data.start_time, data.end_time
     rule.start_date, rule.end_date, rule.timezone = start, end, tz
     rule.venue, rule.room = venue, room
     db.session.add(rule)
@@ -237,29 +245,38 @@ def plan_generation(rule: TimetableRule) -> GenerationPlan:
             plan.skipped.append((day, closed[day]))
             continue
         wanted.add(day)
-        start, end = (
-            local_instant(day, rule.start_time, rule.timezone),
-            local_instant(day, rule.end_time, rule.timezone),
-        )
-        session = existing.get(day)
-        if session is None:
-            plan.create.append((day, start, end))
-        elif session.is_cancelled and not session.cancel_reason.startswith("timetable:"):
-            plan.unchanged.append(session)  # cancelled by hand: stays cancelled
-        elif session.is_cancelled:
-            plan.reinstate.append((session, start, end))
-        elif session.is_moved:
-            plan.unchanged.append(session)
-        elif (session.start_dt, session.end_dt, session.room_id, session.venue_id) != (
-            start,
-            end,
-            rule.room_id,
-            rule.venue_id,
-        ):
-            plan.update.append((session, start, end))
-        else:
-            plan.unchanged.append(session)
+        _plan_occurrence(plan, day, existing.get(day))
     plan.cancel = [s for day, s in existing.items() if day not in wanted and not s.is_cancelled]
+    plan.clashes = find_clashes(_planned_slots(plan))
+    return plan
+
+
+def _plan_occurrence(plan: GenerationPlan, day: date, session: Session | None) -> None:
+    """Create, update, reinstate or leave the session of one wanted day."""
+    rule = plan.rule
+    start, end = local_instant(day, rule.start_time, rule.timezone), local_instant(day, rule.end_time, rule.timezone)
+    if session is None:
+        plan.create.append((day, start, end))
+    elif session.is_cancelled and not session.cancel_reason.startswith("timetable:"):
+        plan.unchanged.append(session)  # cancelled by hand: stays cancelled
+    elif session.is_cancelled:
+        plan.reinstate.append((session, start, end))
+    elif session.is_moved:
+        plan.unchanged.append(session)
+    elif (session.start_dt, session.end_dt, session.room_id, session.venue_id) != (
+        start,
+        end,
+        rule.room_id,
+        rule.venue_id,
+    ):
+        plan.update.append((session, start, end))
+    else:
+        plan.unchanged.append(session)
+
+
+def _planned_slots(plan: GenerationPlan) -> list[Slot]:
+    """The sessions to create (with the cohort's educators) and those to change (with their own)."""
+    rule, cohort = plan.rule, plan.rule.cohort
     educators = frozenset(
         db.session.scalars(sa.select(CohortEducator.user_id).where(CohortEducator.cohort_id == cohort.id))
     )
@@ -276,8 +293,7 @@ def plan_generation(rule: TimetableRule) -> GenerationPlan:
         )
         for session, start, end in plan.update + plan.reinstate
     ]
-    plan.clashes = find_clashes(slots)
-    return plan
+    return slots
 
 
 def generate(rule: TimetableRule, actor: User, *, accept_learner_clashes: bool = False) -> GenerationPlan:

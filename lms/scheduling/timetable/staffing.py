@@ -161,41 +161,15 @@ def suggest_educators(cohort: Cohort, sessions: list[Session]) -> list[Suggestio
     those days and times, not away, DBS check current, and sharing languages with the learners."""
     if not sessions:
         return []
-    educators = list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.organisation_id == cohort.organisation_id, UserRole.role == Role.EDUCATOR, User.is_active.is_(True)
-            )
-            .options(sa.orm.selectinload(User.educator_profile))
-            .order_by(User.display_name)
-        )
-    )
+    educators = _educators_of(cohort.organisation_id)
     ids = [e.id for e in educators]
     slots = [Slot(s.start_dt, s.end_dt, s.cohort_id, None, None, frozenset(ids), s.id) for s in sessions]
     busy = {clash.subject_id for clash in find_clashes(slots, check_learners=False).clashes}
     availability: dict[int, list[EducatorAvailability]] = {}
     for row in db.session.scalars(sa.select(EducatorAvailability).where(EducatorAvailability.user_id.in_(ids))):
         availability.setdefault(row.user_id, []).append(row)
-    first_day = min(s.start_dt for s in sessions).date() - timedelta(days=1)
-    last_day = max(s.end_dt for s in sessions).date() + timedelta(days=1)
-    away = set(
-        db.session.scalars(
-            sa.select(EducatorAbsence.user_id).where(
-                EducatorAbsence.user_id.in_(ids),
-                EducatorAbsence.start_date <= last_day,
-                EducatorAbsence.end_date >= first_day,
-            )
-        )
-    )
-    learner_languages: set[str] = set()
-    for tags in db.session.scalars(
-        sa.select(Learner.preferred_languages)
-        .join(Enrolment, Enrolment.learner_id == Learner.id)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(HOLDS_PLACE))
-    ):
-        learner_languages.update(tag.split("-")[0] for tag in tags.split())
+    away = _away(ids, sessions)
+    learner_languages = _learner_languages(cohort)
     last_session_day = max(s.start_dt for s in sessions).date()
     suggestions = []
     for educator in educators:
@@ -207,19 +181,63 @@ def suggest_educators(cohort: Cohort, sessions: list[Session]) -> list[Suggestio
         pattern = availability.get(educator.id)
         if pattern and not all(_within(pattern, s) for s in sessions):
             suggestion.reasons.append(_("Not usually available at these times."))
-        profile: EducatorProfile | None = educator.educator_profile
-        if profile is None or profile.dbs_check_date is None:
-            suggestion.reasons.append(_("No DBS check recorded."))
-        elif profile.dbs_check_date + relativedelta(years=DBS_RECHECK_YEARS) < last_session_day:
-            suggestion.reasons.append(_("DBS check due for renewal."))
-        if profile is not None:
-            suggestion.shared_languages = sorted(
-                {tag.split("-")[0] for tag in profile.languages.split()} & learner_languages
-            )
+        _check_profile(suggestion, educator.educator_profile, last_session_day, learner_languages)
         suggestions.append(suggestion)
     return sorted(
         suggestions, key=lambda s: (not s.suitable, not s.free, -len(s.shared_languages), s.user.display_name)
     )
+
+
+def _educators_of(organisation_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.organisation_id == organisation_id, UserRole.role == Role.EDUCATOR, User.is_active.is_(True))
+            .options(sa.orm.selectinload(User.educator_profile))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def _away(user_ids: list[int], sessions: list[Session]) -> set[int]:
+    """Educators with an absence overlapping the sessions' dates (a day either side, for time zones)."""
+    first_day = min(s.start_dt for s in sessions).date() - timedelta(days=1)
+    last_day = max(s.end_dt for s in sessions).date() + timedelta(days=1)
+    return set(
+        db.session.scalars(
+            sa.select(EducatorAbsence.user_id).where(
+                EducatorAbsence.user_id.in_(user_ids),
+                EducatorAbsence.start_date <= last_day,
+                EducatorAbsence.end_date >= first_day,
+            )
+        )
+    )
+
+
+def _learner_languages(cohort: Cohort) -> set[str]:
+    """The primary language subtags the cohort's learners prefer."""
+    languages: set[str] = set()
+    for tags in db.session.scalars(
+        sa.select(Learner.preferred_languages)
+        .join(Enrolment, Enrolment.learner_id == Learner.id)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(HOLDS_PLACE))
+    ):
+        languages.update(tag.split("-")[0] for tag in tags.split())
+    return languages
+
+
+def _check_profile(
+    suggestion: Suggestion, profile: EducatorProfile | None, last_session_day: date, learner_languages: set[str]
+) -> None:
+    if profile is None or profile.dbs_check_date is None:
+        suggestion.reasons.append(_("No DBS check recorded."))
+    elif profile.dbs_check_date + relativedelta(years=DBS_RECHECK_YEARS) < last_session_day:
+        suggestion.reasons.append(_("DBS check due for renewal."))
+    if profile is not None:
+        suggestion.shared_languages = sorted(
+            {tag.split("-")[0] for tag in profile.languages.split()} & learner_languages
+        )
 
 
 def _within(pattern: list[EducatorAvailability], session: Session) -> bool:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.core.access import get_or_404, login_required, role_required
 from lms.core.errors import ServiceError
-from lms.core.forms import NONE, object_choices
+from lms.core.forms import NONE, BaseForm, object_choices
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
@@ -29,6 +29,7 @@ from lms.scheduling.access import (
 from lms.scheduling.clashes import ClashError, describe
 from lms.scheduling.models import (
     Closure,
+    Cohort,
     CohortEducator,
     EducatorAbsence,
     EducatorAvailability,
@@ -86,71 +87,10 @@ def cohort_timetable(cohort_id: int):
     if request.method == "POST":
         if not manage:
             abort(403)
-        action = request.form.get("action")
-        if action == "add_rule" and rule_form.validate_on_submit():
-            try:
-                timetable.save_rule(cohort, _rule_data(rule_form), current_user)
-            except ServiceError as error:
-                db.session.rollback()
-                attach_error(rule_form, error)
-                status = 400
-            else:
-                db.session.commit()
-                flash(_("Timetable saved. Check the preview, then create the sessions."), "success")
-                return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
-        elif action in ("preview", "generate"):
-            rule = db.session.get(TimetableRule, int(request.form.get("rule_id", "0") or 0))
-            if rule is None or rule.cohort_id != cohort.id:
-                abort(404)
-            generate_form.validate_on_submit()
-            try:
-                if action == "preview":
-                    plan = timetable.plan_generation(rule)
-                    clash_lines = describe(plan.clashes, rule.timezone)
-                else:
-                    plan = timetable.generate(
-                        rule, current_user, accept_learner_clashes=generate_form.accept_learner_clashes.data
-                    )
-            except ClashError as error:
-                db.session.rollback()
-                plan, clash_lines, status = timetable.plan_generation(rule), _clash_messages(error, rule.timezone), 409
-            else:
-                if action == "generate":
-                    db.session.commit()
-                    flash(
-                        _(
-                            "Sessions created: %(created)d, changed: %(changed)d, cancelled: %(cancelled)d.",
-                            created=len(plan.create),
-                            changed=len(plan.update) + len(plan.reinstate),
-                            cancelled=len(plan.cancel),
-                        ),
-                        "success",
-                    )
-                    for day, reason in plan.skipped:
-                        flash(_("No session on %(day)s: %(reason)s", day=day.isoformat(), reason=reason), "info")
-                    return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
-        elif action == "assign" and assign_form.validate_on_submit():
-            user = db.session.get(User, int(assign_form.user_id.data or 0))
-            try:
-                count = staffing.assign_to_cohort(cohort, user, assign_form.role.data, current_user)
-            except ClashError as error:
-                db.session.rollback()
-                clash_lines, status = _clash_messages(error, cohort.organisation_timezone), 409
-            except ServiceError as error:
-                db.session.rollback()
-                attach_error(assign_form, error)
-                status = 400
-            else:
-                db.session.commit()
-                flash(_("Assigned to %(count)d sessions to come.", count=count), "success")
-                return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
-        elif action == "unassign":
-            user = db.session.get(User, int(request.form.get("user_id", "0") or 0))
-            if user is None:
-                abort(404)
-            staffing.unassign_from_cohort(cohort, user, current_user)
-            db.session.commit()
-            return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
+        outcome = _timetable_action(cohort, request.form.get("action"), rule_form, generate_form, assign_form)
+        if not isinstance(outcome, tuple):
+            return outcome
+        plan, clash_lines, status = outcome
     sessions = queries.sessions_between(
         cohort.organisation_id, datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC), cohort_id=cohort.id
     )
@@ -173,16 +113,91 @@ def cohort_timetable(cohort_id: int):
     ), status
 
 
-def _rule_data(form: TimetableRuleForm) -> dict:
-    return {
-        "weekdays": form.weekdays.data,
-        "start_time": form.start_time.data,
-        "end_time": form.end_time.data,
-        "start_date": form.start_date.data,
-        "end_date": form.end_date.data,
-        "venue_id": form.venue_id.data,
-        "room_id": form.room_id.data,
-    }
+#: What a timetable action leaves to show: a redirect once done, or (plan, clash lines, status) to render.
+TimetableOutcome = Response | tuple[timetable.GenerationPlan | None, list[str], int]
+
+
+def _timetable_action(
+    cohort: Cohort,
+    action: str | None,
+    rule_form: TimetableRuleForm,
+    generate_form: GenerateForm,
+    assign_form: AssignForm,
+) -> TimetableOutcome:
+    if action == "add_rule" and rule_form.validate_on_submit():
+        return _add_rule(cohort, rule_form)
+    if action in ("preview", "generate"):
+        return _preview_or_generate(cohort, action, generate_form)
+    if action == "assign" and assign_form.validate_on_submit():
+        return _assign_to_cohort(cohort, assign_form)
+    if action == "unassign":
+        return _unassign_from_cohort(cohort)
+    return None, [], 200
+
+
+def _add_rule(cohort: Cohort, rule_form: TimetableRuleForm) -> TimetableOutcome:
+    try:
+        timetable.save_rule(cohort, rule_form.to_input(), current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        attach_error(rule_form, error)
+        return None, [], 400
+    db.session.commit()
+    flash(_("Timetable saved. Check the preview, then create the sessions."), "success")
+    return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
+
+
+def _preview_or_generate(cohort: Cohort, action: str, generate_form: GenerateForm) -> TimetableOutcome:
+    rule = db.session.get(TimetableRule, int(request.form.get("rule_id", "0") or 0))
+    if rule is None or rule.cohort_id != cohort.id:
+        abort(404)
+    generate_form.validate_on_submit()
+    try:
+        if action == "preview":
+            plan = timetable.plan_generation(rule)
+            return plan, describe(plan.clashes, rule.timezone), 200
+        plan = timetable.generate(rule, current_user, accept_learner_clashes=generate_form.accept_learner_clashes.data)
+    except ClashError as error:
+        db.session.rollback()
+        return timetable.plan_generation(rule), _clash_messages(error, rule.timezone), 409
+    db.session.commit()
+    flash(
+        _(
+            "Sessions created: %(created)d, changed: %(changed)d, cancelled: %(cancelled)d.",
+            created=len(plan.create),
+            changed=len(plan.update) + len(plan.reinstate),
+            cancelled=len(plan.cancel),
+        ),
+        "success",
+    )
+    for day, reason in plan.skipped:
+        flash(_("No session on %(day)s: %(reason)s", day=day.isoformat(), reason=reason), "info")
+    return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
+
+
+def _assign_to_cohort(cohort: Cohort, assign_form: AssignForm) -> TimetableOutcome:
+    user = db.session.get(User, int(assign_form.user_id.data or 0))
+    try:
+        count = staffing.assign_to_cohort(cohort, user, assign_form.role.data, current_user)
+    except ClashError as error:
+        db.session.rollback()
+        return None, _clash_messages(error, cohort.organisation_timezone), 409
+    except ServiceError as error:
+        db.session.rollback()
+        attach_error(assign_form, error)
+        return None, [], 400
+    db.session.commit()
+    flash(_("Assigned to %(count)d sessions to come.", count=count), "success")
+    return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
+
+
+def _unassign_from_cohort(cohort: Cohort) -> TimetableOutcome:
+    user = db.session.get(User, int(request.form.get("user_id", "0") or 0))
+    if user is None:
+        abort(404)
+    staffing.unassign_from_cohort(cohort, user, current_user)
+    db.session.commit()
+    return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
 
 
 @bp.route("/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
@@ -229,61 +244,15 @@ def session(session_id: int):
     manage = can_manage_session(current_user, session)
     zone = ZoneInfo(session.timezone)
     local_start, local_end = session.start_dt.astimezone(zone), session.end_dt.astimezone(zone)
-    move_form = SessionForm(
-        prefix="move",
-        day=local_start.date(),
-        start_time=local_start.time(),
-        end_time=local_end.time(),
-        venue_id=str(session.venue_id or ""),
-        room_id=str(session.room_id or ""),
-    )
-    _place_choices(move_form, session.cohort.organisation_id)
-    cancel_form = CancelForm(prefix="cancel")
-    assign_form = AssignForm(prefix="assign")
-    educators = queries.educators_of(session.cohort.organisation_id)
-    assign_form.user_id.choices = object_choices(educators, label=lambda user: user.display_name)
-    cover_form = CoverForm(prefix="cover")
-    cover_form.absent_id.choices = object_choices(
-        [link.user for link in session.educator_links], label=lambda user: user.display_name
-    )
-    cover_form.user_id.choices = assign_form.user_id.choices
+    forms = _session_forms(session, local_start, local_end)
     clash_lines, status = [], 200
     if request.method == "POST":
         if not manage:
             abort(403)
         action = request.form.get("action", "")
-        forms = {"move": move_form, "cancel": cancel_form, "assign": assign_form, "cover": cover_form}
         form = forms.get(action)
         try:
-            if action == "keep":
-                timetable.keep_session(session, current_user)
-            elif form is None or not form.validate_on_submit():
-                raise ServiceError(_("Check the highlighted fields."))
-            elif action == "move":
-                timetable.move_session(
-                    session,
-                    move_form.day.data,
-                    move_form.start_time.data,
-                    move_form.end_time.data,
-                    current_user,
-                    venue_id=move_form.venue_id.data,
-                    room_id=move_form.room_id.data,
-                    accept_learner_clashes=move_form.accept_learner_clashes.data,
-                )
-            elif action == "cancel":
-                timetable.cancel_session(session, cancel_form.reason.data, current_user)
-            elif action == "assign":
-                staffing.assign_to_session(
-                    session,
-                    db.session.get(User, int(assign_form.user_id.data or 0)),
-                    assign_form.role.data,
-                    current_user,
-                )
-            elif action == "cover":
-                absent = db.session.get(User, int(cover_form.absent_id.data or 0))
-                if absent is None:
-                    raise ServiceError(_("Choose from the list."), field="absent_id")
-                staffing.cover(session, absent, db.session.get(User, int(cover_form.user_id.data or 0)), current_user)
+            _apply_session_action(session, action, form)
         except ClashError as error:
             db.session.rollback()
             clash_lines, status = _clash_messages(error, session.timezone), 409
@@ -305,13 +274,64 @@ def session(session_id: int):
         manage=manage,
         local_start=local_start,
         local_end=local_end,
-        move_form=move_form,
-        cancel_form=cancel_form,
-        assign_form=assign_form,
-        cover_form=cover_form,
+        move_form=forms["move"],
+        cancel_form=forms["cancel"],
+        assign_form=forms["assign"],
+        cover_form=forms["cover"],
         clash_lines=clash_lines,
         suggestions=suggestions,
     ), status
+
+
+def _session_forms(session: Session, local_start: datetime, local_end: datetime) -> dict[str, BaseForm]:
+    """The forms of a session's page, by the action each posts."""
+    move_form = SessionForm(
+        prefix="move",
+        day=local_start.date(),
+        start_time=local_start.time(),
+        end_time=local_end.time(),
+        venue_id=str(session.venue_id or ""),
+        room_id=str(session.room_id or ""),
+    )
+    _place_choices(move_form, session.cohort.organisation_id)
+    assign_form = AssignForm(prefix="assign")
+    educators = queries.educators_of(session.cohort.organisation_id)
+    assign_form.user_id.choices = object_choices(educators, label=lambda user: user.display_name)
+    cover_form = CoverForm(prefix="cover")
+    cover_form.absent_id.choices = object_choices(
+        [link.user for link in session.educator_links], label=lambda user: user.display_name
+    )
+    cover_form.user_id.choices = assign_form.user_id.choices
+    return {"move": move_form, "cancel": CancelForm(prefix="cancel"), "assign": assign_form, "cover": cover_form}
+
+
+def _apply_session_action(session: Session, action: str | None, form: BaseForm | None) -> None:
+    """Run the service an action asks for; raises ServiceError (or ClashError) when it cannot be done."""
+    if action == "keep":
+        timetable.keep_session(session, current_user)
+    elif form is None or not form.validate_on_submit():
+        raise ServiceError(_("Check the highlighted fields."))
+    elif action == "move":
+        timetable.move_session(
+            session,
+            form.day.data,
+            form.start_time.data,
+            form.end_time.data,
+            current_user,
+            venue_id=form.venue_id.data,
+            room_id=form.room_id.data,
+            accept_learner_clashes=form.accept_learner_clashes.data,
+        )
+    elif action == "cancel":
+        timetable.cancel_session(session, form.reason.data, current_user)
+    elif action == "assign":
+        user = db.session.get(User, int(form.user_id.data or 0))
+        staffing.assign_to_session(session, user, form.role.data, current_user)
+    elif action == "cover":
+        absent = db.session.get(User, int(form.absent_id.data or 0))
+        if absent is None:
+            raise ServiceError(_("Choose from the list."), field="absent_id")
+        staffing.cover(session, absent, db.session.get(User, int(form.user_id.data or 0)), current_user)
 
 
 # --- closures ------------------------------------------------------------------------------------
@@ -423,6 +443,26 @@ def venue_rooms(venue_id: int):
     return render_template("timetable/rooms.html", venue=venue, form=form)
 
 
+def _change_availability(
+    user: User, action: str | None, slot_form: AvailabilityForm, absence_form: AbsenceForm
+) -> None:
+    if action == "slot" and slot_form.validate_on_submit():
+        staffing.save_availability(
+            user, int(slot_form.weekday.data), slot_form.start_time.data, slot_form.end_time.data, current_user
+        )
+    elif action == "absence" and absence_form.validate_on_submit():
+        staffing.add_absence(
+            user, absence_form.start_date.data, absence_form.end_date.data, absence_form.reason.data, current_user
+        )
+    elif action == "remove_slot":
+        row = db.session.get(EducatorAvailability, int(request.form.get("slot_id", "0") or 0))
+        if row is None or row.user_id != user.id:
+            abort(404)
+        db.session.delete(row)
+    else:
+        raise ServiceError(_("Check the highlighted fields."))
+
+
 @bp.route("/educators/<int:user_id>/availability", methods=["GET", "POST"])
 @login_required
 def availability(user_id: int):
@@ -431,25 +471,7 @@ def availability(user_id: int):
     slot_form, absence_form = AvailabilityForm(prefix="slot"), AbsenceForm(prefix="absence")
     if request.method == "POST":
         try:
-            if request.form.get("action") == "slot" and slot_form.validate_on_submit():
-                staffing.save_availability(
-                    user, int(slot_form.weekday.data), slot_form.start_time.data, slot_form.end_time.data, current_user
-                )
-            elif request.form.get("action") == "absence" and absence_form.validate_on_submit():
-                staffing.add_absence(
-                    user,
-                    absence_form.start_date.data,
-                    absence_form.end_date.data,
-                    absence_form.reason.data,
-                    current_user,
-                )
-            elif request.form.get("action") == "remove_slot":
-                row = db.session.get(EducatorAvailability, int(request.form.get("slot_id", "0") or 0))
-                if row is None or row.user_id != user.id:
-                    abort(404)
-                db.session.delete(row)
-            else:
-                raise ServiceError(_("Check the highlighted fields."))
+            _change_availability(user, request.form.get("action"), slot_form, absence_form)
         except ServiceError as error:
             db.session.rollback()
             flash(error.message, "error")

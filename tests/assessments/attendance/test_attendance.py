@@ -15,6 +15,7 @@ from lms.extensions import db as _db
 from lms.people import services as people_services
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
 from tests.conftest import log_in
@@ -31,15 +32,15 @@ def setup(db, frozen_clock):
     course = make_course(coordinator.organisation, coordinator)
     cohort = scheduling_services.save_cohort(
         coordinator.organisation,
-        {
-            "name": "ESOL",
-            "course_id": course.id,
-            "start_date": date(2026, 11, 1),
-            "end_date": date(2027, 3, 1),
-            "capacity": 80,
-            "status": "running",
-            "allow_late_joiners": True,
-        },
+        CohortInput(
+            name="ESOL",
+            course_id=course.id,
+            start_date=date(2026, 11, 1),
+            end_date=date(2027, 3, 1),
+            capacity=80,
+            status="running",
+            allow_late_joiners=True,
+        ),
         coordinator,
     )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
@@ -175,14 +176,14 @@ def test_a_session_of_another_cohort_is_not_found(client, db, setup):
     other_course = make_course(coordinator.organisation, coordinator)
     other_cohort = scheduling_services.save_cohort(
         coordinator.organisation,
-        {
-            "name": "Other",
-            "course_id": other_course.id,
-            "start_date": date(2026, 11, 1),
-            "end_date": date(2027, 3, 1),
-            "capacity": 5,
-            "status": "running",
-        },
+        CohortInput(
+            name="Other",
+            course_id=other_course.id,
+            start_date=date(2026, 11, 1),
+            end_date=date(2027, 3, 1),
+            capacity=5,
+            status="running",
+        ),
         coordinator,
     )
     other_session = timetable.add_session(other_cohort, SESSION_DAY, time(13), time(14), coordinator)
@@ -328,14 +329,14 @@ def test_drop_in_attendee_added_in_two_taps(client, db, setup):
     coordinator = setup["coordinator"]
     club = scheduling_services.save_cohort(
         coordinator.organisation,
-        {
-            "name": "Conversation club",
-            "course_id": setup["cohort"].course_id,
-            "start_date": date(2026, 11, 1),
-            "end_date": date(2027, 3, 1),
-            "is_drop_in": True,
-            "status": "running",
-        },
+        CohortInput(
+            name="Conversation club",
+            course_id=setup["cohort"].course_id,
+            start_date=date(2026, 11, 1),
+            end_date=date(2027, 3, 1),
+            is_drop_in=True,
+            status="running",
+        ),
         coordinator,
     )
     session = timetable.add_session(club, SESSION_DAY, time(7, 30), time(9, 15), coordinator)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from lms.assessments.progression.models import CourseCompletion, EsolAssessment, ExternalCertificate
 from lms.core.roles import Role
 from lms.courses import services as course_services
+from lms.courses.inputs import PathwayInput, StepInput
 from lms.people import services as people_services
 from tests.conftest import log_in
 from tests.factories import make_certificate_type, make_course, make_learner, make_user
@@ -86,8 +87,8 @@ def test_learner_sees_own_progress_in_their_language_and_nobody_elses(client, db
     coordinator = make_user()
     course = make_course(coordinator.organisation, coordinator, title="ESOL Entry 1")
     course_services.save_course_translation(course, "ar", "الإنجليزية ١", "")
-    pathway = course_services.save_pathway(coordinator.organisation, {"name": "ESOL"}, coordinator)
-    course_services.save_step(pathway, {"kind": "course", "course_id": course.id}, coordinator)
+    pathway = course_services.save_pathway(coordinator.organisation, PathwayInput(name="ESOL"), coordinator)
+    course_services.save_step(pathway, StepInput(kind="course", course_id=course.id), coordinator)
     learner = make_learner(organisation=coordinator.organisation, phone="07700 900111", preferred_languages="ar")
     other = make_learner(organisation=coordinator.organisation)
     course_services.join_pathway(learner, pathway, date(2026, 9, 1), coordinator)

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from lms.assessments.attendance import services as attendance
 from lms.assessments.progression import services as progression
+from lms.assessments.progression.inputs import PlanEndInput, PlanStartInput, ReviewInput
 from lms.assessments.progression.models import Certificate, CourseCompletion, LearningPlan, ObjectiveRevision, Outcome
 from lms.core.errors import ServiceError
 from lms.core.roles import Role
@@ -21,6 +22,7 @@ from lms.people import services as people_services
 from lms.people.models import ConvictionFlag
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.models import EnrolmentStatus
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
@@ -44,15 +46,15 @@ def course_run(db, frozen_clock):
     )
     cohort = scheduling_services.save_cohort(
         coordinator.organisation,
-        {
-            "name": "Hospitality",
-            "course_id": course.id,
-            "start_date": date(2026, 10, 1),
-            "end_date": date(2026, 11, 30),
-            "capacity": 10,
-            "status": "running",
-            "allow_late_joiners": True,
-        },
+        CohortInput(
+            name="Hospitality",
+            course_id=course.id,
+            start_date=date(2026, 10, 1),
+            end_date=date(2026, 11, 30),
+            capacity=10,
+            status="running",
+            allow_late_joiners=True,
+        ),
         coordinator,
     )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
@@ -82,7 +84,7 @@ def enrol_with_attendance(run, attended: int, **learner_fields):
 def sign_off(run, enrolment_row):
     plan = progression.plan_for(enrolment_row)
     progression.add_objective(plan, "Take an order in English", run["tutor"])
-    progression.save_end(plan, {"outcome": "fully"}, run["tutor"], sign_off=True)
+    progression.save_end(plan, PlanEndInput(outcome="fully"), run["tutor"], sign_off=True)
 
 
 def test_exactly_80_percent_attendance_qualifies_and_79_does_not(db, course_run):
@@ -244,11 +246,13 @@ def test_objectives_keep_their_history_and_bad_plan_input_changes_nothing(db, co
     with pytest.raises(ServiceError, match="Write the objective."):
         progression.add_objective(plan, "   ", course_run["tutor"])
     with pytest.raises(ServiceError, match="Ratings go from 1 to 5."):
-        progression.save_start(plan, {"confidence": 7}, course_run["tutor"])
+        progression.save_start(plan, PlanStartInput(confidence=7), course_run["tutor"])
     with pytest.raises(ServiceError, match="cannot be in the future"):
-        progression.add_review(plan, {"review_date": date(2027, 1, 1), "educator_comment": "x"}, course_run["tutor"])
+        progression.add_review(
+            plan, ReviewInput(review_date=date(2027, 1, 1), educator_comment="x"), course_run["tutor"]
+        )
     with pytest.raises(ServiceError, match="before signing off"):
-        progression.save_end(plan, {}, course_run["tutor"], sign_off=True)
+        progression.save_end(plan, PlanEndInput(), course_run["tutor"], sign_off=True)
 
 
 def test_outcomes_need_a_real_date_and_hours_for_work(client, db, course_run, frozen_clock):

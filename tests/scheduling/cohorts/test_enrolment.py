@@ -10,12 +10,14 @@ import sqlalchemy as sa
 
 from lms.core.roles import Role
 from lms.courses import services as course_services
+from lms.courses.inputs import ProgrammeInput, RuleInput
 from lms.courses.models import EligibilityCheck
 from lms.extensions import db as _db
 from lms.people import services as people_services
 from lms.people.models import ImmigrationStatus
 from lms.scheduling.cohorts import enrolment as service
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput, VenueInput
 from lms.scheduling.models import Cohort, Enrolment, EnrolmentStatus, Referral, ReferralStatus
 from tests.conftest import log_in
 from tests.factories import make_course, make_learner, make_user
@@ -32,7 +34,7 @@ def make_cohort(coordinator, **overrides) -> Cohort:
         "status": "open",
     }
     values.update(overrides)
-    return scheduling_services.save_cohort(coordinator.organisation, values, coordinator)
+    return scheduling_services.save_cohort(coordinator.organisation, CohortInput(**values), coordinator)
 
 
 def statuses(db, cohort: Cohort | int) -> dict[str, int]:
@@ -209,25 +211,22 @@ def _snapshot(db, cohort):
 def test_ineligible_learner_is_refused_with_the_reason_and_nothing_changes(client, db, coordinator, frozen_clock):
     rule = course_services.save_rule(
         coordinator.organisation,
-        {
-            "name": "ASF ESOL",
-            "conditions": {
+        RuleInput(
+            name="ASF ESOL",
+            conditions={
                 "immigration": [
                     {"statuses": ["refugee"], "min_months": 0},
                     {"statuses": ["asylum_seeker"], "min_months": 6},
                 ]
             },
-        },
+        ),
         coordinator,
     )
     programme = course_services.save_programme(
         coordinator.organisation,
-        {
-            "name": "ESOL Hub",
-            "start_date": date(2026, 8, 1),
-            "end_date": date(2027, 7, 31),
-            "eligibility_rule_id": rule.id,
-        },
+        ProgrammeInput(
+            name="ESOL Hub", start_date=date(2026, 8, 1), end_date=date(2027, 7, 31), eligibility_rule_id=rule.id
+        ),
         coordinator,
     )
     cohort = make_cohort(coordinator, programme_id=programme.id)
@@ -269,12 +268,12 @@ def test_ineligible_learner_is_refused_with_the_reason_and_nothing_changes(clien
 def test_programme_referrer_list_is_enforced(db, coordinator, frozen_clock):
     programme = course_services.save_programme(
         coordinator.organisation,
-        {
-            "name": "WIRE",
-            "start_date": date(2026, 4, 1),
-            "end_date": date(2027, 3, 31),
-            "allowed_referral_sources": ["Probation Service"],
-        },
+        ProgrammeInput(
+            name="WIRE",
+            start_date=date(2026, 4, 1),
+            end_date=date(2027, 3, 31),
+            allowed_referral_sources=["Probation Service"],
+        ),
         coordinator,
     )
     cohort = make_cohort(coordinator, programme_id=programme.id)
@@ -416,7 +415,7 @@ def test_cohort_list_queries_do_not_grow_with_cohorts(client, db, coordinator, f
 )
 def test_bad_cohort_input_saves_nothing(client, db, coordinator, frozen_clock, changes, message):
     course = make_course(coordinator.organisation, coordinator)
-    venue = scheduling_services.save_venue(coordinator.organisation, {"name": "Hall", "capacity": 20}, coordinator)
+    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall", capacity=20), coordinator)
     db.commit()
     log_in(client, coordinator)
     data = {
@@ -444,13 +443,13 @@ def test_lowering_places_below_those_taken_is_refused(db, coordinator, frozen_cl
     with pytest.raises(Exception, match="2 places are taken"):
         scheduling_services.save_cohort(
             coordinator.organisation,
-            {
-                "name": cohort.name,
-                "course_id": cohort.course_id,
-                "start_date": cohort.start_date,
-                "end_date": cohort.end_date,
-                "capacity": 1,
-            },
+            CohortInput(
+                name=cohort.name,
+                course_id=cohort.course_id,
+                start_date=cohort.start_date,
+                end_date=cohort.end_date,
+                capacity=1,
+            ),
             coordinator,
             cohort,
         )
@@ -486,7 +485,7 @@ def test_referral_accepted_into_a_cohort_enrols_the_learner(client, db, coordina
 
 def test_declining_a_referral_needs_a_reason(client, db, coordinator, frozen_clock):
     learner = make_learner(organisation=coordinator.organisation)
-    referral = service.create_referral(coordinator.organisation, learner, {"source": "self"}, coordinator)
+    referral = service.create_referral(coordinator.organisation, learner, ReferralInput(source="self"), coordinator)
     db.commit()
     log_in(client, coordinator)
     page = client.post(f"/referrals/{referral.id}", data={"decision": "decline", "note": ""}).get_data(as_text=True)

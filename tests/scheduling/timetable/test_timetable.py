@@ -13,9 +13,11 @@ from lms.core.roles import Role
 from lms.scheduling.clashes import ClashError, Slot, find_clashes
 from lms.scheduling.cohorts import enrolment
 from lms.scheduling.cohorts import services as scheduling_services
+from lms.scheduling.cohorts.inputs import CohortInput, VenueInput
 from lms.scheduling.models import EducatorRole, Room, Session, SessionStatus
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
+from lms.scheduling.timetable.inputs import TimetableRuleInput
 from tests.conftest import log_in
 from tests.factories import make_course, make_learner, make_user
 
@@ -40,13 +42,13 @@ def make_cohort(coordinator, **overrides):
         "status": "running",
     }
     values.update(overrides)
-    return scheduling_services.save_cohort(coordinator.organisation, values, coordinator)
+    return scheduling_services.save_cohort(coordinator.organisation, CohortInput(**values), coordinator)
 
 
 def rule_for(cohort, coordinator, weekdays, start, end, first=None, last=None, **extra):
     return timetable.save_rule(
         cohort,
-        {"weekdays": weekdays, "start_time": start, "end_time": end, "start_date": first, "end_date": last, **extra},
+        TimetableRuleInput(weekdays=weekdays, start_time=start, end_time=end, start_date=first, end_date=last, **extra),
         coordinator,
     )
 
@@ -125,8 +127,8 @@ def test_closures_are_skipped_and_a_later_closure_flags_existing_sessions(db, co
 
 
 def test_a_venue_closure_flags_only_that_venue(db, coordinator):
-    hall = scheduling_services.save_venue(coordinator.organisation, {"name": "Hall"}, coordinator)
-    library = scheduling_services.save_venue(coordinator.organisation, {"name": "Library"}, coordinator)
+    hall = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
+    library = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Library"), coordinator)
     at_hall, at_library = make_cohort(coordinator, venue_id=hall.id), make_cohort(coordinator, venue_id=library.id)
     for cohort in (at_hall, at_library):
         timetable.generate(
@@ -158,7 +160,7 @@ def _at(hour: int, minute: int = 0, day: int = 3) -> datetime:
     ],
 )
 def test_overlap_edge_cases_for_a_room(db, coordinator, start, end, clashes):
-    venue = scheduling_services.save_venue(coordinator.organisation, {"name": "Hall"}, coordinator)
+    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
     room = Room(venue_id=venue.id, name="Room 1")
     db.add(room)
     first, second = make_cohort(coordinator), make_cohort(coordinator)
@@ -179,7 +181,7 @@ def test_cancelled_sessions_never_clash(db, coordinator):
 
 
 def test_every_clash_is_listed_and_nothing_is_saved(db, coordinator):
-    venue = scheduling_services.save_venue(coordinator.organisation, {"name": "Hall"}, coordinator)
+    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
     room = Room(venue_id=venue.id, name="Room 1")
     db.add(room)
     db.flush()
@@ -244,13 +246,13 @@ def test_regenerating_is_idempotent_and_changes_keep_the_sessions(db, coordinato
     assert (len(again.create), len(again.update), len(again.cancel), len(again.unchanged)) == (0, 0, 0, 8)
     rule = timetable.save_rule(
         cohort,
-        {
-            "weekdays": [1, 3],
-            "start_time": time(10, 30),
-            "end_time": time(12, 30),
-            "start_date": date(2027, 2, 1),
-            "end_date": date(2027, 2, 28),
-        },
+        TimetableRuleInput(
+            weekdays=[1, 3],
+            start_time=time(10, 30),
+            end_time=time(12, 30),
+            start_date=date(2027, 2, 1),
+            end_date=date(2027, 2, 28),
+        ),
         coordinator,
         rule,
     )
@@ -272,13 +274,13 @@ def test_dropping_a_weekday_cancels_rather_than_deletes(db, coordinator):
     timetable.cancel_session(by_hand, "Trip instead", coordinator)
     rule = timetable.save_rule(
         cohort,
-        {
-            "weekdays": [1],
-            "start_time": time(10),
-            "end_time": time(12),
-            "start_date": date(2027, 2, 1),
-            "end_date": date(2027, 2, 28),
-        },
+        TimetableRuleInput(
+            weekdays=[1],
+            start_time=time(10),
+            end_time=time(12),
+            start_date=date(2027, 2, 1),
+            end_date=date(2027, 2, 28),
+        ),
         coordinator,
         rule,
     )
@@ -329,11 +331,11 @@ def test_moving_and_cancelling_count_revisions(db, coordinator):
 def test_bad_rules_are_refused_with_a_clear_message(db, coordinator, data, message):
     cohort = make_cohort(coordinator)
     with pytest.raises(ServiceError, match=message):
-        timetable.save_rule(cohort, data, coordinator)
+        timetable.save_rule(cohort, TimetableRuleInput(**data), coordinator)
 
 
 def test_a_room_too_small_for_the_cohort_is_refused(db, coordinator):
-    venue = scheduling_services.save_venue(coordinator.organisation, {"name": "Hall"}, coordinator)
+    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
     room = Room(venue_id=venue.id, name="Side room", capacity=6)
     db.add(room)
     db.flush()

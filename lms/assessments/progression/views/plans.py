@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -18,6 +20,7 @@ from lms.assessments.progression.access import (
     load_plan_enrolment,
 )
 from lms.assessments.progression.certificate_pdf import render
+from lms.assessments.progression.inputs import OutcomeInput, PlacementInput, PlanEndInput, PlanStartInput, ReviewInput
 from lms.assessments.progression.models import (
     SELF_RATINGS,
     Certificate,
@@ -36,6 +39,8 @@ from lms.extensions import db
 from lms.people.access import load_learner
 from lms.people.models import Organisation, OrganisationKind
 from lms.scheduling.models import Enrolment
+
+E = TypeVar("E", bound=enum.Enum)
 
 
 def _int(name: str) -> int | None:
@@ -56,6 +61,31 @@ def _date(name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ServiceError(_("Enter a date like 2026-03-31."), field=name)
+
+
+def _choice(name: str, enum_class: type[E]) -> E | None:
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return enum_class(value)
+    except ValueError:
+        raise ServiceError(_("Choose from the list."), field=name)
+
+
+def _choices(name: str, enum_class: type[E], field: str) -> list[E]:
+    try:
+        return [enum_class(value) for value in request.form.getlist(name)]
+    except ValueError:
+        raise ServiceError(_("Choose from the list."), field=field)
+
+
+def _texts(*names: str) -> dict[str, str]:
+    return {name: request.form.get(name, "") for name in names}
+
+
+def _self_ratings() -> dict[str, int | None]:
+    return {key: _int(key) for key in SELF_RATINGS}
 
 
 def _done(redirect_to: str, message: str, action) -> WerkzeugResponse:  # noqa: ANN001
@@ -87,7 +117,8 @@ def plan(enrolment_id: int):
 
         def apply() -> None:
             if action == "start":
-                progression.save_start(the_plan, {**request.form, **{k: _int(k) for k in SELF_RATINGS}}, current_user)
+                data = PlanStartInput(**_texts("aims", "starting_point", "support_needs"), **_self_ratings())
+                progression.save_start(the_plan, data, current_user)
             elif action == "objective":
                 progression.add_objective(the_plan, request.form.get("text", ""), current_user)
             elif action == "revise":
@@ -97,16 +128,15 @@ def plan(enrolment_id: int):
                 progression.revise_objective(objective, request.form.get("text", ""), current_user)
             elif action == "review":
                 ratings = {str(o.id): _int(f"rating-{o.id}") for o in the_plan.objectives}
-                progression.add_review(
-                    the_plan, {**request.form, "review_date": _date("review_date"), "ratings": ratings}, current_user
-                )
+                texts = _texts("educator_comment", "learner_comment", "attendance_review")
+                data = ReviewInput(**texts, review_date=_date("review_date"), ratings=ratings)
+                progression.add_review(the_plan, data, current_user)
             elif action in ("end", "sign_off"):
-                progression.save_end(
-                    the_plan,
-                    {**request.form, **{k: _int(k) for k in SELF_RATINGS}},
-                    current_user,
-                    sign_off=action == "sign_off",
+                texts = _texts(
+                    "learner_self_assessment", "tutor_judgement", "planned_outcomes", "unplanned_outcomes", "next_steps"
                 )
+                data = PlanEndInput(**texts, **_self_ratings(), outcome=_choice("outcome", RarpaOutcome))
+                progression.save_end(the_plan, data, current_user, sign_off=action == "sign_off")
             else:
                 abort(400)
 
@@ -160,14 +190,13 @@ def record_outcome(learner_id: int):
         _("Outcome recorded."),
         lambda: progression.record_outcome(
             learner,
-            {
-                "kind": request.form.get("kind"),
-                "outcome_date": _date("outcome_date"),
-                "hours_per_week": _int("hours_per_week"),
-                "organisation_name": request.form.get("organisation_name"),
-                "evidence_note": request.form.get("evidence_note"),
-                "domains": request.form.getlist("domains"),
-            },
+            OutcomeInput(
+                kind=_choice("kind", OutcomeKind),
+                outcome_date=_date("outcome_date"),
+                hours_per_week=_int("hours_per_week"),
+                **_texts("organisation_name", "evidence_note"),
+                domains=_choices("domains", IntegrationDomain, "kind"),
+            ),
             current_user,
         ),
     )
@@ -196,18 +225,16 @@ def record_placement(learner_id: int):
         _("Placement recorded."),
         lambda: progression.record_placement(
             learner,
-            {
-                "employer_id": _int("employer_id"),
-                "start_date": _date("start_date"),
-                "end_date": _date("end_date"),
-                "hours_per_week": _int("hours_per_week"),
-                "mentor_name": request.form.get("mentor_name"),
-                "mentor_contact": request.form.get("mentor_contact"),
-                "risk_assessment_date": _date("risk_assessment_date"),
-                "employer_feedback": request.form.get("employer_feedback"),
-                "reference_given": request.form.get("reference_given") == "y",
-                "completed": request.form.get("completed") == "y",
-            },
+            PlacementInput(
+                employer_id=_int("employer_id"),
+                start_date=_date("start_date"),
+                end_date=_date("end_date"),
+                hours_per_week=_int("hours_per_week"),
+                **_texts("mentor_name", "mentor_contact", "employer_feedback"),
+                risk_assessment_date=_date("risk_assessment_date"),
+                reference_given=request.form.get("reference_given") == "y",
+                completed=request.form.get("completed") == "y",
+            ),
             current_user,
         ),
     )

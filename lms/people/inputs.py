@@ -1,0 +1,44 @@
+"""What the learner services take. Rules are checked by the services."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+from pydantic import field_validator
+
+from lms.core.inputs import Input
+from lms.people.models import Literacy, Sex
+
+
+class LearnerInput(Input):
+    """A learner's details. Only the fields given are saved: the API's PATCH gives a few, the form all.
+
+    Unlike other inputs, None given for a field is kept: it clears that field (an emptied date of birth).
+    """
+
+    given_name: str | None = None
+    family_name: str | None = None
+    given_name_latin: str | None = None
+    family_name_latin: str | None = None
+    date_of_birth: date | None = None
+    sex: Sex | None = None
+    nationality: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    preferred_languages: str | None = None
+    interpreter_needed: bool = False
+    first_language_literacy: Literacy | None = None
+    childcare_needs: str | None = None
+    referral_source: str | None = None
+
+    none_means_not_given: ClassVar[bool] = False
+
+    @field_validator("sex", "first_language_literacy", mode="before")
+    @classmethod
+    def _empty_choice_is_none(cls, value: Any) -> Any:
+        return value or None
+
+    def given(self) -> dict[str, Any]:
+        """The fields given, by name."""
+        return self.model_dump(exclude_unset=True)
