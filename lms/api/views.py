@@ -176,7 +176,6 @@ def create_learner(payload: schemas.LearnerIn):
         raise not_allowed(_("Only coordinators can add learners."))
     data = payload.model_dump(exclude_none=True)
     learner = people_services.create_learner(current_user.organisation, data, current_user)
-    db.session.commit()
     return json_response(dump(schemas.LearnerOut, learner), 201)
 
 
@@ -198,7 +197,6 @@ def update_learner(learner_id: int, payload: schemas.ContactIn):
     if not people_access.can_edit_learner(current_user, learner):
         raise not_allowed(_("Only coordinators can change a learner's details."))
     people_services.update_learner(learner, payload.model_dump(exclude_none=True), current_user)
-    db.session.commit()
     return json_response(dump(schemas.LearnerOut, learner))
 
 
@@ -247,7 +245,6 @@ def create_referral(payload: schemas.ReferralIn):
     learner = _learner_of(current_user.organisation_id, payload.learner_id)
     data = payload.model_dump() | {"source": "partner"}
     referral = enrolment.create_referral(current_user.organisation, learner, data, current_user)
-    db.session.commit()
     return json_response(dump(schemas.ReferralOut, referral), 201)
 
 
@@ -294,7 +291,6 @@ def create_cohort(payload: schemas.CohortIn):
     if not scheduling_access.can_manage(current_user, current_user.organisation_id):
         raise not_allowed(_("Only coordinators can create cohorts."))
     cohort = scheduling_services.save_cohort(current_user.organisation, payload.model_dump(), current_user)
-    db.session.commit()
     return json_response(dump(schemas.CohortOut, cohort), 201)
 
 
@@ -344,7 +340,6 @@ def enrol(cohort_id: int, payload: schemas.EnrolmentIn):
         needs_creche=payload.needs_creche,
         needs_interpreter=payload.needs_interpreter,
     )
-    db.session.commit()
     body = schemas.EnrolmentOut(
         outcome=result.outcome,
         message=result.message,
@@ -370,7 +365,6 @@ def withdraw(enrolment_id: int, payload: schemas.WithdrawIn):
     if not scheduling_access.can_manage(current_user, record.cohort.organisation_id):
         raise not_allowed(_("Only coordinators can withdraw learners."))
     offered = enrolment.withdraw(record, payload.reason, current_user)
-    db.session.commit()
     body = schemas.WithdrawOut(
         enrolment_id=record.id, status=record.status.value, places_offered_to=[e.learner_id for e in offered]
     )
@@ -394,7 +388,6 @@ def _session_to_manage(session_id: int) -> Session:
 )
 def cancel_session(session_id: int, payload: schemas.CancelIn):
     session = timetable.cancel_session(_session_to_manage(session_id), payload.reason, current_user)
-    db.session.commit()
     return json_response(dump(schemas.SessionOut, session), 201)
 
 
@@ -419,7 +412,6 @@ def move_session(session_id: int, payload: schemas.MoveIn):
         )
     except ClashError as error:
         raise Problem(409, _("Clash"), error.message)
-    db.session.commit()
     return json_response(dump(schemas.SessionOut, session), 201)
 
 
@@ -464,7 +456,6 @@ def mark_attendance(session_id: int, payload: schemas.AttendanceIn):
         raise not_allowed(_("Only this session's educators and coordinators can mark it."))
     entries = [Entry(e.key, e.status, e.minutes_late, e.minutes_left_early, e.note) for e in payload.entries]
     result = attendance.save_register(session, entries, current_user)
-    db.session.commit()
     return json_response(schemas.AttendanceSaved(session_id=session.id, changed=result.changed).model_dump())
 
 
@@ -522,7 +513,6 @@ def issue_certificates(cohort_id: int, payload: schemas.IssueIn):
     if not current_user.has_role(Role.COORDINATOR, Role.ADMIN):
         raise not_allowed(_("Only coordinators can issue certificates."))
     issued = progression.issue_certificates(cohort, certificate_type, payload.enrolment_ids, current_user)
-    db.session.commit()
     body = schemas.IssuedOut(
         issued=[
             schemas.CertificateSummary(
@@ -624,7 +614,6 @@ def tokens():
     secret = None
     if form.validate_on_submit():
         secret = create_token(current_user, form.name.data, TokenScope(form.scope.data))
-        db.session.commit()
     return render_template("api/tokens.html", form=form, tokens=tokens_of(current_user), secret=secret)
 
 
@@ -635,6 +624,5 @@ def revoke(token_id: int):
     if token is None or token.user_id != current_user.id:
         abort(404)
     revoke_token(token)  # CSRF is checked for every POST by CSRFProtect
-    db.session.commit()
     flash(_("Token revoked."), "success")
     return redirect(url_for("api.tokens"))

@@ -14,7 +14,7 @@ from lms.core.forms import NONE, object_choices
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
-from lms.core.web import attach_error
+from lms.core.web import attach_error, attempt
 from lms.extensions import db
 from lms.people.models import User
 from lms.scheduling import queries
@@ -71,8 +71,16 @@ def _place_choices(form, organisation_id: int) -> None:  # noqa: ANN001
     form.room_id.choices = NONE + object_choices(rooms, label=lambda room: f"{room.venue.name}: {room.name}")
 
 
-def _clash_messages(error: ClashError, tz: str) -> list[str]:
-    return describe(error.report, tz)
+def _show_refusal(error: ServiceError, form, tz: str) -> tuple[list[str], int]:  # noqa: ANN001
+    """A clash is listed, clash by clash, with 409; any other refusal goes on the form (or is flashed)
+    with 400. Returns the clash lines and the status."""
+    if isinstance(error, ClashError):
+        return describe(error.report, tz), 409
+    if form is not None:
+        attach_error(form, error)
+    else:
+        flash(error.message, "error")
+    return [], 400
 
 
 # --- a cohort's timetable ------------------------------------------------------------------------
@@ -96,14 +104,9 @@ def cohort_timetable(cohort_id: int):
             abort(403)
         action = request.form.get("action")
         if action == "add_rule" and rule_form.validate_on_submit():
-            try:
-                timetable.save_rule(cohort, _rule_data(rule_form), current_user)
-            except ServiceError as error:
-                db.session.rollback()
-                attach_error(rule_form, error)
+            if not attempt(lambda: timetable.save_rule(cohort, _rule_data(rule_form), current_user), rule_form):
                 status = 400
             else:
-                db.session.commit()
                 flash(_("Timetable saved. Check the preview, then create the sessions."), "success")
                 return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
         elif action in ("preview", "generate"):
@@ -111,20 +114,21 @@ def cohort_timetable(cohort_id: int):
             if rule is None or rule.cohort_id != cohort.id:
                 abort(404)
             generate_form.validate_on_submit()
-            try:
-                if action == "preview":
-                    plan = timetable.plan_generation(rule)
-                    clash_lines = describe(plan.clashes, rule.timezone)
-                else:
-                    plan = timetable.generate(
-                        rule, current_user, accept_learner_clashes=generate_form.accept_learner_clashes.data
-                    )
-            except ClashError as error:
-                db.session.rollback()
-                plan, clash_lines, status = timetable.plan_generation(rule), _clash_messages(error, rule.timezone), 409
+            if action == "preview":
+                plan = timetable.plan_generation(rule)
+                clash_lines = describe(plan.clashes, rule.timezone)
             else:
-                if action == "generate":
-                    db.session.commit()
+                generated = attempt(
+                    lambda: timetable.generate(
+                        rule, current_user, accept_learner_clashes=generate_form.accept_learner_clashes.data
+                    ),
+                    show=False,
+                )
+                if not generated:
+                    plan = timetable.plan_generation(rule)
+                    clash_lines, status = _show_refusal(generated.error, generate_form, rule.timezone)
+                else:
+                    plan = generated.value
                     flash(
                         _(
                             "Sessions created: %(created)d, changed: %(changed)d, cancelled: %(cancelled)d.",
@@ -139,25 +143,19 @@ def cohort_timetable(cohort_id: int):
                     return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
         elif action == "assign" and assign_form.validate_on_submit():
             user = db.session.get(User, int(assign_form.user_id.data or 0))
-            try:
-                count = staffing.assign_to_cohort(cohort, user, assign_form.role.data, current_user)
-            except ClashError as error:
-                db.session.rollback()
-                clash_lines, status = _clash_messages(error, cohort.organisation_timezone), 409
-            except ServiceError as error:
-                db.session.rollback()
-                attach_error(assign_form, error)
-                status = 400
+            assigned = attempt(
+                lambda: staffing.assign_to_cohort(cohort, user, assign_form.role.data, current_user), show=False
+            )
+            if not assigned:
+                clash_lines, status = _show_refusal(assigned.error, assign_form, cohort.organisation_timezone)
             else:
-                db.session.commit()
-                flash(_("Assigned to %(count)d sessions to come.", count=count), "success")
+                flash(_("Assigned to %(count)d sessions to come.", count=assigned.value), "success")
                 return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
         elif action == "unassign":
             user = db.session.get(User, int(request.form.get("user_id", "0") or 0))
             if user is None:
                 abort(404)
             staffing.unassign_from_cohort(cohort, user, current_user)
-            db.session.commit()
             return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
     sessions = queries.sessions_between(
         cohort.organisation_id, datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC), cohort_id=cohort.id
@@ -199,10 +197,10 @@ def session_new(cohort_id: int):
     cohort = _cohort(cohort_id, manage=True)
     form = SessionForm(venue_id=str(cohort.venue_id or ""))
     _place_choices(form, cohort.organisation_id)
-    clash_lines = []
+    clash_lines: list[str] = []
     if form.validate_on_submit():
-        try:
-            session = timetable.add_session(
+        done = attempt(
+            lambda: timetable.add_session(
                 cohort,
                 form.day.data,
                 form.start_time.data,
@@ -211,17 +209,14 @@ def session_new(cohort_id: int):
                 venue_id=form.venue_id.data,
                 room_id=form.room_id.data,
                 accept_learner_clashes=form.accept_learner_clashes.data,
-            )
-        except ClashError as error:
-            db.session.rollback()
-            clash_lines = _clash_messages(error, cohort.organisation_timezone)
-        except ServiceError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            ),
+            show=False,
+        )
+        if not done:
+            clash_lines, _status = _show_refusal(done.error, form, cohort.organisation_timezone)
         else:
-            db.session.commit()
             flash(_("Session added."), "success")
-            return redirect(url_for("timetable.session", session_id=session.id))
+            return redirect(url_for("timetable.session", session_id=done.value.id))
     return render_template(
         "timetable/session_form.html", form=form, cohort=cohort, clash_lines=clash_lines, title=_("Add a session")
     )
@@ -255,14 +250,16 @@ def session(session_id: int):
         [link.user for link in session.educator_links], label=lambda user: user.display_name
     )
     cover_form.user_id.choices = assign_form.user_id.choices
-    clash_lines, status = [], 200
+    clash_lines: list[str] = []
+    status = 200
     if request.method == "POST":
         if not manage:
             abort(403)
         action = request.form.get("action")
         forms = {"move": move_form, "cancel": cancel_form, "assign": assign_form, "cover": cover_form}
         form = forms.get(action)
-        try:
+
+        def act() -> None:
             if action == "keep":
                 timetable.keep_session(session, current_user)
             elif form is None or not form.validate_on_submit():
@@ -292,18 +289,11 @@ def session(session_id: int):
                 if absent is None:
                     raise ServiceError(_("Choose from the list."), field="absent_id")
                 staffing.cover(session, absent, db.session.get(User, int(cover_form.user_id.data or 0)), current_user)
-        except ClashError as error:
-            db.session.rollback()
-            clash_lines, status = _clash_messages(error, session.timezone), 409
-        except ServiceError as error:
-            db.session.rollback()
-            if form is not None:
-                attach_error(form, error)
-            else:
-                flash(error.message, "error")
-            status = 400
+
+        done = attempt(act, show=False)
+        if not done:
+            clash_lines, status = _show_refusal(done.error, form, session.timezone)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("timetable.session", session_id=session.id))
     suggestions = staffing.suggest_educators(session.cohort, [session]) if manage and not session.is_cancelled else []
@@ -335,15 +325,14 @@ def closures():
         venue = db.session.get(Venue, int(form.venue_id.data)) if form.venue_id.data else None
         if venue is not None and venue.organisation_id != organisation.id:
             abort(404)
-        try:
-            _closure, flagged = timetable.add_closure(
+        done = attempt(
+            lambda: timetable.add_closure(
                 organisation.id, venue, form.start_date.data, form.end_date.data, form.reason.data, current_user
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if done:
+            _closure, flagged = done.value
             flash(_("Closure added. Sessions that need a decision: %(count)d.", count=len(flagged)), "success")
             return redirect(url_for("timetable.closures"))
     today = today_local()
@@ -427,7 +416,6 @@ def venue_rooms(venue_id: int):
                     step_free=form.step_free.data,
                 )
             )
-            db.session.commit()
             flash(_("Room added."), "success")
             return redirect(url_for("timetable.venue_rooms", venue_id=venue.id))
     return render_template("timetable/rooms.html", venue=venue, form=form)
@@ -443,7 +431,8 @@ def availability(user_id: int):
         abort(404)
     slot_form, absence_form = AvailabilityForm(prefix="slot"), AbsenceForm(prefix="absence")
     if request.method == "POST":
-        try:
+
+        def act() -> None:
             if request.form.get("action") == "slot" and slot_form.validate_on_submit():
                 staffing.save_availability(
                     user, int(slot_form.weekday.data), slot_form.start_time.data, slot_form.end_time.data, current_user
@@ -463,11 +452,8 @@ def availability(user_id: int):
                 db.session.delete(row)
             else:
                 raise ServiceError(_("Check the highlighted fields."))
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+
+        if attempt(act):
             flash(_("Saved."), "success")
             return redirect(url_for("timetable.availability", user_id=user.id))
     slots = db.session.scalars(
