@@ -26,6 +26,7 @@ from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.time import now_utc
 from lms.core.tokens import token_hash
+from lms.core.web import commit_despite_refusal
 from lms.extensions import csrf, db
 
 #: Ids are 32-bit on every database we run on; anything larger cannot exist.
@@ -143,7 +144,10 @@ def operation(
 ) -> Callable:
     """Declare an API operation: who may call it, what it takes and returns (for OpenAPI), and run it
     with the token's user as the current user. `scope=None` makes it public. `rule` is the Flask rule;
-    the OpenAPI path is derived from it, so the two cannot disagree."""
+    the OpenAPI path is derived from it, so the two cannot disagree.
+
+    Problems and refusals are answered here as problem details, all with a status of 400 or more, so
+    the request boundary (core/web.py) rolls them back; an answer below 400 is committed there."""
     path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
     op = Operation(method, path, summary, scope, body, response, many, query or [], idempotent)
     REGISTRY.append(op)
@@ -157,7 +161,7 @@ def operation(
                     if scope is TokenScope.WRITE and token.scope is not TokenScope.WRITE:
                         raise not_allowed(_("This token can only read."))
                     _rate_limit(token)
-                    db.session.commit()
+                    commit_despite_refusal()  # the request counts against the limit whatever it answers
                     g.api_token = token
                     g._login_user = token.user  # the pages' permission checks apply unchanged
                 unknown = sorted(set(request.args) - {name for name, _kind, _text in op.query})
@@ -174,13 +178,10 @@ def operation(
                     return _idempotent(lambda: view(*args, **kwargs))
                 return view(*args, **kwargs)
             except Problem as problem:
-                db.session.rollback()
                 return problem.response()
             except NotFound:  # the areas' loaders (`get_or_404`): the same problem as any id not found
-                db.session.rollback()
                 return not_found().response()
             except ServiceError as error:
-                db.session.rollback()
                 field_errors = [{"field": error.field, "message": error.message}] if error.field else []
                 return Problem(422, _("Not accepted"), error.message, field_errors).response()
 
@@ -232,7 +233,7 @@ def _idempotent(run: Callable[[], Response]) -> Response:
             raise Problem(409, _("Key already used"), _("This Idempotency-Key was used for another request."))
         return json_response(done.body, done.status, replayed=True)
     response = run()
-    if response.status_code < 300:
+    if response.status_code < 300:  # saved with the work it answers for, in the request's one commit
         db.session.add(
             IdempotentRequest(
                 token_id=token.id,
@@ -242,7 +243,7 @@ def _idempotent(run: Callable[[], Response]) -> Response:
                 body=response.get_json(),
             )
         )
-        db.session.commit()
+        db.session.flush()
     return response
 
 

@@ -177,7 +177,6 @@ def create_learner(payload: schemas.LearnerIn):
         raise not_allowed(_("Only coordinators can add learners."))
     data = LearnerInput(**payload.model_dump(exclude_none=True))
     learner = people_services.create_learner(current_user.organisation, data, current_user)
-    db.session.commit()
     return json_response(dump(schemas.LearnerOut, learner), 201)
 
 
@@ -199,7 +198,6 @@ def update_learner(learner_id: int, payload: schemas.ContactIn):
     if not people_access.can_edit_learner(current_user, learner):
         raise not_allowed(_("Only coordinators can change a learner's details."))
     people_services.update_learner(learner, LearnerInput(**payload.model_dump(exclude_none=True)), current_user)
-    db.session.commit()
     return json_response(dump(schemas.LearnerOut, learner))
 
 
@@ -248,7 +246,6 @@ def create_referral(payload: schemas.ReferralIn):
     learner = _learner_of(current_user.organisation_id, payload.learner_id)
     data = ReferralInput(**payload.model_dump(exclude={"learner_id"}), source=ReferralSource.PARTNER)
     referral = enrolment.create_referral(current_user.organisation, learner, data, current_user)
-    db.session.commit()
     return json_response(dump(schemas.ReferralOut, referral), 201)
 
 
@@ -295,7 +292,6 @@ def create_cohort(payload: schemas.CohortIn):
     cohort = scheduling_services.save_cohort(
         current_user.organisation, CohortInput(**payload.model_dump()), current_user
     )
-    db.session.commit()
     return json_response(dump(schemas.CohortOut, cohort), 201)
 
 
@@ -343,7 +339,6 @@ def enrol(cohort_id: int, payload: schemas.EnrolmentIn):
         needs_creche=payload.needs_creche,
         needs_interpreter=payload.needs_interpreter,
     )
-    db.session.commit()
     body = schemas.EnrolmentOut(
         outcome=result.outcome,
         message=result.message,
@@ -367,7 +362,6 @@ def withdraw(enrolment_id: int, payload: schemas.WithdrawIn):
     if not scheduling_access.can_manage_enrolment(current_user, record):
         raise not_allowed(_("Only coordinators can withdraw learners."))
     offered = enrolment.withdraw(record, payload.reason, current_user)
-    db.session.commit()
     body = schemas.WithdrawOut(
         enrolment_id=record.id, status=record.status.value, places_offered_to=[e.learner_id for e in offered]
     )
@@ -391,7 +385,6 @@ def _session_to_manage(session_id: int) -> Session:
 )
 def cancel_session(session_id: int, payload: schemas.CancelIn):
     session = timetable.cancel_session(_session_to_manage(session_id), payload.reason, current_user)
-    db.session.commit()
     return json_response(dump(schemas.SessionOut, session), 201)
 
 
@@ -416,7 +409,6 @@ def move_session(session_id: int, payload: schemas.MoveIn):
         )
     except ClashError as error:
         raise Problem(409, _("Clash"), error.message)
-    db.session.commit()
     return json_response(dump(schemas.SessionOut, session), 201)
 
 
@@ -454,7 +446,6 @@ def mark_attendance(session_id: int, payload: schemas.AttendanceIn):
         raise not_allowed(_("Only this session's educators and coordinators can mark it."))
     entries = [Entry(e.key, e.status, e.minutes_late, e.minutes_left_early, e.note) for e in payload.entries]
     result = attendance.save_register(session, entries, current_user)
-    db.session.commit()
     return json_response(schemas.AttendanceSaved(session_id=session.id, changed=result.changed).model_dump())
 
 
@@ -510,7 +501,6 @@ def issue_certificates(cohort_id: int, payload: schemas.IssueIn):
     if not current_user.has_role(Role.COORDINATOR, Role.ADMIN):
         raise not_allowed(_("Only coordinators can issue certificates."))
     issued = progression.issue_certificates(cohort, certificate_type, payload.enrolment_ids, current_user)
-    db.session.commit()
     body = schemas.IssuedOut(
         issued=[
             schemas.CertificateSummary(
@@ -610,7 +600,6 @@ def tokens():
     secret = None
     if form.validate_on_submit():
         secret = create_token(current_user, form.name.data, TokenScope(form.scope.data))
-        db.session.commit()
     return render_template("api/tokens.html", form=form, tokens=tokens_of(current_user), secret=secret)
 
 
@@ -619,6 +608,5 @@ def tokens():
 def revoke(token_id: int):
     token = get_or_404(ApiToken, token_id, owns_token)
     revoke_token(token)  # CSRF is checked for every POST by CSRFProtect
-    db.session.commit()
     flash(_("Token revoked."), "success")
     return redirect(url_for("api.tokens"))

@@ -78,11 +78,9 @@ def _issue_or_revoke(kind: FeedKind, target_id: int) -> str | None:
     """POST handling shared by every feed page: returns the new token, once, when one was issued."""
     if request.form.get("action") == "revoke":
         feeds.revoke_feed(kind, target_id, current_user)
-        db.session.commit()
         flash(_("The link is stopped. Calendars using it will stop updating."), "success")
         return None
     token = feeds.issue_feed(kind, target_id, current_user)
-    db.session.commit()
     return token
 
 

@@ -7,12 +7,11 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from lms.core.access import login_required, role_required
-from lms.core.errors import ServiceError
 from lms.core.forms import object_choices
 from lms.core.i18n import _, _l
 from lms.core.roles import Role
 from lms.core.time import today_local
-from lms.core.web import save_or_show
+from lms.core.web import attempt, save_or_show
 from lms.courses import queries, services
 from lms.courses.access import can_manage_curriculum, can_read_curriculum, load_curriculum, readable_curriculum
 from lms.courses.facts import learner_facts
@@ -68,7 +67,6 @@ def archive(area: str, object_id: int):
     obj = load_curriculum(models[area], object_id, manage=True)
     archived = request.form.get("archived") == "1"
     services.set_archived(obj, archived, current_user)
-    db.session.commit()
     flash(_("Archived.") if archived else _("Restored from the archive."), "success")
     return redirect(url_for(f"courses.{area}"))
 
@@ -343,7 +341,6 @@ def rule(rule_id: int):
             result, _evaluation = services.record_eligibility_check(
                 learner, rule, facts, form.on_date.data, purpose="manual", actor=current_user
             )
-            db.session.commit()
     recent = db.session.scalars(
         db.select(EligibilityCheck)
         .where(EligibilityCheck.rule_id == rule.id)
@@ -519,15 +516,9 @@ def step_action(pathway_id: int, step_id: int, action: str):
     if step is None:
         abort(404)
     if action == "remove":
-        try:
-            services.remove_step(step, current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("courses.pathway", pathway_id=pathway.id))
+        attempt(lambda: services.remove_step(step, current_user))
     else:
         services.move_step(step, -1 if action == "up" else 1)
-    db.session.commit()
     return redirect(url_for("courses.pathway", pathway_id=pathway.id))
 
 

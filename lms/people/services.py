@@ -247,7 +247,8 @@ def _record_failure(keys: list[str]) -> None:
 
 
 def _authenticate(login_name: str, secret: str, address: str | None, *, by_phone: bool) -> User:
-    """Check a login. On failure the attempt is flushed, and the caller must commit it."""
+    """Check a login. A failure is flushed just before the refusal; the login views keep it despite the
+    refusal (`attempt(..., keep_on_refusal=True)`), so the throttle counts it."""
     keys = _throttle_keys(login_name, address)
     _check_throttle(keys)
     column, hash_attr = (User.phone, "pin_hash") if by_phone else (User.email, "password_hash")

@@ -6,10 +6,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_user, logout_user
 
 from lms.core.access import login_required, public, role_required
-from lms.core.errors import ServiceError, ThrottledError
+from lms.core.errors import ThrottledError
 from lms.core.i18n import SESSION_KEY, _, is_supported
 from lms.core.roles import Role
-from lms.core.web import AUTH_SESSION_KEY, attach_error, safe_next, writes_on_get
+from lms.core.web import AUTH_SESSION_KEY, attempt, safe_next, writes_on_get
 from lms.extensions import db, login_manager
 from lms.people import queries, services
 from lms.people.access import can_edit_learner, can_view_sensitive, load_learner, visible_learners
@@ -46,7 +46,6 @@ def set_language():
         session[SESSION_KEY] = locale
         if current_user.is_authenticated:
             services.set_locale(current_user, locale)
-            db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("core.index"))
 
 
@@ -60,7 +59,6 @@ def _log_in(user: User) -> None:
     services.end_session(old_token)
     session.clear()
     token = services.start_session(user)
-    db.session.commit()
     session[AUTH_SESSION_KEY] = token
     if locale:
         session[SESSION_KEY] = locale
@@ -79,18 +77,21 @@ def login():
         return redirect(url_for("core.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = services.authenticate_password(form.email.data, form.password.data, request.remote_addr)
-        except ThrottledError as error:
-            form.form_errors.append(error.message)
-            return render_template("people/login.html", form=form), 429
-        except ServiceError as error:
-            db.session.commit()  # keep the failed attempt for throttling
-            form.form_errors.append(error.message)
-            return render_template("people/login.html", form=form), 401
-        _log_in(user)
+        # A failed attempt is kept despite the refusal: the throttle counts it.
+        done = attempt(
+            lambda: services.authenticate_password(form.email.data, form.password.data, request.remote_addr),
+            form,
+            keep_on_refusal=True,
+        )
+        if not done:
+            return render_template("people/login.html", form=form), _refused_login_status(done.error)
+        _log_in(done.value)
         return _after_login_redirect()
     return render_template("people/login.html", form=form)
+
+
+def _refused_login_status(error: Exception | None) -> int:
+    return 429 if isinstance(error, ThrottledError) else 401
 
 
 @bp.route("/login/phone", methods=["GET", "POST"])
@@ -100,16 +101,14 @@ def login_phone():
         return redirect(url_for("core.home"))
     form = PinLoginForm()
     if form.validate_on_submit():
-        try:
-            user = services.authenticate_pin(form.phone.data, form.pin.data, request.remote_addr)
-        except ThrottledError as error:
-            form.form_errors.append(error.message)
-            return render_template("people/login_phone.html", form=form), 429
-        except ServiceError as error:
-            db.session.commit()
-            form.form_errors.append(error.message)
-            return render_template("people/login_phone.html", form=form), 401
-        _log_in(user)
+        done = attempt(
+            lambda: services.authenticate_pin(form.phone.data, form.pin.data, request.remote_addr),
+            form,
+            keep_on_refusal=True,
+        )
+        if not done:
+            return render_template("people/login_phone.html", form=form), _refused_login_status(done.error)
+        _log_in(done.value)
         return _after_login_redirect()
     return render_template("people/login_phone.html", form=form)
 
@@ -119,11 +118,10 @@ def login_phone():
 def login_link(token: str):
     """A one-time link. GET only shows a button: link previews in SMS apps must not use it up."""
     if request.method == "POST":  # CSRFProtect has already checked the token
-        try:
-            user = services.redeem_login_link(token)
-        except ServiceError as error:
-            return render_template("people/login_link.html", error=error.message), 410
-        _log_in(user)
+        done = attempt(lambda: services.redeem_login_link(token), show=False)
+        if not done:
+            return render_template("people/login_link.html", error=done.error.message), 410
+        _log_in(done.value)
         return redirect(url_for("core.home"))
     return render_template("people/login_link.html", error=None)
 
@@ -133,7 +131,6 @@ def login_link(token: str):
 def logout():
     locale = session.get(SESSION_KEY)
     services.end_session(session.get(AUTH_SESSION_KEY))
-    db.session.commit()
     logout_user()
     session.clear()
     if locale:
@@ -150,16 +147,15 @@ def logout():
 def account():
     language_form = LanguageForm(prefix="language", locale=current_user.locale or session.get(SESSION_KEY))
     password_form = PasswordChangeForm(prefix="password")
-    if request.method == "POST" and "language-locale" in request.form and language_form.validate_on_submit():
-        try:
-            services.set_locale(current_user, language_form.locale.data)
-        except ServiceError as error:
-            language_form.locale.errors.append(error.message)
-        else:
-            db.session.commit()
-            session[SESSION_KEY] = current_user.locale
-            flash(_("Language saved."), "success")
-            return redirect(url_for("people.account"))
+    if (
+        request.method == "POST"
+        and "language-locale" in request.form
+        and language_form.validate_on_submit()
+        and attempt(lambda: services.set_locale(current_user, language_form.locale.data), language_form)
+    ):
+        session[SESSION_KEY] = current_user.locale
+        flash(_("Language saved."), "success")
+        return redirect(url_for("people.account"))
     if request.method == "POST" and "password-new_password" in request.form and password_form.validate_on_submit():
         from werkzeug.security import check_password_hash
 
@@ -168,14 +164,11 @@ def account():
         ):
             password_form.current_password.errors.append(_("Your current password is not right."))
         else:
-            try:
-                services.set_password(current_user, password_form.new_password.data)
-            except ServiceError as error:
-                password_form.new_password.errors.append(error.message)
+            done = attempt(lambda: services.set_password(current_user, password_form.new_password.data), show=False)
+            if not done:
+                password_form.new_password.errors.append(done.error.message)
             else:
-                user = current_user._get_current_object()
-                db.session.commit()
-                _log_in(user)  # other logins ended; this one continues on a fresh session
+                _log_in(current_user._get_current_object())  # other logins ended; this one continues afresh
                 flash(_("Password changed. You have been logged out everywhere else."), "success")
                 return redirect(url_for("people.account"))
     return render_template("people/account.html", language_form=language_form, password_form=password_form)
@@ -195,8 +188,8 @@ def users():
 def user_new():
     form = UserForm()
     if form.validate_on_submit():
-        try:
-            services.create_user(
+        done = attempt(
+            lambda: services.create_user(
                 organisation=current_user.organisation,
                 display_name=form.display_name.data,
                 email=form.email.data,
@@ -204,12 +197,10 @@ def user_new():
                 password=form.password.data or None,
                 roles=[Role(value) for value in form.roles.data],
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if done:
             flash(_("Account created."), "success")
             return redirect(url_for("people.users"))
     return render_template("people/user_form.html", form=form)
@@ -232,15 +223,10 @@ def learners():
 def learner_new():
     form = LearnerForm()
     if form.validate_on_submit():
-        try:
-            learner = services.create_learner(current_user.organisation, form.to_input(), current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        done = attempt(lambda: services.create_learner(current_user.organisation, form.to_input(), current_user), form)
+        if done:
             flash(_("Learner added."), "success")
-            return redirect(url_for("people.learner", learner_id=learner.id))
+            return redirect(url_for("people.learner", learner_id=done.value.id))
     return render_template("people/learner_form.html", form=form, learner=None)
 
 
@@ -266,7 +252,6 @@ def learner_sensitive_reveal(learner_id: int):
     """Sensitive details are shown on request, and each showing is written to the audit trail."""
     learner = load_learner(learner_id, edit=True)
     services.record_sensitive_view(learner, current_user)
-    db.session.commit()
     return redirect(url_for("people.learner", learner_id=learner.id, sensitive=1) + "#sensitive")
 
 
@@ -278,16 +263,11 @@ def learner_edit(learner_id: int):
     if request.method == "GET":
         form.sex.data = learner.sex.value
         form.first_language_literacy.data = learner.first_language_literacy.value
-    if form.validate_on_submit():
-        try:
-            services.update_learner(learner, form.to_input(), current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("people.learner", learner_id=learner.id))
+    if form.validate_on_submit() and attempt(
+        lambda: services.update_learner(learner, form.to_input(), current_user), form
+    ):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("people.learner", learner_id=learner.id))
     return render_template("people/learner_form.html", form=form, learner=learner)
 
 
@@ -307,12 +287,10 @@ def learner_sensitive_edit(learner_id: int):
             safeguarding_notes=form.safeguarding_notes.data,
             actor=current_user,
         )
-        db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("people.learner", learner_id=learner.id, sensitive=1) + "#sensitive")
     if request.method == "GET":
-        services.record_sensitive_view(learner, current_user)
-        db.session.commit()
+        services.record_sensitive_view(learner, current_user)  # committed: the view is @writes_on_get
     return render_template("people/sensitive_form.html", form=form, learner=learner)
 
 
@@ -322,8 +300,8 @@ def learner_immigration_add(learner_id: int):
     learner = load_learner(learner_id, edit=True)
     form = ImmigrationStatusForm()
     if form.validate_on_submit():
-        try:
-            services.add_immigration_status(
+        done = attempt(
+            lambda: services.add_immigration_status(
                 learner,
                 status=form.status.data,
                 from_date=form.from_date.data,
@@ -331,11 +309,8 @@ def learner_immigration_add(learner_id: int):
                 note=form.note.data,
                 actor=current_user,
             )
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        )
+        if done:
             flash(_("Immigration status added."), "success")
     else:
         for errors in form.errors.values():
@@ -353,13 +328,7 @@ def learner_login_setup(learner_id: int):
     if learner.user_id is not None:
         flash(_("This learner can already log in."), "info")
     elif form.validate_on_submit():
-        try:
-            services.create_learner_login(learner, form.pin.data, current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if attempt(lambda: services.create_learner_login(learner, form.pin.data, current_user)):
             flash(_("The learner can now log in with their mobile number and PIN."), "success")
     else:
         for errors in form.errors.values():
@@ -376,7 +345,6 @@ def learner_login_link(learner_id: int):
     if learner.user is None:
         abort(404)
     token = services.create_login_link(learner.user, current_user)
-    db.session.commit()
     link = url_for("people.login_link", token=token, _external=True)
     hours = int(current_app.config["LOGIN_LINK_LIFETIME"].total_seconds() // 3600)
     return render_template("people/login_link_created.html", learner=learner, link=link, hours=hours)
@@ -396,10 +364,7 @@ def learners_import():
             form.file.errors = [*form.file.errors, _("Save the file as CSV UTF-8 and try again.")]
         else:
             result = import_learners(current_user.organisation, content, current_user)
-            if result.errors:
-                db.session.rollback()
-            else:
-                db.session.commit()
+            if not result.errors:  # with errors the answer is 400, and nothing is saved
                 flash(_("%(count)d learners imported.", count=len(result.created)), "success")
                 return redirect(url_for("people.learners"))
     return render_template("people/import.html", form=form, result=result, columns=IMPORT_COLUMNS), (

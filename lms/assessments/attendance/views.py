@@ -20,6 +20,7 @@ from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
+from lms.core.web import attempt
 from lms.extensions import db
 from lms.people.access import load_learner
 from lms.people.models import User
@@ -67,26 +68,27 @@ def register(session_id: int):
     error = None
     if request.method == "POST":
         rows = attendance.register_rows(session)
-        try:
-            result = attendance.save_register(
+        done = attempt(
+            lambda: attendance.save_register(
                 session,
                 _entries_from_form(rows),
                 current_user,
                 all_present=request.form.get("action") == "all_present",
                 override_notices=request.form.get("override_notices") == "1",
                 source=MarkSource.PAPER if request.form.get("paper") == "1" else MarkSource.REGISTER,
-            )
-        except ServiceError as failure:
-            db.session.rollback()
+            ),
+            show=False,
+        )
+        if not done:
             if _wants_json():
                 return (
-                    {"title": _("Not saved"), "detail": failure.message, "status": 400},
+                    {"title": _("Not saved"), "detail": done.error.message, "status": 400},
                     400,
                     {"Content-Type": "application/problem+json"},
                 )
-            error = failure.message
+            error = done.error.message
         else:
-            db.session.commit()
+            result = done.value
             if _wants_json():
                 return {"saved": result.changed, "kept_notices": result.kept_notices}
             if result.kept_notices:
@@ -121,7 +123,8 @@ def register(session_id: int):
 def register_drop_in(session_id: int):
     """Add a name-only attendee to a drop-in session, already marked present: two taps."""
     session = load_session_to_mark(session_id)
-    try:
+
+    def add() -> None:
         attendance.check_register_open(session, current_user, now_utc())
         attendee = add_drop_in_attendee(
             session.cohort,
@@ -132,11 +135,8 @@ def register_drop_in(session_id: int):
         attendance.save_register(
             session, [attendance.Entry(f"a{attendee.id}", AttendanceStatus.PRESENT.value)], current_user
         )
-    except ServiceError as failure:
-        db.session.rollback()
-        flash(failure.message, "error")
-    else:
-        db.session.commit()
+
+    attempt(add)
     return redirect(url_for("attendance.register", session_id=session.id))
 
 
@@ -180,16 +180,13 @@ def check_in():
         abort(404)
     form = CheckInForm(code=request.args.get("code", ""))
     if form.validate_on_submit():
-        try:
-            mark = attendance.check_in(learner, form.code.data, current_user)
-        except ServiceError as failure:
-            db.session.rollback()
-            form.code.errors = [*form.code.errors, failure.message]
+        done = attempt(lambda: attendance.check_in(learner, form.code.data, current_user), show=False)
+        if not done:
+            form.code.errors = [*form.code.errors, done.error.message]  # the page shows only the code's errors
         else:
-            db.session.commit()
             message = (
                 _("You are checked in. Welcome!")
-                if mark.status is AttendanceStatus.PRESENT
+                if done.value.status is AttendanceStatus.PRESENT
                 else _("You are checked in (late). Welcome!")
             )
             flash(message, "success")
@@ -260,15 +257,13 @@ def notice(session_id: int):
     # A notice is for a session of the learner's own organisation (record_notice checks the place).
     session = get_or_404(Session, session_id, lambda _user, s: s.cohort.organisation_id == learner.organisation_id)
     form = NoticeForm()
-    try:
+
+    def tell() -> None:
         if not form.validate_on_submit():
             raise ServiceError(_("Choose a reason from the list."))
         attendance.record_notice(learner, session, form.reason.data, form.note.data, current_user)
-    except ServiceError as failure:
-        db.session.rollback()
-        flash(failure.message, "error")
-    else:
-        db.session.commit()
+
+    if attempt(tell):
         flash(_("Thank you for telling us."), "success")
     if current_user.learner is not None and current_user.learner.id == learner.id:
         return redirect(url_for("attendance.my_sessions"))

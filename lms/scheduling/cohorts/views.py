@@ -14,7 +14,7 @@ from lms.core.forms import NONE, object_choices
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
-from lms.core.web import attach_error, save_or_show
+from lms.core.web import attempt, save_or_show
 from lms.courses import queries as course_queries
 from lms.courses.models import Programme
 from lms.extensions import db
@@ -205,7 +205,6 @@ def cohort_enrol(cohort_id: int):
     if len(learners) != len(ids):
         abort(404)
     results = enrolment_service.enrol_many(cohort, list(learners), actor=current_user)
-    db.session.commit()
     return _render_cohort(cohort, results=results)
 
 
@@ -214,7 +213,6 @@ def cohort_enrol(cohort_id: int):
 def cohort_fill(cohort_id: int):
     cohort = load_cohort(cohort_id, manage=True)
     offers = enrolment_service.fill_places(cohort)
-    db.session.commit()
     flash(_("Places offered: %(count)d.", count=len(offers)), "success")
     return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
 
@@ -223,7 +221,8 @@ def cohort_fill(cohort_id: int):
 @role_required(Role.COORDINATOR)
 def enrolment_action(enrolment_id: int, action: str):
     enrolment = load_enrolment(enrolment_id, manage=True)
-    try:
+
+    def act() -> None:
         if action == "withdraw":
             form = WithdrawForm(prefix="withdraw")
             form.validate()
@@ -235,13 +234,9 @@ def enrolment_action(enrolment_id: int, action: str):
         else:
             result = enrolment_service.reinstate(enrolment, current_user)
             flash(result.message, "success")
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        if action != "reinstate":
-            flash(_("Saved."), "success")
+
+    if attempt(act) and action != "reinstate":
+        flash(_("Saved."), "success")
     return redirect(url_for("cohorts.cohort", cohort_id=enrolment.cohort_id))
 
 
@@ -250,16 +245,11 @@ def enrolment_action(enrolment_id: int, action: str):
 def drop_in_add(cohort_id: int):
     cohort = load_cohort(cohort_id)
     form = DropInForm(prefix="dropin")
-    if form.validate_on_submit():
-        try:
-            enrolment_service.add_drop_in_attendee(cohort, form.name.data, today_local(), current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Added."), "success")
-            return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
+    if form.validate_on_submit() and attempt(
+        lambda: enrolment_service.add_drop_in_attendee(cohort, form.name.data, today_local(), current_user), form
+    ):
+        flash(_("Added."), "success")
+        return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
     return _render_cohort(cohort, status=400, drop_in_form=form)
 
 
@@ -271,15 +261,13 @@ def drop_in_merge(attendee_id: int):
     learner = (
         db.session.get(Learner, int(form.learner_id.data or 0)) if str(form.learner_id.data or "").isdigit() else None
     )
-    try:
+
+    def merge() -> None:
         if learner is None:
             raise ServiceError(_("Choose the learner."))
         enrolment_service.merge_drop_in(attendee, learner, current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+
+    if attempt(merge):
         flash(_("Linked to the learner's record."), "success")
     return redirect(url_for("cohorts.cohort", cohort_id=attendee.cohort_id))
 
@@ -351,26 +339,23 @@ def referral(referral_id: int):
     form.cohort_id.choices = _cohort_choices(referral.organisation_id)
     if form.validate_on_submit():
         decision = request.form.get("decision")
-        try:
+
+        def decide() -> str:
             if decision == "accept":
                 cohort = (
                     db.session.get(Cohort, int(form.cohort_id.data)) if str(form.cohort_id.data).isdigit() else None
                 )
                 if cohort is None or cohort.organisation_id != referral.organisation_id:
                     raise ServiceError(_("Choose the cohort."), field="cohort_id")
-                result = enrolment_service.accept_referral(referral, cohort, current_user, form.note.data)
-                message = result.message
-            elif decision == "decline":
+                return enrolment_service.accept_referral(referral, cohort, current_user, form.note.data).message
+            if decision == "decline":
                 enrolment_service.decline_referral(referral, form.note.data, current_user)
-                message = _("Referral declined.")
-            else:
-                abort(400)
-        except ServiceError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(message, "success")
+                return _("Referral declined.")
+            abort(400)
+
+        done = attempt(decide, form)
+        if done:
+            flash(done.value, "success")
             return redirect(url_for("cohorts.referral", referral_id=referral.id))
     return render_template("cohorts/referral.html", referral=referral, form=form)
 
@@ -408,19 +393,17 @@ def my_courses():
 @role_required(Role.LEARNER)
 def my_offer(enrolment_id: int, action: str):
     enrolment = get_or_404(Enrolment, enrolment_id, is_own_enrolment)
-    try:
+
+    def answer() -> str:
         if action == "accept":
             enrolment_service.accept_offer(enrolment, current_user)
-            message = _("You have a place. See you there!")
-        else:
-            enrolment_service.decline_offer(enrolment, current_user)
-            message = _("You said no to the place. Thank you for telling us.")
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
+            return _("You have a place. See you there!")
+        enrolment_service.decline_offer(enrolment, current_user)
+        return _("You said no to the place. Thank you for telling us.")
+
+    done = attempt(answer)
+    if done:
+        flash(done.value, "success")
     return redirect(url_for("cohorts.my_courses"))
 
 
@@ -429,12 +412,6 @@ def my_offer(enrolment_id: int, action: str):
 def my_request(cohort_id: int):
     cohort = get_or_404(Cohort, cohort_id, can_request_place)
     learner = current_user.learner
-    try:
-        enrolment_service.request_place(learner, cohort)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if attempt(lambda: enrolment_service.request_place(learner, cohort)):
         flash(_("We have your request. A coordinator will contact you."), "success")
     return redirect(url_for("cohorts.my_courses"))

@@ -14,7 +14,7 @@ from lms.core.forms import NONE, BaseForm, object_choices
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
-from lms.core.web import attach_error
+from lms.core.web import attach_error, attempt
 from lms.extensions import db
 from lms.people.models import User
 from lms.scheduling import queries
@@ -64,8 +64,16 @@ def _place_choices(form, organisation_id: int) -> None:  # noqa: ANN001
     form.room_id.choices = NONE + object_choices(rooms, label=lambda room: f"{room.venue.name}: {room.name}")
 
 
-def _clash_messages(error: ClashError, tz: str) -> list[str]:
-    return describe(error.report, tz)
+def _show_refusal(error: ServiceError, form, tz: str) -> tuple[list[str], int]:  # noqa: ANN001
+    """A clash is listed, clash by clash, with 409; any other refusal goes on the form (or is flashed)
+    with 400. Returns the clash lines and the status."""
+    if isinstance(error, ClashError):
+        return describe(error.report, tz), 409
+    if form is not None:
+        attach_error(form, error)
+    else:
+        flash(error.message, "error")
+    return [], 400
 
 
 # --- a cohort's timetable ------------------------------------------------------------------------
@@ -136,13 +144,8 @@ def _timetable_action(
 
 
 def _add_rule(cohort: Cohort, rule_form: TimetableRuleForm) -> TimetableOutcome:
-    try:
-        timetable.save_rule(cohort, rule_form.to_input(), current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        attach_error(rule_form, error)
+    if not attempt(lambda: timetable.save_rule(cohort, rule_form.to_input(), current_user), rule_form):
         return None, [], 400
-    db.session.commit()
     flash(_("Timetable saved. Check the preview, then create the sessions."), "success")
     return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
 
@@ -152,15 +155,15 @@ def _preview_or_generate(cohort: Cohort, action: str, generate_form: GenerateFor
     if rule is None or rule.cohort_id != cohort.id:
         abort(404)
     generate_form.validate_on_submit()
-    try:
-        if action == "preview":
-            plan = timetable.plan_generation(rule)
-            return plan, describe(plan.clashes, rule.timezone), 200
-        plan = timetable.generate(rule, current_user, accept_learner_clashes=generate_form.accept_learner_clashes.data)
-    except ClashError as error:
-        db.session.rollback()
-        return timetable.plan_generation(rule), _clash_messages(error, rule.timezone), 409
-    db.session.commit()
+    if action == "preview":
+        preview = timetable.plan_generation(rule)
+        return preview, describe(preview.clashes, rule.timezone), 200
+    accept = bool(generate_form.accept_learner_clashes.data)
+    generated = attempt(lambda: timetable.generate(rule, current_user, accept_learner_clashes=accept), show=False)
+    if not generated:
+        clash_lines, status = _show_refusal(generated.error, generate_form, rule.timezone)
+        return timetable.plan_generation(rule), clash_lines, status
+    plan = generated.value
     flash(
         _(
             "Sessions created: %(created)d, changed: %(changed)d, cancelled: %(cancelled)d.",
@@ -177,17 +180,11 @@ def _preview_or_generate(cohort: Cohort, action: str, generate_form: GenerateFor
 
 def _assign_to_cohort(cohort: Cohort, assign_form: AssignForm) -> TimetableOutcome:
     user = db.session.get(User, int(assign_form.user_id.data or 0))
-    try:
-        count = staffing.assign_to_cohort(cohort, user, assign_form.role.data, current_user)
-    except ClashError as error:
-        db.session.rollback()
-        return None, _clash_messages(error, cohort.organisation_timezone), 409
-    except ServiceError as error:
-        db.session.rollback()
-        attach_error(assign_form, error)
-        return None, [], 400
-    db.session.commit()
-    flash(_("Assigned to %(count)d sessions to come.", count=count), "success")
+    assigned = attempt(lambda: staffing.assign_to_cohort(cohort, user, assign_form.role.data, current_user), show=False)
+    if not assigned:
+        clash_lines, status = _show_refusal(assigned.error, assign_form, cohort.organisation_timezone)
+        return None, clash_lines, status
+    flash(_("Assigned to %(count)d sessions to come.", count=assigned.value), "success")
     return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
 
 
@@ -196,7 +193,6 @@ def _unassign_from_cohort(cohort: Cohort) -> TimetableOutcome:
     if user is None:
         abort(404)
     staffing.unassign_from_cohort(cohort, user, current_user)
-    db.session.commit()
     return redirect(url_for("timetable.cohort_timetable", cohort_id=cohort.id))
 
 
@@ -206,10 +202,10 @@ def session_new(cohort_id: int):
     cohort = load_cohort(cohort_id, manage=True)
     form = SessionForm(venue_id=str(cohort.venue_id or ""))
     _place_choices(form, cohort.organisation_id)
-    clash_lines = []
+    clash_lines: list[str] = []
     if form.validate_on_submit():
-        try:
-            session = timetable.add_session(
+        done = attempt(
+            lambda: timetable.add_session(
                 cohort,
                 form.day.data,
                 form.start_time.data,
@@ -218,17 +214,14 @@ def session_new(cohort_id: int):
                 venue_id=form.venue_id.data,
                 room_id=form.room_id.data,
                 accept_learner_clashes=form.accept_learner_clashes.data,
-            )
-        except ClashError as error:
-            db.session.rollback()
-            clash_lines = _clash_messages(error, cohort.organisation_timezone)
-        except ServiceError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            ),
+            show=False,
+        )
+        if not done:
+            clash_lines, _status = _show_refusal(done.error, form, cohort.organisation_timezone)
         else:
-            db.session.commit()
             flash(_("Session added."), "success")
-            return redirect(url_for("timetable.session", session_id=session.id))
+            return redirect(url_for("timetable.session", session_id=done.value.id))
     return render_template(
         "timetable/session_form.html", form=form, cohort=cohort, clash_lines=clash_lines, title=_("Add a session")
     )
@@ -245,28 +238,18 @@ def session(session_id: int):
     zone = ZoneInfo(session.timezone)
     local_start, local_end = session.start_dt.astimezone(zone), session.end_dt.astimezone(zone)
     forms = _session_forms(session, local_start, local_end)
-    clash_lines, status = [], 200
+    clash_lines: list[str] = []
+    status = 200
     if request.method == "POST":
         if not manage:
             abort(403)
         action = request.form.get("action", "")
         form = forms.get(action)
-        try:
-            _apply_session_action(session, action, form)
-        except ClashError as error:
-            db.session.rollback()
-            clash_lines, status = _clash_messages(error, session.timezone), 409
-        except ServiceError as error:
-            db.session.rollback()
-            if form is not None:
-                attach_error(form, error)
-            else:
-                flash(error.message, "error")
-            status = 400
-        else:
-            db.session.commit()
+        done = attempt(lambda: _apply_session_action(session, action, form), show=False)
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("timetable.session", session_id=session.id))
+        clash_lines, status = _show_refusal(done.error, form, session.timezone)
     suggestions = staffing.suggest_educators(session.cohort, [session]) if manage and not session.is_cancelled else []
     return render_template(
         "timetable/session.html",
@@ -347,15 +330,14 @@ def closures():
         venue = db.session.get(Venue, int(form.venue_id.data)) if form.venue_id.data else None
         if venue is not None and venue.organisation_id != organisation.id:
             abort(404)
-        try:
-            _closure, flagged = timetable.add_closure(
+        done = attempt(
+            lambda: timetable.add_closure(
                 organisation.id, venue, form.start_date.data, form.end_date.data, form.reason.data, current_user
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if done:
+            _closure, flagged = done.value
             flash(_("Closure added. Sessions that need a decision: %(count)d.", count=len(flagged)), "success")
             return redirect(url_for("timetable.closures"))
     today = today_local()
@@ -437,7 +419,6 @@ def venue_rooms(venue_id: int):
                     step_free=form.step_free.data,
                 )
             )
-            db.session.commit()
             flash(_("Room added."), "success")
             return redirect(url_for("timetable.venue_rooms", venue_id=venue.id))
     return render_template("timetable/rooms.html", venue=venue, form=form)
@@ -469,16 +450,10 @@ def availability(user_id: int):
     """An educator's weekly availability and absences: the educator themself, or a coordinator."""
     user = get_or_404(User, user_id, can_edit_availability)
     slot_form, absence_form = AvailabilityForm(prefix="slot"), AbsenceForm(prefix="absence")
-    if request.method == "POST":
-        try:
-            _change_availability(user, request.form.get("action"), slot_form, absence_form)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("timetable.availability", user_id=user.id))
+    action = request.form.get("action")
+    if request.method == "POST" and attempt(lambda: _change_availability(user, action, slot_form, absence_form)):
+        flash(_("Saved."), "success")
+        return redirect(url_for("timetable.availability", user_id=user.id))
     slots = db.session.scalars(
         db.select(EducatorAvailability)
         .where(EducatorAvailability.user_id == user.id)

@@ -22,6 +22,7 @@ from lms.core.forms import object_choices
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import today_local
+from lms.core.web import attempt
 from lms.courses import queries as course_queries
 from lms.courses.facts import learner_facts
 from lms.courses.models import CertificateKind, CertificateType, Course, Qualification
@@ -118,17 +119,9 @@ def progress(learner_id: int, forms: dict | None = None):
 
 
 def _after(learner: Learner, form_name: str, form, save, message: str):  # noqa: ANN001, ANN202
-    if form.validate_on_submit():
-        try:
-            save()
-        except ServiceError as error:
-            db.session.rollback()
-            field = getattr(form, error.field, None) if error.field else None
-            (field.errors if field is not None else form.form_errors).append(error.message)
-        else:
-            db.session.commit()
-            flash(message, "success")
-            return redirect(url_for("progression.progress", learner_id=learner.id))
+    if form.validate_on_submit() and attempt(save, form):
+        flash(message, "success")
+        return redirect(url_for("progression.progress", learner_id=learner.id))
     forms = _forms(learner)
     forms[form_name] = form
     return progress(learner.id, forms=forms), 400

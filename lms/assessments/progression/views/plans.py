@@ -34,6 +34,7 @@ from lms.core.access import login_required, public, role_required
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.roles import Role
+from lms.core.web import attempt, writes_on_get
 from lms.courses.models import CertificateKind, CertificateType, IntegrationDomain, Qualification
 from lms.extensions import db
 from lms.people.access import load_learner
@@ -89,13 +90,9 @@ def _self_ratings() -> dict[str, int | None]:
 
 
 def _done(redirect_to: str, message: str, action) -> WerkzeugResponse:  # noqa: ANN001
-    try:
-        action()
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    """Back to the page either way: with `message` when saved, with the refusal (and 303) when not."""
+    if not attempt(action):
         return redirect(redirect_to, code=303)
-    db.session.commit()
     flash(message, "success")
     return redirect(redirect_to)
 
@@ -104,6 +101,7 @@ def _done(redirect_to: str, message: str, action) -> WerkzeugResponse:  # noqa: 
 
 
 @bp.route("/enrolments/<int:enrolment_id>/plan", methods=["GET", "POST"])
+@writes_on_get  # a teacher's first look starts the plan
 @login_required
 def plan(enrolment_id: int):
     enrolment = load_plan_enrolment(enrolment_id)
@@ -148,8 +146,6 @@ def plan(enrolment_id: int):
             sa.select(progression.LearningPlan).where(progression.LearningPlan.enrolment_id == enrolment.id)
         )
     )
-    if teach:
-        db.session.commit()
     return render_template(
         "progression/plan.html",
         enrolment=enrolment,
