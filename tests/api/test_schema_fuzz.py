@@ -33,6 +33,8 @@ schema = schemathesis.openapi.from_dict(openapi_document(REGISTRY))
 schema.app = _wsgi
 schema.config.base_url = "http://localhost/api/v1"
 
+pytestmark = pytest.mark.slow  # Schemathesis and Hypothesis generate many requests per operation
+
 
 @pytest.fixture()
 def tokens(app, db, frozen_clock) -> dict[str, str]:  # noqa: ANN001

@@ -147,6 +147,7 @@ def test_a_failing_transport_is_retried_then_reported_and_never_blocks_others(db
     assert fine.status is MessageStatus.SENT and len(transport.sent) == 1
 
 
+@pytest.mark.slow
 def test_two_schedulers_at_once_run_each_job_once(app, db, setup, frozen_clock):
     make_session(setup["cohort"], setup["coordinator"], day=date(2026, 11, 26), start=time(10), end=time(12))
     db.commit()
