@@ -189,7 +189,9 @@ def make_enrolment(
         db.session.add(row)
         db.session.flush()
         return row
-    return enrolment_service.enrol(cohort, learner, actor=actor, **options).enrolment
+    result = enrolment_service.enrol(cohort, learner, actor=actor, **options)
+    assert result.enrolment is not None  # enrol() raises when it refuses
+    return result.enrolment
 
 
 def make_certificate_type(**overrides):  # noqa: ANN003, ANN201
