@@ -14,13 +14,18 @@ from lms.assessments.progression.inputs import OutcomeInput
 from lms.core.roles import Role
 from lms.extensions import db as _db
 from lms.scheduling.cohorts import enrolment
-from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.models import Enrolment
-from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
 from tests.conftest import log_in
-from tests.factories import make_course, make_learner, make_user
+from tests.factories import (
+    make_cohort,
+    make_course,
+    make_enrolment,
+    make_learner,
+    make_programme,
+    make_session,
+    make_user,
+)
 
 
 @pytest.fixture()
@@ -30,23 +35,19 @@ def world(db, frozen_clock):
     tutor = make_user(roles=(Role.EDUCATOR,), organisation=organisation)
     other_tutor = make_user(roles=(Role.EDUCATOR,), organisation=organisation)
     course = make_course(organisation, coordinator)
-    cohort = scheduling_services.save_cohort(
-        organisation,
-        CohortInput(
-            name="ESOL Entry 2",
-            course_id=course.id,
-            start_date=date(2026, 11, 1),
-            end_date=date(2027, 3, 1),
-            capacity=2,
-            status="running",
-            allow_late_joiners=True,
-        ),
+    cohort = make_cohort(
         coordinator,
+        course=course,
+        name="ESOL Entry 2",
+        start_date=date(2026, 11, 1),
+        end_date=date(2027, 3, 1),
+        capacity=2,
+        allow_late_joiners=True,
     )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
-    session = timetable.add_session(cohort, date(2026, 11, 25), time(9, 30), time(12, 0), coordinator)
+    session = make_session(cohort, coordinator, day=date(2026, 11, 25), start=time(9, 30), end=time(12, 0))
     learner = make_learner(organisation=organisation)
-    enrolment.enrol(cohort, learner, actor=coordinator)
+    make_enrolment(cohort, learner, actor=coordinator)
     stranger = make_user()  # a coordinator of another organisation
     db.commit()
     return {
@@ -247,7 +248,7 @@ def test_pagination_walks_every_item_in_constant_queries(client, world, count_qu
 
 def test_sessions_filter_by_date_and_carry_offsets(client, world):
     cohort, coordinator = world["cohort"], world["coordinator"]
-    timetable.add_session(cohort, date(2027, 1, 6), time(9, 30), time(12, 0), coordinator)
+    make_session(cohort, coordinator, day=date(2027, 1, 6), start=time(9, 30), end=time(12, 0))
     _db.session.commit()
     headers = token_for(coordinator)
     everything = client.get(f"/api/v1/cohorts/{cohort.id}/sessions", headers=headers).get_json()["items"]
@@ -394,17 +395,8 @@ def test_only_coordinators_move_and_cancel_sessions(client, world):
 
 
 def test_programmes_and_pathways_are_scoped_to_the_organisation(client, world):
-    from lms.courses.models import Programme
-
     for owner in (world["coordinator"], world["stranger"]):
-        _db.session.add(
-            Programme(
-                organisation_id=owner.organisation_id,
-                name=f"Skills {owner.id}",
-                start_date=date(2026, 4, 1),
-                end_date=date(2027, 3, 31),
-            )
-        )
+        make_programme(owner.organisation, owner, name=f"Skills {owner.id}")
     _db.session.commit()
     items = client.get("/api/v1/programmes", headers=token_for(world["coordinator"])).get_json()["items"]
     assert [item["name"] for item in items] == [f"Skills {world['coordinator'].id}"]
@@ -429,19 +421,9 @@ def test_referral_is_created_once_and_its_status_readable_by_coordinators_only(c
 
 
 def test_referral_to_another_organisations_cohort_is_refused(client, world):
-    from tests.factories import make_course as course_of
-
     stranger = world["stranger"]
-    their_cohort = scheduling_services.save_cohort(
-        stranger.organisation,
-        CohortInput(
-            name="Theirs",
-            course_id=course_of(stranger.organisation, stranger).id,
-            start_date=date(2026, 11, 1),
-            end_date=date(2027, 3, 1),
-            capacity=5,
-        ),
-        stranger,
+    their_cohort = make_cohort(
+        stranger, name="Theirs", start_date=date(2026, 11, 1), end_date=date(2027, 3, 1), capacity=5, status="planned"
     )
     _db.session.commit()
     body = {"learner_id": world["learner"].id, "referrer_name": "Jo", "cohort_id": their_cohort.id}
@@ -456,7 +438,7 @@ def test_progress_shows_outcomes_to_the_learner_and_coordinator_only(client, wor
     coordinator = world["coordinator"]
     learner = make_learner(organisation=coordinator.organisation, phone="07700 900789")
     login = people_services.create_learner_login(learner, "591734", coordinator)
-    enrolment.enrol(world["cohort"], learner, actor=coordinator)
+    make_enrolment(world["cohort"], learner, actor=coordinator)
     progression.record_outcome(
         learner,
         OutcomeInput(
@@ -524,18 +506,14 @@ def test_organisations_own_and_partners_only(client, world):
 
 def test_an_idempotency_key_reused_for_another_cohort_is_a_conflict(client, world):
     coordinator = world["coordinator"]
-    other_cohort = scheduling_services.save_cohort(
-        coordinator.organisation,
-        CohortInput(
-            name="Other",
-            course_id=world["course"].id,
-            start_date=date(2026, 11, 1),
-            end_date=date(2027, 3, 1),
-            capacity=5,
-            status="running",
-            allow_late_joiners=True,
-        ),
+    other_cohort = make_cohort(
         coordinator,
+        course=world["course"],
+        name="Other",
+        start_date=date(2026, 11, 1),
+        end_date=date(2027, 3, 1),
+        capacity=5,
+        allow_late_joiners=True,
     )
     newcomer = make_learner(organisation=coordinator.organisation)
     _db.session.commit()

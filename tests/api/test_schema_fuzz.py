@@ -17,12 +17,8 @@ from lms.api.openapi import openapi_document
 from lms.api.tokens import create_token
 from lms.core.roles import Role
 from lms.extensions import db as _db
-from lms.scheduling.cohorts import enrolment
-from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.cohorts.inputs import CohortInput
-from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
-from tests.factories import make_course, make_learner, make_user
+from tests.factories import make_cohort, make_enrolment, make_session, make_user
 
 _current_app = {}
 
@@ -37,6 +33,8 @@ schema = schemathesis.openapi.from_dict(openapi_document(REGISTRY))
 schema.app = _wsgi
 schema.config.base_url = "http://localhost/api/v1"
 
+pytestmark = pytest.mark.slow  # Schemathesis and Hypothesis generate many requests per operation
+
 
 @pytest.fixture()
 def tokens(app, db, frozen_clock) -> dict[str, str]:  # noqa: ANN001
@@ -44,24 +42,18 @@ def tokens(app, db, frozen_clock) -> dict[str, str]:  # noqa: ANN001
     organisation = coordinator.organisation
     educator = make_user(roles=(Role.EDUCATOR,), organisation=organisation)
     learner_user = make_user(roles=(Role.LEARNER,), organisation=organisation)
-    course = make_course(organisation, coordinator)
-    cohort = scheduling_services.save_cohort(
-        organisation,
-        CohortInput(
-            name="ESOL",
-            course_id=course.id,
-            start_date=date(2026, 11, 1),
-            end_date=date(2027, 3, 1),
-            capacity=5,
-            status="running",
-            allow_late_joiners=True,
-        ),
+    cohort = make_cohort(
         coordinator,
+        name="ESOL",
+        start_date=date(2026, 11, 1),
+        end_date=date(2027, 3, 1),
+        capacity=5,
+        allow_late_joiners=True,
     )
     staffing.assign_to_cohort(cohort, educator, "lead", coordinator)
-    timetable.add_session(cohort, date(2026, 11, 25), time(9, 30), time(12, 0), coordinator)
+    make_session(cohort, coordinator, day=date(2026, 11, 25), start=time(9, 30), end=time(12, 0))
     for _ in range(3):
-        enrolment.enrol(cohort, make_learner(organisation=organisation), actor=coordinator)
+        make_enrolment(cohort, actor=coordinator)
     result = {
         "coordinator": create_token(coordinator, "fuzz", TokenScope.WRITE),
         "educator": create_token(educator, "fuzz", TokenScope.WRITE),

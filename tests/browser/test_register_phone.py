@@ -17,13 +17,9 @@ from lms import create_app
 from lms.assessments.attendance.models import AttendanceMark
 from lms.core.roles import Role
 from lms.extensions import db as _db
-from lms.scheduling.cohorts import enrolment
-from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.cohorts.inputs import CohortInput
-from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
 from tests.conftest import TEST_CONFIG
-from tests.factories import PASSWORD, make_course, make_learner, make_user
+from tests.factories import PASSWORD, make_cohort, make_enrolment, make_learner, make_session, make_user
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
@@ -57,22 +53,15 @@ def test_register_on_a_phone_survives_going_offline(db, frozen_clock, live_serve
 
     coordinator = make_user()
     tutor = make_user(roles=(Role.EDUCATOR,), organisation=coordinator.organisation, email="tutor@example.org")
-    course = make_course(coordinator.organisation, coordinator)
-    cohort = scheduling_services.save_cohort(
-        coordinator.organisation,
-        CohortInput(
-            name="Hospitality",
-            course_id=course.id,
-            start_date=date(2026, 11, 1),
-            end_date=date(2027, 3, 1),
-            capacity=12,
-            status="running",
-            allow_late_joiners=True,
-        ),
+    cohort = make_cohort(
         coordinator,
+        name="Hospitality",
+        start_date=date(2026, 11, 1),
+        end_date=date(2027, 3, 1),
+        allow_late_joiners=True,
     )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
-    session = timetable.add_session(cohort, date(2026, 11, 25), time(9, 30), time(12), coordinator)
+    session = make_session(cohort, coordinator, day=date(2026, 11, 25), start=time(9, 30), end=time(12))
     learners = [
         make_learner(
             organisation=coordinator.organisation,
@@ -84,7 +73,7 @@ def test_register_on_a_phone_survives_going_offline(db, frozen_clock, live_serve
         for name in ("Amal", "Bashir", "Dawit")
     ]
     for learner in learners:
-        enrolment.enrol(cohort, learner, actor=coordinator)
+        make_enrolment(cohort, learner, actor=coordinator)
     db.commit()
     session_id, amal, bashir, dawit = session.id, *(learner.id for learner in learners)
     db.close()  # hold no lock while the server works

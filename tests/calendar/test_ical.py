@@ -16,14 +16,11 @@ from lms.calendar.models import FeedKind
 from lms.core.roles import Role
 from lms.people import services as people_services
 from lms.people.models import ConvictionFlag, ImmigrationStatus
-from lms.scheduling.cohorts import enrolment
-from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.cohorts.inputs import CohortInput, VenueInput
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
 from lms.scheduling.timetable.inputs import TimetableRuleInput
 from tests.conftest import log_in
-from tests.factories import make_course, make_learner, make_user
+from tests.factories import make_cohort, make_course, make_enrolment, make_learner, make_session, make_user, make_venue
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -34,28 +31,27 @@ def world(db, frozen_clock):
     frozen_clock.now = datetime(2026, 10, 1, 9, tzinfo=UTC)
     coordinator = make_user()
     tutor = make_user(roles=(Role.EDUCATOR,), organisation=coordinator.organisation, display_name="Samir Haddad")
-    venue = scheduling_services.save_venue(
+    venue = make_venue(
         coordinator.organisation,
-        VenueInput(name="Haymarket Centre", address="Haymarket, Leicester", postcode="LE1 3YQ"),
         coordinator,
+        name="Haymarket Centre",
+        address="Haymarket, Leicester",
+        postcode="LE1 3YQ",
     )
     course = make_course(coordinator.organisation, coordinator, title="ESOL Entry 2")
     from lms.courses import services as course_services
 
     course_services.save_course_translation(course, "ar", "الإنجليزية ٢", "")
-    cohort = scheduling_services.save_cohort(
-        coordinator.organisation,
-        CohortInput(
-            name="ESOL evenings",
-            course_id=course.id,
-            venue_id=venue.id,
-            start_date=date(2026, 10, 1),
-            end_date=date(2026, 11, 30),
-            capacity=10,
-            status="open",
-            what_to_bring="A pen",
-        ),
+    cohort = make_cohort(
         coordinator,
+        course=course,
+        name="ESOL evenings",
+        venue_id=venue.id,
+        start_date=date(2026, 10, 1),
+        end_date=date(2026, 11, 30),
+        capacity=10,
+        status="open",
+        what_to_bring="A pen",
     )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
     rule = timetable.save_rule(
@@ -75,7 +71,7 @@ def world(db, frozen_clock):
     )
     classmate = make_learner(organisation=coordinator.organisation, given_name="Olena", family_name="Kovalenko")
     for person in (learner, classmate):
-        enrolment.enrol(cohort, person, actor=coordinator)
+        make_enrolment(cohort, person, actor=coordinator)
     people_services.add_immigration_status(
         learner,
         status=ImmigrationStatus.ASYLUM_SEEKER,
@@ -230,19 +226,16 @@ def test_revoked_and_unknown_tokens_are_not_found_and_a_new_link_works(client, d
 def test_one_users_token_never_shows_anothers_sessions(client, db, world):
     coordinator = world["coordinator"]
     other_course = make_course(coordinator.organisation, coordinator, title="Construction")
-    other = scheduling_services.save_cohort(
-        coordinator.organisation,
-        CohortInput(
-            name="Site English",
-            course_id=other_course.id,
-            start_date=date(2026, 10, 1),
-            end_date=date(2026, 11, 30),
-            capacity=5,
-            status="open",
-        ),
+    other = make_cohort(
         coordinator,
+        course=other_course,
+        name="Site English",
+        start_date=date(2026, 10, 1),
+        end_date=date(2026, 11, 30),
+        capacity=5,
+        status="open",
     )
-    timetable.add_session(other, date(2026, 10, 20), time(9), time(11), coordinator)
+    make_session(other, coordinator, day=date(2026, 10, 20), start=time(9), end=time(11))
     db.commit()
     body = fetch(client, world["token"]).data.decode()
     assert "Construction" not in body and body.count("BEGIN:VEVENT") == 4

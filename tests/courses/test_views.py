@@ -11,11 +11,11 @@ from lms.assessments.progression import achievements
 from lms.assessments.progression.models import AssessmentKind
 from lms.core.roles import Role
 from lms.courses import services
-from lms.courses.inputs import PathwayInput, ProgrammeInput, RuleInput, StepInput
+from lms.courses.inputs import PathwayInput, RuleInput, StepInput
 from lms.courses.models import Course, EligibilityCheck, Pathway, PathwayStep, Programme, ReportingPeriod
 from lms.people import services as people_services
 from lms.people.models import ImmigrationStatus
-from tests.factories import make_certificate_type, make_course, make_learner, make_user
+from tests.factories import make_certificate_type, make_course, make_learner, make_programme, make_user
 
 
 def _count(db, model) -> int:
@@ -78,10 +78,13 @@ def test_programme_on_august_to_july_years(client, db, login_as):
 
 def test_custom_period_must_fall_within_the_grant(client, db, login_as):
     coordinator = login_as(Role.COORDINATOR)
-    programme = services.save_programme(
+    programme = make_programme(
         coordinator.organisation,
-        ProgrammeInput(name="P", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31), reporting_scheme="custom"),
         coordinator,
+        name="P",
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+        reporting_scheme="custom",
     )
     db.commit()
     outside = client.post(
@@ -122,10 +125,8 @@ def test_bad_programme_input_saves_nothing(client, db, login_as, data, message):
 
 def test_duplicate_programme_name_is_refused(client, db, login_as):
     coordinator = login_as(Role.COORDINATOR)
-    services.save_programme(
-        coordinator.organisation,
-        ProgrammeInput(name="P", start_date=date(2026, 1, 1), end_date=date(2026, 2, 1)),
-        coordinator,
+    make_programme(
+        coordinator.organisation, coordinator, name="P", start_date=date(2026, 1, 1), end_date=date(2026, 2, 1)
     )
     db.commit()
     response = client.post(

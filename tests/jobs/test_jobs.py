@@ -13,7 +13,6 @@ from apscheduler.triggers.cron import CronTrigger
 from lms.assessments.attendance import services as attendance
 from lms.assessments.progression.jobs import certificate_expiry_reminders
 from lms.core.roles import Role
-from lms.courses.inputs import ProgrammeInput
 from lms.jobs.digest import coordinator_digest
 from lms.jobs.models import JobRun
 from lms.jobs.retention import apply_retention
@@ -24,12 +23,20 @@ from lms.messaging.transports import LogTransport, TransportError
 from lms.people import services as people_services
 from lms.people.models import Learner
 from lms.scheduling.cohorts import enrolment
-from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.cohorts.jobs import waitlist_offers
+from lms.scheduling.models import EnrolmentStatus
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable.jobs import session_change_notices, session_reminders
-from tests.factories import make_certificate_type, make_course, make_learner, make_user
+from tests.factories import (
+    make_certificate_type,
+    make_cohort,
+    make_course,
+    make_enrolment,
+    make_learner,
+    make_programme,
+    make_session,
+    make_user,
+)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -41,25 +48,21 @@ def setup(db, frozen_clock):
     from lms.courses import services as course_services
 
     course_services.save_course_translation(course, "ar", "الإنجليزية ٢", "")
-    cohort = scheduling_services.save_cohort(
-        coordinator.organisation,
-        CohortInput(
-            name="ESOL",
-            course_id=course.id,
-            start_date=date(2026, 10, 1),
-            end_date=date(2026, 12, 31),
-            capacity=2,
-            status="running",
-            allow_late_joiners=True,
-        ),
+    cohort = make_cohort(
         coordinator,
+        course=course,
+        name="ESOL",
+        start_date=date(2026, 10, 1),
+        end_date=date(2026, 12, 31),
+        capacity=2,
+        allow_late_joiners=True,
     )
     fatima = make_learner(organisation=coordinator.organisation, phone="07700 900601", preferred_languages="ar")
     olena = make_learner(organisation=coordinator.organisation, email="olena@example.org")
     nobody = make_learner(organisation=coordinator.organisation)  # no phone, no e-mail
     for learner in (fatima, olena):
-        enrolment.enrol(cohort, learner, actor=coordinator)
-    enrolment.enrol(cohort, nobody, actor=coordinator)  # waitlisted: cohort of two
+        make_enrolment(cohort, learner, actor=coordinator)
+    make_enrolment(cohort, nobody, actor=coordinator)  # waitlisted: cohort of two
     db.commit()
     return {"coordinator": coordinator, "cohort": cohort, "fatima": fatima, "olena": olena, "nobody": nobody}
 
@@ -69,8 +72,8 @@ def outbox(db) -> list[OutboxMessage]:
 
 
 def test_reminders_go_the_day_before_once_each_in_the_learners_language(db, setup):
-    session = timetable.add_session(setup["cohort"], date(2026, 11, 26), time(10), time(12), setup["coordinator"])
-    timetable.add_session(setup["cohort"], date(2026, 11, 28), time(10), time(12), setup["coordinator"])
+    session = make_session(setup["cohort"], setup["coordinator"], day=date(2026, 11, 26), start=time(10), end=time(12))
+    make_session(setup["cohort"], setup["coordinator"], day=date(2026, 11, 28), start=time(10), end=time(12))
     now = datetime(2026, 11, 25, 17, tzinfo=LONDON)
     assert session_reminders(now) == {"sessions": 1, "queued": 2}
     assert session_reminders(now) == {"sessions": 1, "queued": 0}  # run again: nothing twice
@@ -93,14 +96,14 @@ def test_the_reminder_job_runs_at_17_00_london_time_across_the_clock_change():
 
 def test_a_reminder_for_a_session_after_the_clock_change_uses_the_local_date(db, setup):
     # Saturday 24 October at 17:00 BST: tomorrow (Sunday 25th, when the clocks go back) is what counts.
-    timetable.add_session(setup["cohort"], date(2026, 10, 25), time(18), time(20), setup["coordinator"])
-    timetable.add_session(setup["cohort"], date(2026, 10, 26), time(0, 30), time(1, 30), setup["coordinator"])
+    make_session(setup["cohort"], setup["coordinator"], day=date(2026, 10, 25), start=time(18), end=time(20))
+    make_session(setup["cohort"], setup["coordinator"], day=date(2026, 10, 26), start=time(0, 30), end=time(1, 30))
     assert session_reminders(datetime(2026, 10, 24, 17, tzinfo=LONDON))["sessions"] == 1
     assert "18:00" in outbox(db)[0].body
 
 
 def test_changes_and_cancellations_are_announced_once_per_change(db, setup, frozen_clock):
-    session = timetable.add_session(setup["cohort"], date(2026, 12, 3), time(10), time(12), setup["coordinator"])
+    session = make_session(setup["cohort"], setup["coordinator"], day=date(2026, 12, 3), start=time(10), end=time(12))
     timetable.move_session(session, date(2026, 12, 3), time(13), time(15), setup["coordinator"])
     now = frozen_clock.now
     assert session_change_notices(now)["queued"] == 2
@@ -113,7 +116,7 @@ def test_changes_and_cancellations_are_announced_once_per_change(db, setup, froz
 def test_an_expired_offer_passes_the_place_on_and_the_next_learner_is_told(db, setup, frozen_clock):
     cohort = setup["cohort"]
     fourth = make_learner(organisation=setup["coordinator"].organisation, phone="07700 900604")
-    enrolment.enrol(cohort, fourth, actor=setup["coordinator"])
+    make_enrolment(cohort, fourth, actor=setup["coordinator"])
     first = db.scalar(sa.select(enrolment.Enrolment).where(enrolment.Enrolment.learner_id == setup["olena"].id))
     enrolment.withdraw(first, "Moved", setup["coordinator"])  # offered to `nobody` (first in the queue)
     db.commit()
@@ -144,8 +147,9 @@ def test_a_failing_transport_is_retried_then_reported_and_never_blocks_others(db
     assert fine.status is MessageStatus.SENT and len(transport.sent) == 1
 
 
+@pytest.mark.slow
 def test_two_schedulers_at_once_run_each_job_once(app, db, setup, frozen_clock):
-    timetable.add_session(setup["cohort"], date(2026, 11, 26), time(10), time(12), setup["coordinator"])
+    make_session(setup["cohort"], setup["coordinator"], day=date(2026, 11, 26), start=time(10), end=time(12))
     db.commit()
     db.close()
     job = next(job for job in jobs() if job.name == "session_reminders")
@@ -186,7 +190,7 @@ def test_certificate_expiry_reminders_60_days_ahead(db, setup, frozen_clock):
 
 
 def test_the_digest_goes_to_coordinators_not_to_learners(db, setup, frozen_clock):
-    session = timetable.add_session(setup["cohort"], date(2026, 11, 24), time(10), time(12), setup["coordinator"])
+    session = make_session(setup["cohort"], setup["coordinator"], day=date(2026, 11, 24), start=time(10), end=time(12))
     db.commit()
     assert session is not None
     assert coordinator_digest(frozen_clock.now)["queued"] == 1
@@ -196,32 +200,28 @@ def test_the_digest_goes_to_coordinators_not_to_learners(db, setup, frozen_clock
 
 
 def test_retention_reports_first_and_anonymises_only_when_applied(db, setup, frozen_clock):
-    from lms.courses import services as course_services
-
     coordinator = setup["coordinator"]
-    programme = course_services.save_programme(
+    programme = make_programme(
         coordinator.organisation,
-        ProgrammeInput(
-            name="Old project", start_date=date(2023, 1, 1), end_date=date(2024, 12, 31), retention_months=12
-        ),
         coordinator,
+        name="Old project",
+        start_date=date(2023, 1, 1),
+        end_date=date(2024, 12, 31),
+        retention_months=12,
     )
-    old = scheduling_services.save_cohort(
-        coordinator.organisation,
-        CohortInput(
-            name="Old",
-            course_id=setup["cohort"].course_id,
-            programme_id=programme.id,
-            start_date=date(2024, 1, 1),
-            end_date=date(2024, 6, 30),
-            capacity=5,
-            status="finished",
-        ),
+    old = make_cohort(
         coordinator,
+        course=setup["cohort"].course,
+        name="Old",
+        programme_id=programme.id,
+        start_date=date(2024, 1, 1),
+        end_date=date(2024, 6, 30),
+        capacity=5,
+        status="finished",
     )
     past = make_learner(organisation=coordinator.organisation, given_name="Hamid", phone="07700 900605")
     people_services.create_learner_login(past, "2468", coordinator)
-    db.add(enrolment.Enrolment(cohort_id=old.id, learner_id=past.id, status=enrolment.EnrolmentStatus.COMPLETED))
+    make_enrolment(old, past, status=EnrolmentStatus.COMPLETED)
     db.commit()
     today = date(2026, 11, 25)
     report = apply_retention(today, frozen_clock.now, dry_run=True)

@@ -12,16 +12,19 @@ from lms.assessments.attendance import services as attendance
 from lms.assessments.progression import services as progression
 from lms.assessments.progression.inputs import OutcomeInput
 from lms.core.roles import Role
-from lms.courses import services as course_services
-from lms.courses.inputs import ProgrammeInput
 from lms.people.models import OrganisationKind
 from lms.reports.queries import funder_return
-from lms.scheduling.cohorts import enrolment
-from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.cohorts.inputs import CohortInput
-from lms.scheduling.timetable import services as timetable
 from tests.conftest import log_in
-from tests.factories import make_course, make_learner, make_organisation, make_user
+from tests.factories import (
+    make_cohort,
+    make_course,
+    make_enrolment,
+    make_learner,
+    make_organisation,
+    make_programme,
+    make_session,
+    make_user,
+)
 
 
 @pytest.fixture()
@@ -29,52 +32,39 @@ def fixture(db, frozen_clock):
     """Hand-counted: Amal is in both cohorts (one participant), Bashir in one, Dawit never came."""
     coordinator = make_user()
     funder = make_organisation(name="Police and Crime Commissioner", kind=OrganisationKind.FUNDER)
-    programme = course_services.save_programme(
+    programme = make_programme(
         coordinator.organisation,
-        ProgrammeInput(
-            name="Helping Others",
-            start_date=date(2026, 4, 1),
-            end_date=date(2027, 3, 31),
-            funder_id=funder.id,
-            targets={"participants": 10, "into_work": 2},
-        ),
         coordinator,
+        name="Helping Others",
+        funder_id=funder.id,
+        targets={"participants": 10, "into_work": 2},
     )
-    other_programme = course_services.save_programme(
-        coordinator.organisation,
-        ProgrammeInput(name="Other", start_date=date(2026, 4, 1), end_date=date(2027, 3, 31)),
-        coordinator,
-    )
+    other_programme = make_programme(coordinator.organisation, coordinator, name="Other")
     course = make_course(coordinator.organisation, coordinator)
-
-    def cohort(name, prog):  # noqa: ANN001, ANN202
-        return scheduling_services.save_cohort(
-            coordinator.organisation,
-            CohortInput(
-                name=name,
-                course_id=course.id,
-                programme_id=prog.id,
-                start_date=date(2026, 11, 1),
-                end_date=date(2026, 12, 31),
-                capacity=10,
-                status="running",
-                allow_late_joiners=True,
-            ),
+    a, b, elsewhere = (
+        make_cohort(
             coordinator,
+            course=course,
+            name=name,
+            programme_id=prog.id,
+            start_date=date(2026, 11, 1),
+            end_date=date(2026, 12, 31),
+            capacity=10,
+            allow_late_joiners=True,
         )
-
-    a, b, elsewhere = cohort("A", programme), cohort("B", programme), cohort("Elsewhere", other_programme)
+        for name, prog in (("A", programme), ("B", programme), ("Elsewhere", other_programme))
+    )
     amal, bashir, dawit = (
         make_learner(organisation=coordinator.organisation, given_name=n, sex="female", date_of_birth=date(1990, 1, 1))
         for n in ("Amal", "Bashir", "Dawit")
     )
     for learner, cohorts in ((amal, (a, b)), (bashir, (a, elsewhere)), (dawit, (b,))):
         for c in cohorts:
-            enrolment.enrol(c, learner, actor=coordinator)
-    a1 = timetable.add_session(a, date(2026, 11, 2), time(10), time(12), coordinator)
-    a2 = timetable.add_session(a, date(2026, 11, 3), time(10), time(12), coordinator)
-    b1 = timetable.add_session(b, date(2026, 11, 4), time(14), time(16), coordinator)
-    e1 = timetable.add_session(elsewhere, date(2026, 11, 5), time(10), time(12), coordinator)
+            make_enrolment(c, learner, actor=coordinator)
+    a1 = make_session(a, coordinator, day=date(2026, 11, 2), start=time(10), end=time(12))
+    a2 = make_session(a, coordinator, day=date(2026, 11, 3), start=time(10), end=time(12))
+    b1 = make_session(b, coordinator, day=date(2026, 11, 4), start=time(14), end=time(16))
+    e1 = make_session(elsewhere, coordinator, day=date(2026, 11, 5), start=time(10), end=time(12))
     save = attendance.save_register
     save(a1, [attendance.Entry(f"l{amal.id}", "present"), attendance.Entry(f"l{bashir.id}", "present")], coordinator)
     save(a2, [attendance.Entry(f"l{bashir.id}", "absent")], coordinator)

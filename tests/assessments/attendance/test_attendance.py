@@ -13,13 +13,10 @@ from lms.assessments.attendance.models import AbsenceNotice, AttendanceChange, A
 from lms.core.roles import Role
 from lms.extensions import db as _db
 from lms.people import services as people_services
-from lms.scheduling.cohorts import enrolment
-from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
 from tests.conftest import log_in
-from tests.factories import make_course, make_learner, make_user
+from tests.factories import make_cohort, make_enrolment, make_learner, make_session, make_user
 
 # The fixed clock is 2026-11-25 10:00 UTC (a Wednesday); sessions below are that morning.
 SESSION_DAY = date(2026, 11, 25)
@@ -29,22 +26,16 @@ SESSION_DAY = date(2026, 11, 25)
 def setup(db, frozen_clock):
     coordinator = make_user()
     tutor = make_user(roles=(Role.EDUCATOR,), organisation=coordinator.organisation, display_name="Samir")
-    course = make_course(coordinator.organisation, coordinator)
-    cohort = scheduling_services.save_cohort(
-        coordinator.organisation,
-        CohortInput(
-            name="ESOL",
-            course_id=course.id,
-            start_date=date(2026, 11, 1),
-            end_date=date(2027, 3, 1),
-            capacity=80,
-            status="running",
-            allow_late_joiners=True,
-        ),
+    cohort = make_cohort(
         coordinator,
+        name="ESOL",
+        start_date=date(2026, 11, 1),
+        end_date=date(2027, 3, 1),
+        capacity=80,
+        allow_late_joiners=True,
     )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
-    session = timetable.add_session(cohort, SESSION_DAY, time(9, 30), time(12, 0), coordinator)  # 09:30 GMT
+    session = make_session(cohort, coordinator, day=SESSION_DAY, start=time(9, 30), end=time(12, 0))  # 09:30 GMT
     db.commit()
     return {"coordinator": coordinator, "tutor": tutor, "cohort": cohort, "session": session}
 
@@ -54,7 +45,7 @@ def add_learners(setup, n: int, **overrides) -> list:
     learners = []
     for _ in range(n):
         learner = make_learner(organisation=coordinator.organisation, **overrides)
-        enrolment.enrol(cohort, learner, actor=coordinator)
+        make_enrolment(cohort, learner, actor=coordinator)
         learners.append(learner)
     _db.session.commit()
     return learners
@@ -173,20 +164,10 @@ def test_a_learner_of_another_cohort_cannot_be_marked_by_editing_ids(client, db,
 
 def test_a_session_of_another_cohort_is_not_found(client, db, setup):
     coordinator = setup["coordinator"]
-    other_course = make_course(coordinator.organisation, coordinator)
-    other_cohort = scheduling_services.save_cohort(
-        coordinator.organisation,
-        CohortInput(
-            name="Other",
-            course_id=other_course.id,
-            start_date=date(2026, 11, 1),
-            end_date=date(2027, 3, 1),
-            capacity=5,
-            status="running",
-        ),
-        coordinator,
+    other_cohort = make_cohort(
+        coordinator, name="Other", start_date=date(2026, 11, 1), end_date=date(2027, 3, 1), capacity=5
     )
-    other_session = timetable.add_session(other_cohort, SESSION_DAY, time(13), time(14), coordinator)
+    other_session = make_session(other_cohort, coordinator, day=SESSION_DAY, start=time(13), end=time(14))
     db.commit()
     log_in(client, setup["tutor"])
     assert client.post(f"/sessions/{other_session.id}/register", data={"action": "all_present"}).status_code == 404
@@ -207,8 +188,8 @@ def test_a_learner_cannot_take_a_register(client, db, setup):
 def test_unknown_status_cancelled_and_future_sessions_change_nothing(client, db, setup, frozen_clock):
     [learner] = add_learners(setup, 1)
     coordinator, cohort, session = setup["coordinator"], setup["cohort"], setup["session"]
-    future = timetable.add_session(cohort, date(2026, 11, 27), time(9, 30), time(12), coordinator)
-    cancelled = timetable.add_session(cohort, date(2026, 11, 23), time(9, 30), time(12), coordinator)
+    future = make_session(cohort, coordinator, day=date(2026, 11, 27), start=time(9, 30), end=time(12))
+    cancelled = make_session(cohort, coordinator, day=date(2026, 11, 23), start=time(9, 30), end=time(12))
     timetable.cancel_session(cancelled, "Tutor ill", coordinator)
     db.commit()
     log_in(client, setup["tutor"])
@@ -286,7 +267,9 @@ def test_a_register_of_60_loads_and_saves_in_constant_queries_and_one_transactio
 def test_learner_tells_us_in_advance_but_not_after_the_start(client, db, setup, frozen_clock):
     [learner] = add_learners(setup, 1, phone="07700 900322")
     people_services.create_learner_login(learner, "2468", setup["coordinator"])
-    tomorrow = timetable.add_session(setup["cohort"], date(2026, 11, 26), time(9, 30), time(12), setup["coordinator"])
+    tomorrow = make_session(
+        setup["cohort"], setup["coordinator"], day=date(2026, 11, 26), start=time(9, 30), end=time(12)
+    )
     db.commit()
     log_in(client, learner.user)
     client.post(f"/sessions/{tomorrow.id}/notice", data={"reason": "medical", "note": "Hospital"})
@@ -327,19 +310,16 @@ def test_an_old_code_is_refused(client, db, setup, frozen_clock):
 
 def test_drop_in_attendee_added_in_two_taps(client, db, setup):
     coordinator = setup["coordinator"]
-    club = scheduling_services.save_cohort(
-        coordinator.organisation,
-        CohortInput(
-            name="Conversation club",
-            course_id=setup["cohort"].course_id,
-            start_date=date(2026, 11, 1),
-            end_date=date(2027, 3, 1),
-            is_drop_in=True,
-            status="running",
-        ),
+    club = make_cohort(
         coordinator,
+        course=setup["cohort"].course,
+        name="Conversation club",
+        start_date=date(2026, 11, 1),
+        end_date=date(2027, 3, 1),
+        is_drop_in=True,
+        capacity=0,
     )
-    session = timetable.add_session(club, SESSION_DAY, time(7, 30), time(9, 15), coordinator)
+    session = make_session(club, coordinator, day=SESSION_DAY, start=time(7, 30), end=time(9, 15))
     staffing.assign_to_session(session, setup["tutor"], "lead", coordinator)
     db.commit()
     log_in(client, setup["tutor"])
@@ -355,7 +335,7 @@ def test_three_absences_without_notice_flag_a_learner_but_notified_ones_do_not(d
     absent, notified = add_learners(setup, 2)
     coordinator, cohort = setup["coordinator"], setup["cohort"]
     for day in (2, 4, 6):  # three earlier sessions
-        held = timetable.add_session(cohort, date(2026, 11, 10 + day), time(9, 30), time(12), coordinator)
+        held = make_session(cohort, coordinator, day=date(2026, 11, 10 + day), start=time(9, 30), end=time(12))
         attendance.save_register(
             held,
             [attendance.Entry(f"l{absent.id}", "absent"), attendance.Entry(f"l{notified.id}", "absent_notified")],

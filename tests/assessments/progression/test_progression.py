@@ -20,14 +20,18 @@ from lms.courses import services as course_services
 from lms.courses.models import CertificateKind
 from lms.people import services as people_services
 from lms.people.models import ConvictionFlag
-from lms.scheduling.cohorts import enrolment
-from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.cohorts.inputs import CohortInput
 from lms.scheduling.models import EnrolmentStatus
-from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
 from tests.conftest import log_in
-from tests.factories import make_certificate_type, make_course, make_learner, make_user
+from tests.factories import (
+    make_certificate_type,
+    make_cohort,
+    make_course,
+    make_enrolment,
+    make_learner,
+    make_session,
+    make_user,
+)
 
 
 @pytest.fixture()
@@ -44,22 +48,19 @@ def course_run(db, frozen_clock):
         requires_signoff=True,
         certificate_type_ids=[completion.id],
     )
-    cohort = scheduling_services.save_cohort(
-        coordinator.organisation,
-        CohortInput(
-            name="Hospitality",
-            course_id=course.id,
-            start_date=date(2026, 10, 1),
-            end_date=date(2026, 11, 30),
-            capacity=10,
-            status="running",
-            allow_late_joiners=True,
-        ),
+    cohort = make_cohort(
         coordinator,
+        course=course,
+        name="Hospitality",
+        start_date=date(2026, 10, 1),
+        end_date=date(2026, 11, 30),
+        capacity=10,
+        allow_late_joiners=True,
     )
     staffing.assign_to_cohort(cohort, tutor, "lead", coordinator)
     sessions = [
-        timetable.add_session(cohort, date(2026, 11, day), time(10), time(12), coordinator) for day in (2, 4, 9, 11, 16)
+        make_session(cohort, coordinator, day=date(2026, 11, day), start=time(10), end=time(12))
+        for day in (2, 4, 9, 11, 16)
     ]
     db.commit()
     return {
@@ -74,11 +75,11 @@ def course_run(db, frozen_clock):
 
 def enrol_with_attendance(run, attended: int, **learner_fields):
     learner = make_learner(organisation=run["coordinator"].organisation, **learner_fields)
-    result = enrolment.enrol(run["cohort"], learner, actor=run["coordinator"])
+    row = make_enrolment(run["cohort"], learner, actor=run["coordinator"])
     for index, session in enumerate(run["sessions"]):
         status = "present" if index < attended else "absent"
         attendance.save_register(session, [attendance.Entry(f"l{learner.id}", status)], run["coordinator"])
-    return learner, result.enrolment
+    return learner, row
 
 
 def sign_off(run, enrolment_row):

@@ -10,31 +10,28 @@ import sqlalchemy as sa
 
 from lms.core.roles import Role
 from lms.courses import services as course_services
-from lms.courses.inputs import ProgrammeInput, RuleInput
+from lms.courses.inputs import RuleInput
 from lms.courses.models import EligibilityCheck
 from lms.extensions import db as _db
 from lms.people import services as people_services
 from lms.people.models import ImmigrationStatus
 from lms.scheduling.cohorts import enrolment as service
 from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput, VenueInput
+from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput
 from lms.scheduling.models import Cohort, Enrolment, EnrolmentStatus, Referral, ReferralStatus
 from tests.conftest import log_in
-from tests.factories import make_course, make_learner, make_user
+from tests.factories import (
+    make_cohort,
+    make_course,
+    make_enrolment,
+    make_learner,
+    make_programme,
+    make_user,
+    make_venue,
+)
 
-
-def make_cohort(coordinator, **overrides) -> Cohort:
-    course = overrides.pop("course", None) or make_course(coordinator.organisation, coordinator)
-    values = {
-        "name": f"Cohort {course.code}",
-        "course_id": course.id,
-        "start_date": date(2026, 12, 1),
-        "end_date": date(2027, 2, 1),
-        "capacity": 12,
-        "status": "open",
-    }
-    values.update(overrides)
-    return scheduling_services.save_cohort(coordinator.organisation, CohortInput(**values), coordinator)
+#: Open for enrolment and not started on the frozen clock's day (2026-11-25); no late joiners.
+UPCOMING = {"status": "open", "start_date": date(2026, 12, 1), "end_date": date(2027, 2, 1)}
 
 
 def statuses(db, cohort: Cohort | int) -> dict[str, int]:
@@ -57,7 +54,7 @@ def coordinator(db):
 
 @pytest.mark.slow
 def test_forty_concurrent_enrolments_fill_exactly_twelve_places(app, client, db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, capacity=12)
+    cohort = make_cohort(coordinator, **UPCOMING, capacity=12)
     learners = [make_learner(organisation=coordinator.organisation) for _ in range(40)]
     db.commit()
     cohort_id, learner_ids = cohort.id, [learner.id for learner in learners]
@@ -88,7 +85,7 @@ def test_forty_concurrent_enrolments_fill_exactly_twelve_places(app, client, db,
 
 @pytest.mark.slow
 def test_the_same_learner_enrolled_twice_at_once_gets_one_place(app, client, db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, capacity=5)
+    cohort = make_cohort(coordinator, **UPCOMING, capacity=5)
     learner = make_learner(organisation=coordinator.organisation)
     db.commit()
     cohort_id, learner_id = cohort.id, learner.id
@@ -123,7 +120,7 @@ def test_the_same_learner_enrolled_twice_at_once_gets_one_place(app, client, db,
 
 
 def test_a_freed_place_is_offered_to_the_first_in_the_queue(db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, capacity=2, offer_hours=48)
+    cohort = make_cohort(coordinator, **UPCOMING, capacity=2, offer_hours=48)
     first, second, third, fourth = (make_learner(organisation=coordinator.organisation) for _ in range(4))
     results = []
     for learner in (first, second, third, fourth):
@@ -144,10 +141,12 @@ def results_enrolment(db, cohort, learner) -> Enrolment:
 
 
 def test_nobody_is_promoted_after_the_start_unless_late_joiners_are_allowed(db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, capacity=1, start_date=date(2026, 11, 26))
+    cohort = make_cohort(
+        coordinator, status="open", start_date=date(2026, 11, 26), end_date=date(2027, 2, 1), capacity=1
+    )
     first, second = (make_learner(organisation=coordinator.organisation) for _ in range(2))
-    service.enrol(cohort, first, actor=coordinator)
-    service.enrol(cohort, second, actor=coordinator)
+    make_enrolment(cohort, first, actor=coordinator)
+    make_enrolment(cohort, second, actor=coordinator)
     frozen_clock.advance(days=2)  # the cohort started yesterday
     assert service.withdraw(results_enrolment(db, cohort, first), "Moved away", coordinator) == []
     assert statuses(db, cohort) == {"waitlisted": 1, "withdrawn": 1}
@@ -158,7 +157,7 @@ def test_nobody_is_promoted_after_the_start_unless_late_joiners_are_allowed(db, 
 
 
 def test_joining_on_the_first_day_is_still_allowed(db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, start_date=date(2026, 11, 25))
+    cohort = make_cohort(coordinator, status="open", start_date=date(2026, 11, 25), end_date=date(2027, 2, 1))
     assert (
         service.enrol(cohort, make_learner(organisation=coordinator.organisation), actor=coordinator).outcome
         == "enrolled"
@@ -166,10 +165,10 @@ def test_joining_on_the_first_day_is_still_allowed(db, coordinator, frozen_clock
 
 
 def test_expired_offers_pass_on_and_running_twice_changes_nothing_more(db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, capacity=1, offer_hours=24)
+    cohort = make_cohort(coordinator, **UPCOMING, capacity=1, offer_hours=24)
     first, second, third = (make_learner(organisation=coordinator.organisation) for _ in range(3))
     for learner in (first, second, third):
-        service.enrol(cohort, learner, actor=coordinator)
+        make_enrolment(cohort, learner, actor=coordinator)
         frozen_clock.advance(minutes=1)
     service.withdraw(results_enrolment(db, cohort, first), "Ill", coordinator)
     frozen_clock.advance(hours=23)
@@ -185,7 +184,7 @@ def test_expired_offers_pass_on_and_running_twice_changes_nothing_more(db, coord
 
 
 def test_creche_places_are_counted_separately(db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, capacity=5, creche_capacity=1)
+    cohort = make_cohort(coordinator, **UPCOMING, capacity=5, creche_capacity=1)
     mother, father, single = (make_learner(organisation=coordinator.organisation) for _ in range(3))
     assert service.enrol(cohort, mother, actor=coordinator, needs_creche=True).outcome == "enrolled"
     waiting = service.enrol(cohort, father, actor=coordinator, needs_creche=True)
@@ -222,14 +221,15 @@ def test_ineligible_learner_is_refused_with_the_reason_and_nothing_changes(clien
         ),
         coordinator,
     )
-    programme = course_services.save_programme(
+    programme = make_programme(
         coordinator.organisation,
-        ProgrammeInput(
-            name="ESOL Hub", start_date=date(2026, 8, 1), end_date=date(2027, 7, 31), eligibility_rule_id=rule.id
-        ),
         coordinator,
+        name="ESOL Hub",
+        start_date=date(2026, 8, 1),
+        end_date=date(2027, 7, 31),
+        eligibility_rule_id=rule.id,
     )
-    cohort = make_cohort(coordinator, programme_id=programme.id)
+    cohort = make_cohort(coordinator, **UPCOMING, programme_id=programme.id)
     recent = make_learner(organisation=coordinator.organisation, given_name="Selam")
     people_services.add_immigration_status(
         recent,
@@ -266,17 +266,10 @@ def test_ineligible_learner_is_refused_with_the_reason_and_nothing_changes(clien
 
 
 def test_programme_referrer_list_is_enforced(db, coordinator, frozen_clock):
-    programme = course_services.save_programme(
-        coordinator.organisation,
-        ProgrammeInput(
-            name="WIRE",
-            start_date=date(2026, 4, 1),
-            end_date=date(2027, 3, 31),
-            allowed_referral_sources=["Probation Service"],
-        ),
-        coordinator,
+    programme = make_programme(
+        coordinator.organisation, coordinator, name="WIRE", allowed_referral_sources=["Probation Service"]
     )
-    cohort = make_cohort(coordinator, programme_id=programme.id)
+    cohort = make_cohort(coordinator, **UPCOMING, programme_id=programme.id)
     walk_in = make_learner(organisation=coordinator.organisation, referral_source="Jobcentre")
     probation = make_learner(organisation=coordinator.organisation, referral_source="probation service")
     with pytest.raises(Exception, match="accepts referrals only from: Probation Service"):
@@ -286,7 +279,7 @@ def test_programme_referrer_list_is_enforced(db, coordinator, frozen_clock):
 
 @pytest.mark.parametrize("case", ["duplicate", "withdrawn", "cancelled", "drop_in", "started", "other_org"])
 def test_refusals_explain_and_change_nothing(db, coordinator, frozen_clock, case):
-    cohort = make_cohort(coordinator, capacity=3)
+    cohort = make_cohort(coordinator, **UPCOMING, capacity=3)
     learner = make_learner(organisation=coordinator.organisation)
     expected = {
         "duplicate": "already in this cohort (enrolled)",
@@ -297,9 +290,9 @@ def test_refusals_explain_and_change_nothing(db, coordinator, frozen_clock, case
         "other_org": "Choose the learner from your organisation.",
     }[case]
     if case == "duplicate":
-        service.enrol(cohort, learner, actor=coordinator)
+        make_enrolment(cohort, learner, actor=coordinator)
     elif case == "withdrawn":
-        service.withdraw(service.enrol(cohort, learner, actor=coordinator).enrolment, "Moved", coordinator)
+        service.withdraw(make_enrolment(cohort, learner, actor=coordinator), "Moved", coordinator)
     elif case == "cancelled":
         cohort.status = cohort.status.CANCELLED
     elif case == "drop_in":
@@ -317,11 +310,11 @@ def test_refusals_explain_and_change_nothing(db, coordinator, frozen_clock, case
 
 
 def test_reinstating_a_withdrawn_learner_respects_capacity(db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, capacity=1)
+    cohort = make_cohort(coordinator, **UPCOMING, capacity=1)
     first, second = (make_learner(organisation=coordinator.organisation) for _ in range(2))
-    withdrawn = service.enrol(cohort, first, actor=coordinator).enrolment
+    withdrawn = make_enrolment(cohort, first, actor=coordinator)
     service.withdraw(withdrawn, "Holiday", coordinator)
-    service.enrol(cohort, second, actor=coordinator)
+    make_enrolment(cohort, second, actor=coordinator)
     assert service.reinstate(withdrawn, coordinator).outcome == "waitlisted"
 
 
@@ -329,7 +322,7 @@ def test_reinstating_a_withdrawn_learner_respects_capacity(db, coordinator, froz
 
 
 def test_bulk_enrol_reports_each_learner(client, db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, capacity=1)
+    cohort = make_cohort(coordinator, **UPCOMING, capacity=1)
     a, b = (make_learner(organisation=coordinator.organisation, given_name=name) for name in ("Amal", "Bashir"))
     db.commit()
     log_in(client, coordinator)
@@ -340,7 +333,7 @@ def test_bulk_enrol_reports_each_learner(client, db, coordinator, frozen_clock):
 
 
 def test_enrolling_nobody_is_a_clear_error(client, db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator)
+    cohort = make_cohort(coordinator, **UPCOMING)
     db.commit()
     log_in(client, coordinator)
     response = client.post(f"/cohorts/{cohort.id}/enrol", data={})
@@ -348,9 +341,9 @@ def test_enrolling_nobody_is_a_clear_error(client, db, coordinator, frozen_clock
 
 
 def test_educator_sees_the_cohort_but_cannot_enrol_or_withdraw(client, db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator)
+    cohort = make_cohort(coordinator, **UPCOMING)
     learner = make_learner(organisation=coordinator.organisation)
-    enrolment = service.enrol(cohort, learner, actor=coordinator).enrolment
+    enrolment = make_enrolment(cohort, learner, actor=coordinator)
     educator = make_user(roles=(Role.EDUCATOR,), organisation=coordinator.organisation)
     db.commit()
     log_in(client, educator)
@@ -361,8 +354,8 @@ def test_educator_sees_the_cohort_but_cannot_enrol_or_withdraw(client, db, coord
 
 
 def test_another_organisations_cohort_is_not_found(client, db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator)
-    enrolment = service.enrol(cohort, make_learner(organisation=coordinator.organisation), actor=coordinator).enrolment
+    cohort = make_cohort(coordinator, **UPCOMING)
+    enrolment = make_enrolment(cohort, actor=coordinator)
     outsider = make_user()
     db.commit()
     log_in(client, outsider)
@@ -372,12 +365,12 @@ def test_another_organisations_cohort_is_not_found(client, db, coordinator, froz
 
 
 def test_cohort_page_queries_do_not_grow_with_the_roster(client, db, coordinator, frozen_clock, count_queries):
-    cohort = make_cohort(coordinator, capacity=40)
+    cohort = make_cohort(coordinator, **UPCOMING, capacity=40)
     log_in(client, coordinator)
 
     def add(n: int) -> None:
         for _ in range(n):
-            service.enrol(cohort, make_learner(organisation=coordinator.organisation), actor=coordinator)
+            make_enrolment(cohort, actor=coordinator)
         db.commit()
 
     add(3)
@@ -391,12 +384,12 @@ def test_cohort_page_queries_do_not_grow_with_the_roster(client, db, coordinator
 
 def test_cohort_list_queries_do_not_grow_with_cohorts(client, db, coordinator, frozen_clock, count_queries):
     log_in(client, coordinator)
-    make_cohort(coordinator)
+    make_cohort(coordinator, **UPCOMING)
     db.commit()
     with count_queries() as few:
         client.get("/cohorts")
     for _ in range(10):
-        make_cohort(coordinator)
+        make_cohort(coordinator, **UPCOMING)
     db.commit()
     with count_queries() as many:
         client.get("/cohorts")
@@ -415,7 +408,7 @@ def test_cohort_list_queries_do_not_grow_with_cohorts(client, db, coordinator, f
 )
 def test_bad_cohort_input_saves_nothing(client, db, coordinator, frozen_clock, changes, message):
     course = make_course(coordinator.organisation, coordinator)
-    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall", capacity=20), coordinator)
+    venue = make_venue(coordinator.organisation, coordinator, name="Hall", capacity=20)
     db.commit()
     log_in(client, coordinator)
     data = {
@@ -437,9 +430,9 @@ def test_bad_cohort_input_saves_nothing(client, db, coordinator, frozen_clock, c
 
 
 def test_lowering_places_below_those_taken_is_refused(db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, capacity=3)
+    cohort = make_cohort(coordinator, **UPCOMING, capacity=3)
     for _ in range(2):
-        service.enrol(cohort, make_learner(organisation=coordinator.organisation), actor=coordinator)
+        make_enrolment(cohort, actor=coordinator)
     with pytest.raises(Exception, match="2 places are taken"):
         scheduling_services.save_cohort(
             coordinator.organisation,
@@ -459,7 +452,7 @@ def test_lowering_places_below_those_taken_is_refused(db, coordinator, frozen_cl
 
 
 def test_referral_accepted_into_a_cohort_enrols_the_learner(client, db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator)
+    cohort = make_cohort(coordinator, **UPCOMING)
     learner = make_learner(organisation=coordinator.organisation)
     db.commit()
     log_in(client, coordinator)
@@ -498,11 +491,11 @@ def test_declining_a_referral_needs_a_reason(client, db, coordinator, frozen_clo
 
 
 def test_learner_asks_for_a_place_and_answers_their_own_offer_only(client, db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, capacity=1, offer_hours=48)
+    cohort = make_cohort(coordinator, **UPCOMING, capacity=1, offer_hours=48)
     learner = make_learner(organisation=coordinator.organisation, phone="07700 900431")
     people_services.create_learner_login(learner, "2468", coordinator)
     other = make_learner(organisation=coordinator.organisation)
-    taken = service.enrol(cohort, other, actor=coordinator).enrolment
+    taken = make_enrolment(cohort, other, actor=coordinator)
     db.commit()
     log_in(client, learner.user)
     assert client.post(f"/my/request/{cohort.id}").status_code == 302
@@ -528,7 +521,7 @@ def test_learner_asks_for_a_place_and_answers_their_own_offer_only(client, db, c
 
 
 def test_drop_in_attendee_by_name_then_merged_into_a_learner(client, db, coordinator, frozen_clock):
-    cohort = make_cohort(coordinator, is_drop_in=True, capacity=0)
+    cohort = make_cohort(coordinator, **UPCOMING, is_drop_in=True, capacity=0)
     learner = make_learner(organisation=coordinator.organisation, given_name="Hamid")
     db.commit()
     log_in(client, coordinator)

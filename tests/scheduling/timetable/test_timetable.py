@@ -12,14 +12,12 @@ from lms.core.errors import ServiceError
 from lms.core.roles import Role
 from lms.scheduling.clashes import ClashError, Slot, find_clashes
 from lms.scheduling.cohorts import enrolment
-from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.cohorts.inputs import CohortInput, VenueInput
-from lms.scheduling.models import EducatorRole, Room, Session, SessionStatus
+from lms.scheduling.models import EducatorRole, Session, SessionStatus
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
 from lms.scheduling.timetable.inputs import TimetableRuleInput
 from tests.conftest import log_in
-from tests.factories import make_course, make_learner, make_user
+from tests.factories import make_cohort, make_enrolment, make_learner, make_room, make_session, make_user, make_venue
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -29,20 +27,6 @@ def coordinator(db):
     user = make_user()
     db.commit()
     return user
-
-
-def make_cohort(coordinator, **overrides):
-    course = make_course(coordinator.organisation, coordinator)
-    values = {
-        "name": f"Cohort {course.code}",
-        "course_id": course.id,
-        "start_date": date(2026, 9, 1),
-        "end_date": date(2027, 7, 31),
-        "capacity": 12,
-        "status": "running",
-    }
-    values.update(overrides)
-    return scheduling_services.save_cohort(coordinator.organisation, CohortInput(**values), coordinator)
 
 
 def rule_for(cohort, coordinator, weekdays, start, end, first=None, last=None, **extra):
@@ -127,8 +111,8 @@ def test_closures_are_skipped_and_a_later_closure_flags_existing_sessions(db, co
 
 
 def test_a_venue_closure_flags_only_that_venue(db, coordinator):
-    hall = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
-    library = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Library"), coordinator)
+    hall = make_venue(coordinator.organisation, coordinator, name="Hall")
+    library = make_venue(coordinator.organisation, coordinator, name="Library")
     at_hall, at_library = make_cohort(coordinator, venue_id=hall.id), make_cohort(coordinator, venue_id=library.id)
     for cohort in (at_hall, at_library):
         timetable.generate(
@@ -160,11 +144,12 @@ def _at(hour: int, minute: int = 0, day: int = 3) -> datetime:
     ],
 )
 def test_overlap_edge_cases_for_a_room(db, coordinator, start, end, clashes):
-    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
-    room = Room(venue_id=venue.id, name="Room 1")
-    db.add(room)
+    venue = make_venue(coordinator.organisation, coordinator, name="Hall")
+    room = make_room(venue, name="Room 1")
     first, second = make_cohort(coordinator), make_cohort(coordinator)
-    timetable.add_session(first, date(2027, 2, 3), time(10), time(12), coordinator, venue_id=venue.id, room_id=room.id)
+    make_session(
+        first, coordinator, day=date(2027, 2, 3), start=time(10), end=time(12), venue_id=venue.id, room_id=room.id
+    )
     report = find_clashes([Slot(start, end, second.id, room.id, venue.id)])
     assert bool(report.blocking) is clashes
 
@@ -172,7 +157,7 @@ def test_overlap_edge_cases_for_a_room(db, coordinator, start, end, clashes):
 def test_cancelled_sessions_never_clash(db, coordinator):
     first, second = make_cohort(coordinator), make_cohort(coordinator)
     educator = make_user(roles=(Role.EDUCATOR,), organisation=coordinator.organisation)
-    session = timetable.add_session(first, date(2027, 2, 3), time(10), time(12), coordinator)
+    session = make_session(first, coordinator, day=date(2027, 2, 3), start=time(10), end=time(12))
     staffing.assign_to_session(session, educator, EducatorRole.LEAD, coordinator)
     slot = Slot(_at(10), _at(12), second.id, educator_ids=frozenset({educator.id}))
     assert [c.kind for c in find_clashes([slot]).clashes] == ["educator"]
@@ -181,10 +166,8 @@ def test_cancelled_sessions_never_clash(db, coordinator):
 
 
 def test_every_clash_is_listed_and_nothing_is_saved(db, coordinator):
-    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
-    room = Room(venue_id=venue.id, name="Room 1")
-    db.add(room)
-    db.flush()
+    venue = make_venue(coordinator.organisation, coordinator, name="Hall")
+    room = make_room(venue, name="Room 1")
     first, second = make_cohort(coordinator), make_cohort(coordinator)
     timetable.generate(
         rule_for(
@@ -221,7 +204,7 @@ def test_learners_in_two_classes_at_once_need_confirming(db, coordinator, frozen
     esol, wellbeing = (make_cohort(coordinator, start_date=date(2027, 1, 4), status="open") for _ in range(2))
     learner = make_learner(organisation=coordinator.organisation)
     for cohort in (esol, wellbeing):
-        enrolment.enrol(cohort, learner, actor=coordinator, on=date(2026, 11, 25))
+        make_enrolment(cohort, learner, actor=coordinator, on=date(2026, 11, 25))
     timetable.generate(
         rule_for(esol, coordinator, [0], time(10), time(12), date(2027, 1, 4), date(2027, 1, 25)), coordinator
     )
@@ -299,7 +282,7 @@ def test_dropping_a_weekday_cancels_rather_than_deletes(db, coordinator):
 
 def test_moving_and_cancelling_count_revisions(db, coordinator):
     cohort = make_cohort(coordinator)
-    session = timetable.add_session(cohort, date(2027, 2, 4), time(10), time(12), coordinator)
+    session = make_session(cohort, coordinator, day=date(2027, 2, 4), start=time(10), end=time(12))
     timetable.move_session(session, date(2027, 2, 4), time(13), time(15), coordinator)
     assert (session.revision, session.is_moved) == (1, True)
     with pytest.raises(ServiceError, match="Give a reason"):
@@ -335,10 +318,8 @@ def test_bad_rules_are_refused_with_a_clear_message(db, coordinator, data, messa
 
 
 def test_a_room_too_small_for_the_cohort_is_refused(db, coordinator):
-    venue = scheduling_services.save_venue(coordinator.organisation, VenueInput(name="Hall"), coordinator)
-    room = Room(venue_id=venue.id, name="Side room", capacity=6)
-    db.add(room)
-    db.flush()
+    venue = make_venue(coordinator.organisation, coordinator, name="Hall")
+    room = make_room(venue, name="Side room", capacity=6)
     cohort = make_cohort(coordinator, capacity=12)
     with pytest.raises(ServiceError, match="holds 6 people but the cohort has 12 places"):
         rule_for(cohort, coordinator, [1], time(10), time(12), venue_id=venue.id, room_id=room.id)
@@ -429,7 +410,7 @@ def test_a_rule_with_no_days_is_refused_on_the_page(client, db, coordinator):
 
 def test_another_organisations_sessions_are_not_found(client, db, coordinator):
     cohort = make_cohort(coordinator)
-    session = timetable.add_session(cohort, date(2027, 2, 4), time(10), time(12), coordinator)
+    session = make_session(cohort, coordinator, day=date(2027, 2, 4), start=time(10), end=time(12))
     db.commit()
     log_in(client, make_user())
     assert client.get(f"/sessions/{session.id}").status_code == 404
