@@ -73,7 +73,7 @@ class ProgrammeForm(BaseForm):
             end_date=self.end_date.data,
             strands=split_lines(self.strands.data),
             partner_ids=ids(self.partner_ids.data),
-            reporting_scheme=self.reporting_scheme.data or None,
+            reporting_scheme=ReportingScheme(self.reporting_scheme.data),
             allowed_referral_sources=split_lines(self.allowed_referral_sources.data),
             eligibility_rule_id=optional_id(self.eligibility_rule_id.data),
             retention_months=self.retention_months.data,

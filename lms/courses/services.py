@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import date
 
 import sqlalchemy as sa
@@ -42,7 +43,7 @@ def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
-def _values(members: list[enum.Enum]) -> list[str]:
+def _values(members: Sequence[enum.Enum]) -> list[str]:
     """Enum members as stored: their values, each once, sorted."""
     return sorted({member.value for member in members})
 
@@ -130,7 +131,8 @@ def reporting_periods_for(scheme: ReportingScheme, start: date, end: date) -> li
     return periods
 
 
-def _check_grant_dates(start: date | None, end: date | None) -> None:
+def _check_grant_dates(start: date | None, end: date | None) -> tuple[date, date]:
+    """The grant's dates, both given and in a plausible order."""
     if not start or not end:
         raise ServiceError(_("Enter the grant's start and end dates."), field="start_date")
     if end < start:
@@ -143,6 +145,7 @@ def _check_grant_dates(start: date | None, end: date | None) -> None:
             ),
             field="end_date",
         )
+    return start, end
 
 
 def _check_targets(targets: dict[TargetMeasure, int]) -> None:
@@ -170,8 +173,8 @@ def save_programme(
     if not data.name:
         raise ServiceError(_("Give the programme a name."), field="name")
     _unique_name(Programme, organisation.id, data.name, programme.id if programme else None)
-    start, end, scheme = data.start_date, data.end_date, data.reporting_scheme
-    _check_grant_dates(start, end)
+    scheme = data.reporting_scheme
+    start, end = _check_grant_dates(data.start_date, data.end_date)
     funder = _organisation(data.funder_id, "funder_id")
     partners = [_organisation(partner_id, "partner_ids") for partner_id in data.partner_ids]
     rule = _rule(organisation, data.eligibility_rule_id)
@@ -273,8 +276,9 @@ def _check_course_amounts(data: CourseInput) -> None:
 
 
 def _certificate_types(type_ids: list[int]) -> list[CertificateType]:
-    certificate_types = [db.session.get(CertificateType, type_id) for type_id in type_ids]
-    if any(certificate_type is None for certificate_type in certificate_types):
+    found = [db.session.get(CertificateType, type_id) for type_id in type_ids]
+    certificate_types = [certificate_type for certificate_type in found if certificate_type is not None]
+    if len(certificate_types) != len(found):
         raise ServiceError(_("Choose from the list."), field="certificate_type_ids")
     return certificate_types
 

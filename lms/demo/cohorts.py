@@ -13,7 +13,7 @@ from lms.people.inputs import LearnerInput
 from lms.people.models import Learner, Organisation, User
 from lms.scheduling.cohorts import enrolment, services
 from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput, VenueInput
-from lms.scheduling.models import ReferralStatus
+from lms.scheduling.models import CohortStatus, ReferralSource, ReferralStatus
 from lms.scheduling.timetable.inputs import TimetableRuleInput
 
 #: Learners referred to the hospitality course, with names as they write them.
@@ -89,7 +89,7 @@ def add_demo_cohorts(lead: Organisation, coordinator: User) -> None:
             capacity=12,
             creche_capacity=4,
             interpreter_capacity=2,
-            status="running",
+            status=CohortStatus.RUNNING,
         ),
         coordinator,
     )
@@ -104,7 +104,7 @@ def add_demo_cohorts(lead: Organisation, coordinator: User) -> None:
             end_date=date(2027, 7, 14),
             capacity=15,
             creche_capacity=6,
-            status="running",
+            status=CohortStatus.RUNNING,
             allow_late_joiners=True,
         ),
         coordinator,
@@ -119,7 +119,7 @@ def add_demo_cohorts(lead: Organisation, coordinator: User) -> None:
             start_date=date(2027, 1, 12),
             end_date=date(2027, 2, 16),
             capacity=10,
-            status="open",
+            status=CohortStatus.OPEN,
         ),
         coordinator,
     )
@@ -132,7 +132,7 @@ def add_demo_cohorts(lead: Organisation, coordinator: User) -> None:
             start_date=date(2026, 9, 4),
             end_date=date(2027, 7, 30),
             is_drop_in=True,
-            status="running",
+            status=CohortStatus.RUNNING,
         ),
         coordinator,
     )
@@ -158,7 +158,7 @@ def add_demo_cohorts(lead: Organisation, coordinator: User) -> None:
             lead,
             learner,
             ReferralInput(
-                source="partner",
+                source=ReferralSource.PARTNER,
                 referrer_organisation_id=partner.id if partner else None,
                 referrer_name="Hub caseworker",
                 referrer_email="hub@example.org",

@@ -10,7 +10,7 @@ from lms.assessments.progression import achievements
 from lms.assessments.progression.models import AssessmentKind
 from lms.courses import services
 from lms.courses.inputs import CourseInput, PathwayInput, ProgrammeInput, RuleInput, StepInput
-from lms.courses.models import CertificateType, Qualification
+from lms.courses.models import CertificateType, Qualification, StepKind
 from lms.courses.reference import ensure_reference_data
 from lms.extensions import db
 from lms.people.models import Learner, Organisation, User
@@ -259,11 +259,11 @@ def add_demo_curriculum(lead: Organisation, coordinator: User, learners: dict[st
         PathwayInput(name="ESOL: Entry 1 to Level 1", description="Formal ESOL, one level a year, per skill."),
         coordinator,
     )
-    e1 = services.save_step(esol_path, StepInput(kind="course", course_id=esol["e1"].id), coordinator)
+    e1 = services.save_step(esol_path, StepInput(kind=StepKind.COURSE, course_id=esol["e1"].id), coordinator)
     e2 = services.save_step(
         esol_path,
         StepInput(
-            kind="course",
+            kind=StepKind.COURSE,
             course_id=esol["e2"].id,
             prerequisite_ids=[e1.id],
             min_esol_levels={"speaking": "e1", "listening": "e1"},
@@ -273,7 +273,7 @@ def add_demo_curriculum(lead: Organisation, coordinator: User, learners: dict[st
     e3 = services.save_step(
         esol_path,
         StepInput(
-            kind="course",
+            kind=StepKind.COURSE,
             course_id=esol["e3"].id,
             prerequisite_ids=[e2.id],
             min_esol_levels={"speaking": "e2", "listening": "e2"},
@@ -282,43 +282,49 @@ def add_demo_curriculum(lead: Organisation, coordinator: User, learners: dict[st
     )
     services.save_step(
         esol_path,
-        StepInput(kind="course", course_id=esol["l1"].id, prerequisite_ids=[e3.id], is_required=False),
+        StepInput(kind=StepKind.COURSE, course_id=esol["l1"].id, prerequisite_ids=[e3.id], is_required=False),
         coordinator,
     )
     services.save_step(
         esol_path,
-        StepInput(kind="course", course_id=hospitality.id, prerequisite_ids=[e3.id], is_required=False),
+        StepInput(kind=StepKind.COURSE, course_id=hospitality.id, prerequisite_ids=[e3.id], is_required=False),
         coordinator,
     )
 
     hosp_path = services.save_pathway(lead, PathwayInput(name="Into hospitality work"), coordinator)
     h1 = services.save_step(
         hosp_path,
-        StepInput(kind="course", course_id=hospitality.id, min_esol_levels={"speaking": "e2", "listening": "e2"}),
+        StepInput(
+            kind=StepKind.COURSE, course_id=hospitality.id, min_esol_levels={"speaking": "e2", "listening": "e2"}
+        ),
         coordinator,
     )
     h2 = services.save_step(
         hosp_path,
         StepInput(
-            kind="external_certificate", certificate_type_id=cert["Level 2 Food Hygiene"].id, prerequisite_ids=[h1.id]
+            kind=StepKind.EXTERNAL_CERTIFICATE,
+            certificate_type_id=cert["Level 2 Food Hygiene"].id,
+            prerequisite_ids=[h1.id],
         ),
         coordinator,
     )
     services.save_step(
-        hosp_path, StepInput(kind="placement", course_id=placement.id, prerequisite_ids=[h2.id]), coordinator
+        hosp_path, StepInput(kind=StepKind.PLACEMENT, course_id=placement.id, prerequisite_ids=[h2.id]), coordinator
     )
 
     cons_path = services.save_pathway(lead, PathwayInput(name="Into construction: the CSCS route"), coordinator)
-    c1 = services.save_step(cons_path, StepInput(kind="course", course_id=construction.id), coordinator)
+    c1 = services.save_step(cons_path, StepInput(kind=StepKind.COURSE, course_id=construction.id), coordinator)
     c2 = services.save_step(
         cons_path,
         StepInput(
-            kind="external_certificate", certificate_type_id=cert["CSCS Labourer card"].id, prerequisite_ids=[c1.id]
+            kind=StepKind.EXTERNAL_CERTIFICATE,
+            certificate_type_id=cert["CSCS Labourer card"].id,
+            prerequisite_ids=[c1.id],
         ),
         coordinator,
     )
     services.save_step(
-        cons_path, StepInput(kind="placement", course_id=placement.id, prerequisite_ids=[c2.id]), coordinator
+        cons_path, StepInput(kind=StepKind.PLACEMENT, course_id=placement.id, prerequisite_ids=[c2.id]), coordinator
     )
 
     youth_path = services.save_pathway(
@@ -330,14 +336,14 @@ def add_demo_curriculum(lead: Organisation, coordinator: User, learners: dict[st
     )
     y1 = services.save_step(
         youth_path,
-        StepInput(kind="course", course_id=youth_course.id, eligibility_rule_id=youth.id),
+        StepInput(kind=StepKind.COURSE, course_id=youth_course.id, eligibility_rule_id=youth.id),
         coordinator,
     )
     y2 = services.save_step(
-        youth_path, StepInput(kind="course", course_id=wire.id, prerequisite_ids=[y1.id]), coordinator
+        youth_path, StepInput(kind=StepKind.COURSE, course_id=wire.id, prerequisite_ids=[y1.id]), coordinator
     )
     services.save_step(
-        youth_path, StepInput(kind="placement", course_id=placement.id, prerequisite_ids=[y2.id]), coordinator
+        youth_path, StepInput(kind=StepKind.PLACEMENT, course_id=placement.id, prerequisite_ids=[y2.id]), coordinator
     )
 
     joined = date(2026, 9, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -70,14 +71,17 @@ def _existing_contacts(organisation: Organisation) -> tuple[set[str | None], set
 
 def _import_row(organisation: Organisation, row: dict[str | None, str | None], actor: User) -> Learner:
     """One line of the file as a learner, in a savepoint of its own so a refused line leaves nothing."""
-    data = {key.strip(): (value or "").strip() for key, value in row.items() if key}
-    data["date_of_birth"] = _parse_date(data.get("date_of_birth", ""))
-    data["interpreter_needed"] = data.get("interpreter_needed", "").lower() in ("yes", "y", "true", "1")
+    texts = {key.strip(): (value or "").strip() for key, value in row.items() if key}
+    data: dict[str, object] = {
+        **texts,
+        "date_of_birth": _parse_date(texts.get("date_of_birth", "")),
+        "interpreter_needed": texts.get("interpreter_needed", "").lower() in ("yes", "y", "true", "1"),
+    }
     with db.session.begin_nested():
-        return people_services.create_learner(organisation, LearnerInput(**data), actor)
+        return people_services.create_learner(organisation, LearnerInput.model_validate(data), actor)
 
 
-def _column_problem(fieldnames: list[str] | None) -> str | None:
+def _column_problem(fieldnames: Sequence[str] | None) -> str | None:
     """What is wrong with the first line, if anything."""
     names = [name.strip() for name in fieldnames or []]
     if "given_name" not in names:

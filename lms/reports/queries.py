@@ -254,14 +254,14 @@ def _outcome_figures(report: FunderReturn, participant_ids, start: date, end: da
         "volunteering": kinds[OutcomeKind.VOLUNTEERING],
         "placements": placements + kinds[OutcomeKind.PLACEMENT],
     }
-    report.breakdowns["domains"] = _domain_breakdown(outcome_rows)
+    report.breakdowns["domains"] = _domain_breakdown([row.domains for row in outcome_rows])
 
 
-def _domain_breakdown(outcome_rows: list) -> list[tuple[str, int]]:
-    """How many outcomes touched each Indicator of Integration, in the framework's order."""
-    domain_counts: Counter = Counter()
-    for row in outcome_rows:
-        domain_counts.update(row.domains or [])
+def _domain_breakdown(domain_lists: list[list[str]]) -> list[tuple[str, int]]:
+    """How many outcomes touched each Indicator of Integration (one list per outcome), in the framework's order."""
+    domain_counts: Counter[str] = Counter()
+    for domains in domain_lists:
+        domain_counts.update(domains or [])
     return [(IntegrationDomain(d).title, domain_counts[d]) for d in IntegrationDomain if domain_counts[d]]
 
 

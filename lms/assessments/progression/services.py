@@ -439,8 +439,9 @@ def _chosen_and_qualifying(
     cohort: Cohort, certificate_type: CertificateType, enrolment_ids: list[int]
 ) -> list[Eligibility]:
     checks = {c.enrolment.id: c for c in certificate_preview(cohort, certificate_type)}
-    chosen = [checks.get(enrolment_id) for enrolment_id in enrolment_ids]
-    if not chosen or any(c is None for c in chosen):
+    found = [checks.get(enrolment_id) for enrolment_id in enrolment_ids]
+    chosen = [c for c in found if c is not None]
+    if not chosen or len(chosen) != len(found):
         raise ServiceError(_("Choose learners from the list."))
     refused = [c for c in chosen if not c.qualifies]
     if refused:

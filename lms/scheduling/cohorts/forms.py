@@ -75,8 +75,8 @@ class CohortForm(BaseForm):
             capacity=self.capacity.data,
             creche_capacity=self.creche_capacity.data,
             interpreter_capacity=self.interpreter_capacity.data,
-            delivery_mode=self.delivery_mode.data or None,
-            delivery_setting=self.delivery_setting.data or None,
+            delivery_mode=DeliveryMode(self.delivery_mode.data),
+            delivery_setting=DeliverySetting(self.delivery_setting.data),
             status=self.status.data or None,
             is_drop_in=self.is_drop_in.data,
             allow_late_joiners=self.allow_late_joiners.data,
@@ -106,7 +106,7 @@ class ReferralForm(BaseForm):
 
     def to_input(self) -> ReferralInput:
         return ReferralInput(
-            source=self.source.data or None,
+            source=ReferralSource(self.source.data),
             referrer_organisation_id=optional_id(self.referrer_organisation_id.data),
             referrer_name=self.referrer_name.data,
             referrer_email=self.referrer_email.data,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from lms.core import audit
@@ -62,7 +64,8 @@ def _chosen_venue(organisation: Organisation, venue_id: int | None) -> Venue | N
     return venue
 
 
-def _check_dates(data: CohortInput, programme: Programme | None) -> None:
+def _check_dates(data: CohortInput, programme: Programme | None) -> tuple[date, date]:
+    """The cohort's dates, both given, in order and within the programme's grant period."""
     start, end = data.start_date, data.end_date
     if not start or not end:
         raise ServiceError(_("Enter the start and end dates."), field="start_date")
@@ -72,6 +75,7 @@ def _check_dates(data: CohortInput, programme: Programme | None) -> None:
         raise ServiceError(_("A cohort cannot run for more than two years."), field="end_date")
     if programme is not None and (start < programme.start_date or end > programme.end_date):
         raise ServiceError(_("The cohort must run within the programme's grant period."), field="start_date")
+    return start, end
 
 
 def _check_places(data: CohortInput, venue: Venue | None, cohort: Cohort | None) -> None:
@@ -116,14 +120,14 @@ def save_cohort(organisation: Organisation, data: CohortInput, actor: User, coho
         raise ServiceError(_("Choose the course."), field="course_id")
     programme = _chosen_programme(organisation, data.programme_id)
     venue = _chosen_venue(organisation, data.venue_id)
-    _check_dates(data, programme)
+    start, end = _check_dates(data, programme)
     _check_places(data, venue, cohort)
     if not 1 <= data.offer_hours <= 720:
         raise ServiceError(_("Offers can stay open from 1 hour to 30 days."), field="offer_hours")
 
     cohort = cohort or Cohort(organisation_id=organisation.id)
     cohort.name, cohort.course, cohort.programme, cohort.venue = data.name, course, programme, venue
-    cohort.start_date, cohort.end_date = data.start_date, data.end_date
+    cohort.start_date, cohort.end_date = start, end
     cohort.capacity, cohort.creche_capacity = data.capacity, data.creche_capacity
     cohort.interpreter_capacity = data.interpreter_capacity
     cohort.delivery_mode, cohort.delivery_setting = data.delivery_mode, data.delivery_setting

@@ -197,12 +197,12 @@ def save_rule(
         raise ServiceError(_("Choose at least one day of the week."), field="weekdays")
     if any(day not in range(7) for day in weekdays):
         raise ServiceError(_("Choose from the list."), field="weekdays")
-    _check_times(data.start_time, data.end_time)
+    start_time, end_time = _check_times(data.start_time, data.end_time)
     start, end = _rule_dates(cohort, data)
     tz = _check_zone(data.timezone or cohort.organisation_timezone)
     venue, room = _check_place(cohort, data.venue_id, data.room_id)
     rule = rule or TimetableRule(cohort_id=cohort.id)
-    rule.weekdays, rule.start_time, rule.end_time = weekdays, data.start_time, data.end_time
+    rule.weekdays, rule.start_time, rule.end_time = weekdays, start_time, end_time
     rule.start_date, rule.end_date, rule.timezone = start, end, tz
     rule.venue, rule.room = venue, room
     db.session.add(rule)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from lms.core.access import get_or_404, login_required, role_required
 from lms.core.errors import ServiceError
@@ -91,7 +92,9 @@ def cohort_timetable(cohort_id: int):
     assign_form.user_id.choices = object_choices(
         queries.educators_of(cohort.organisation_id), label=lambda user: user.display_name
     )
-    plan, clash_lines, status = None, [], 200
+    plan: timetable.GenerationPlan | None = None
+    clash_lines: list[str] = []
+    status = 200
     if request.method == "POST":
         if not manage:
             abort(403)

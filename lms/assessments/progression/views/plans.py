@@ -81,8 +81,12 @@ def _choices(name: str, enum_class: type[E], field: str) -> list[E]:
         raise ServiceError(_("Choose from the list."), field=field)
 
 
+def _text(name: str) -> str:
+    return request.form.get(name, "")
+
+
 def _texts(*names: str) -> dict[str, str]:
-    return {name: request.form.get(name, "") for name in names}
+    return {name: _text(name) for name in names}
 
 
 def _self_ratings() -> dict[str, int | None]:
@@ -115,8 +119,13 @@ def plan(enrolment_id: int):
 
         def apply() -> None:
             if action == "start":
-                data = PlanStartInput(**_texts("aims", "starting_point", "support_needs"), **_self_ratings())
-                progression.save_start(the_plan, data, current_user)
+                start = PlanStartInput(
+                    aims=_text("aims"),
+                    starting_point=_text("starting_point"),
+                    support_needs=_text("support_needs"),
+                    **_self_ratings(),
+                )
+                progression.save_start(the_plan, start, current_user)
             elif action == "objective":
                 progression.add_objective(the_plan, request.form.get("text", ""), current_user)
             elif action == "revise":
@@ -126,15 +135,25 @@ def plan(enrolment_id: int):
                 progression.revise_objective(objective, request.form.get("text", ""), current_user)
             elif action == "review":
                 ratings = {str(o.id): _int(f"rating-{o.id}") for o in the_plan.objectives}
-                texts = _texts("educator_comment", "learner_comment", "attendance_review")
-                data = ReviewInput(**texts, review_date=_date("review_date"), ratings=ratings)
-                progression.add_review(the_plan, data, current_user)
-            elif action in ("end", "sign_off"):
-                texts = _texts(
-                    "learner_self_assessment", "tutor_judgement", "planned_outcomes", "unplanned_outcomes", "next_steps"
+                review = ReviewInput(
+                    review_date=_date("review_date"),
+                    educator_comment=_text("educator_comment"),
+                    learner_comment=_text("learner_comment"),
+                    attendance_review=_text("attendance_review"),
+                    ratings=ratings,
                 )
-                data = PlanEndInput(**texts, **_self_ratings(), outcome=_choice("outcome", RarpaOutcome))
-                progression.save_end(the_plan, data, current_user, sign_off=action == "sign_off")
+                progression.add_review(the_plan, review, current_user)
+            elif action in ("end", "sign_off"):
+                end = PlanEndInput(
+                    outcome=_choice("outcome", RarpaOutcome),
+                    learner_self_assessment=_text("learner_self_assessment"),
+                    tutor_judgement=_text("tutor_judgement"),
+                    planned_outcomes=_text("planned_outcomes"),
+                    unplanned_outcomes=_text("unplanned_outcomes"),
+                    next_steps=_text("next_steps"),
+                    **_self_ratings(),
+                )
+                progression.save_end(the_plan, end, current_user, sign_off=action == "sign_off")
             else:
                 abort(400)
 
