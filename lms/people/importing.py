@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from lms.core.cleaning import CONTROL_CHARACTERS, control_character_message
 from lms.core.errors import ServiceError
@@ -77,8 +78,19 @@ def _import_row(organisation: Organisation, row: dict[str | None, str | None], a
         "date_of_birth": _parse_date(texts.get("date_of_birth", "")),
         "interpreter_needed": texts.get("interpreter_needed", "").lower() in ("yes", "y", "true", "1"),
     }
+    try:
+        learner_input = LearnerInput.model_validate(data)
+    except ValidationError as error:  # a value that is not one of a column's choices
+        column = str(error.errors()[0]["loc"][0])
+        raise ServiceError(
+            _(
+                "The %(column)s column has a value that is not one of its choices: %(value)s",
+                column=column,
+                value=texts.get(column, ""),
+            )
+        )
     with db.session.begin_nested():
-        return people_services.create_learner(organisation, LearnerInput.model_validate(data), actor)
+        return people_services.create_learner(organisation, learner_input, actor)
 
 
 def _column_problem(fieldnames: Sequence[str] | None) -> str | None:
