@@ -16,7 +16,7 @@ from lms.api.models import ApiToken, TokenScope
 from lms.api.openapi import openapi_document
 from lms.api.tokens import TokenForm, create_token, revoke_token, tokens_of
 from lms.assessments.attendance import services as attendance
-from lms.assessments.attendance.access import can_mark
+from lms.assessments.attendance.access import can_mark, load_session_to_mark
 from lms.assessments.attendance.services import Entry
 from lms.assessments.progression import services as progression
 from lms.assessments.progression.access import load_cohort_to_teach
@@ -417,7 +417,8 @@ def move_session(session_id: int, payload: schemas.MoveIn):
 
 @operation("get", "/sessions/<id:session_id>/attendance", "The register of a session", response=schemas.AttendanceOut)
 def session_attendance(session_id: int):
-    session = scheduling_access.load_session(session_id)
+    """The register as its page shows it: to those who may mark it (`can_mark`), 404 for anyone else."""
+    session = load_session_to_mark(session_id)
     rows = [
         schemas.AttendanceRowOut(
             key=row.key,

@@ -1,5 +1,6 @@
-"""Who may download a cohort's or a session's .ics: staff who may read the cohort (the scheduling
-rule), and learners with a place on it (the cohorts their own feed holds).
+"""Who may download a cohort's or a session's .ics: those who may read the cohort (the scheduling
+rule: its coordinators and the educators who teach it), and learners with a place on it (the cohorts
+their own feed holds).
 
 Feeds themselves need no login: the secret token in the URL is the key, and only those who may
 manage the user, cohort or venue issue or stop one (`lms/scheduling/access.py`, `lms/people/access.py`).

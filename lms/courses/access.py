@@ -20,10 +20,8 @@ Item = TypeVar("Item", bound=Programme | Course | Pathway | EligibilityRule)
 
 
 def can_read_curriculum(user: User, item: Programme | Course | Pathway | EligibilityRule) -> bool:
-    """Staff read their organisation's curriculum.
-
-    Issue #16 will narrow what educators read; this function and `readable_curriculum` are where.
-    """
+    """Staff read their organisation's curriculum: the catalogue says nothing about learners, and
+    educators plan from the whole of it, not only the courses they teach now."""
     return is_staff_of(user, item.organisation_id)
 
 

@@ -15,9 +15,9 @@ from lms.people.models import Learner, Organisation, OrganisationKind, User
 def can_view_learner(user: User, learner: Learner) -> bool:
     """Coordinators of the learner's organisation, and the learner's own login.
 
-    Educators reach learners through the registers and rosters of the cohorts they teach, not the
-    learner record. Issue #16 narrows educators' reads: if they come to see learner records, it is here
-    and in `visible_learners`.
+    Educators reach learners only through the rosters and registers of the cohorts and sessions they
+    teach (`lms/scheduling/access.py`, `lms/assessments/attendance/access.py`), never the learner record:
+    names and the crèche and interpreter needs of a place are what teaching needs.
     """
     if learner.user_id is not None and learner.user_id == user.id:
         return True

@@ -3,8 +3,10 @@
 One predicate, one SQL filter and one loader per kind; pages, the API, exports and calendar
 downloads use them alike. Sessions, enrolments and drop-in attendees follow their cohort.
 
-Issue #16 will narrow what educators read (today: every cohort of their organisation); the
-`can_read_*` / `readable_*` functions here are the one place that narrowing goes.
+Need to know: coordinators read every cohort of their organisation; an educator reads the cohorts they
+teach (`teaches_cohort`: assigned to the cohort, or to or covering one of its sessions), with their
+sessions and rosters, and nothing of the others. Venues (and the rooms in them) carry no learner data,
+so every educator of the organisation reads those.
 """
 
 from __future__ import annotations
@@ -13,20 +15,74 @@ import sqlalchemy as sa
 
 from lms.core.access import coordinator_filter, get_or_404, is_coordinator_of, is_staff_of, staff_filter
 from lms.core.roles import Role
+from lms.extensions import db
 from lms.people.access import can_manage_user
 from lms.people.models import User
-from lms.scheduling.models import Cohort, DropInAttendee, Enrolment, Referral, Session, Venue
+from lms.scheduling.models import (
+    Cohort,
+    CohortEducator,
+    DropInAttendee,
+    Enrolment,
+    Referral,
+    Session,
+    SessionEducator,
+    Venue,
+)
+
+# --- teaching a cohort ---------------------------------------------------------------------------
+
+
+def teaches_cohort(user: User, cohort: Cohort) -> bool:
+    """An educator of the cohort's organisation assigned to the cohort, or to (or covering) one of its
+    sessions. The one "teaches this cohort" rule: reading the cohort, marking its registers as a whole
+    (`lms/assessments/attendance/access.py`) and its learning plans build on it."""
+    if not user.has_role(Role.EDUCATOR) or user.organisation_id != cohort.organisation_id:
+        return False
+    if db.session.get(CohortEducator, (cohort.id, user.id)) is not None:
+        return True
+    on_session = (
+        sa.select(SessionEducator.session_id)
+        .join(Session, Session.id == SessionEducator.session_id)
+        .where(Session.cohort_id == cohort.id, SessionEducator.user_id == user.id)
+        .limit(1)
+    )
+    return db.session.scalar(on_session) is not None
+
+
+def cohorts_taught_by(user: User) -> sa.ColumnElement[bool]:
+    """`teaches_cohort` as a WHERE clause over Cohort."""
+    if not user.has_role(Role.EDUCATOR):
+        return sa.false()
+    on_cohort = sa.select(CohortEducator.cohort_id).where(CohortEducator.user_id == user.id).correlate(None)
+    on_session = (
+        sa.select(Session.cohort_id)
+        .join(SessionEducator, SessionEducator.session_id == Session.id)
+        .where(SessionEducator.user_id == user.id)
+        .correlate(None)
+    )
+    return sa.and_(
+        Cohort.organisation_id == user.organisation_id, sa.or_(Cohort.id.in_(on_cohort), Cohort.id.in_(on_session))
+    )
+
 
 # --- cohorts -------------------------------------------------------------------------------------
 
 
 def can_read_cohort(user: User, cohort: Cohort) -> bool:
-    """Staff of the cohort's organisation (educators: every cohort of it, until issue #16)."""
-    return is_staff_of(user, cohort.organisation_id)
+    """Coordinators of the cohort's organisation, and the educators who teach it: its page, roster
+    (with crèche and interpreter needs), timetable, sessions and .ics. Other educators get 404."""
+    return is_coordinator_of(user, cohort.organisation_id) or teaches_cohort(user, cohort)
 
 
 def readable_cohorts(user: User) -> sa.ColumnElement[bool]:
-    return staff_filter(user, Cohort.organisation_id)
+    """`can_read_cohort` as a WHERE clause over Cohort."""
+    coordinated = coordinator_filter(user, Cohort.organisation_id)
+    if isinstance(coordinated, sa.True_):  # administrators
+        return coordinated
+    taught = cohorts_taught_by(user)
+    if isinstance(taught, sa.False_):
+        return coordinated
+    return sa.or_(coordinated, taught)
 
 
 def can_manage_cohort(user: User, cohort: Cohort) -> bool:
@@ -63,6 +119,7 @@ def _of_cohorts(column: sa.orm.QueryableAttribute[int], cohorts: sa.ColumnElemen
 
 
 def can_read_venue(user: User, venue: Venue) -> bool:
+    """Staff of the venue's organisation: a venue and its rooms say nothing about learners."""
     return is_staff_of(user, venue.organisation_id)
 
 
@@ -86,6 +143,8 @@ def load_venue(venue_id: int | None, *, manage: bool = False) -> Venue:
 
 
 def can_read_session(user: User, session: Session) -> bool:
+    """Those who may read the session's cohort: a session an educator teaches or covers makes them one
+    of the cohort's educators, and the cohort's timetable lists its sessions anyway."""
     return can_read_cohort(user, session.cohort)
 
 

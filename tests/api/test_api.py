@@ -118,14 +118,18 @@ def test_learner_token_cannot_read_cohorts_or_registers(client, world):
 def test_educator_marks_only_sessions_they_teach(client, world):
     session, learner = world["session"], world["learner"]
     body = {"entries": [{"key": f"l{learner.id}", "status": "present"}]}
-    response = client.put(
-        f"/api/v1/sessions/{session.id}/attendance", json=body, headers=token_for(world["other_tutor"])
-    )
-    assert_problem(response, 403)
+    url = f"/api/v1/sessions/{session.id}/attendance"
+    # Not teaching the cohort: the session is not even found.
+    assert_problem(client.put(url, json=body, headers=token_for(world["other_tutor"])), 404)
+    # Teaching the cohort (another of its sessions) but not this session: seen, not marked.
+    later = make_session(world["cohort"], world["coordinator"], day=date(2026, 11, 26), start=time(9, 30), end=time(12))
+    staffing.assign_to_session(later, world["other_tutor"], "support", world["coordinator"])
+    _db.session.commit()
+    assert_problem(client.put(url, json=body, headers=token_for(world["other_tutor"])), 403)
     assert _db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceMark)) == 0
 
     headers = token_for(world["tutor"])
-    response = client.put(f"/api/v1/sessions/{session.id}/attendance", json=body, headers=headers)
+    response = client.put(url, json=body, headers=headers)
     assert response.status_code == 200 and response.get_json()["changed"] == 1
     mark = _db.session.scalar(sa.select(AttendanceMark))
     assert mark.status is AttendanceStatus.PRESENT

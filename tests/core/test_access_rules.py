@@ -133,6 +133,7 @@ RULES = [
             (courses_access.can_manage_curriculum, courses_access.manageable_curriculum),
         )
     ),
+    (Cohort, scheduling_access.teaches_cohort, scheduling_access.cohorts_taught_by),
     (Cohort, scheduling_access.can_read_cohort, scheduling_access.readable_cohorts),
     (Cohort, scheduling_access.can_manage_cohort, scheduling_access.manageable_cohorts),
     (Venue, scheduling_access.can_read_venue, scheduling_access.readable_venues),
@@ -188,7 +189,16 @@ def test_the_fixture_tells_the_roles_apart(db, users):  # noqa: ANN001
         name: {c.name for c in db.scalars(sa.select(Cohort).where(scheduling_access.readable_cohorts(user)))}
         for name, user in users.items()
     }
-    assert readable["a_idle"] == {"North one", "North two"}  # today; issue #16 will narrow this
+    # Need to know: educators read the cohorts they teach (assigned, or on or covering a session).
+    assert readable["a_lead"] == {"North one"}
+    assert readable["a_cover"] == {"North two"}
+    assert readable["a_idle"] == set()
+    assert readable["a_coordinator"] == readable["a_coordinator_and_educator"] == {"North one", "North two"}
+    venues = {
+        name: {v.name for v in db.scalars(sa.select(Venue).where(scheduling_access.readable_venues(user)))}
+        for name, user in users.items()
+    }
+    assert venues["a_idle"] == {"North hall"}  # venues carry no learner data
     returns = {
         p.name
         for p in db.scalars(sa.select(Programme).where(reports_access.visible_programmes(users["funder_viewer"])))

@@ -1,8 +1,9 @@
 """Who may mark registers: one session's register, and a cohort's registers as a whole (the paper
 register printed for venues with no signal is the cohort's next registers, so it follows that rule).
 
-Issue #16 will narrow what educators read; marking is already limited to the educators assigned, and
-these functions are where any further narrowing of registers goes.
+Reading a register (its marks, on the page or through the API) is the same circle as marking it: the
+educators on the session (covering it too) and the organisation's coordinators. Teaching the cohort
+(`lms/scheduling/access.py:teaches_cohort`) lets an educator read the cohort, not every register of it.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import sqlalchemy as sa
 
 from lms.core.access import coordinator_filter, get_or_404, is_coordinator_of
 from lms.core.roles import Role
-from lms.extensions import db
 from lms.people.models import User
-from lms.scheduling.models import Cohort, CohortEducator, Session, SessionEducator
+from lms.scheduling.access import cohorts_taught_by, teaches_cohort
+from lms.scheduling.models import Cohort, Session, SessionEducator
 
 
 def can_mark(user: User, session: Session) -> bool:
@@ -47,26 +48,12 @@ def load_session_to_mark(session_id: int | None) -> Session:
 
 def can_mark_cohort(user: User, cohort: Cohort) -> bool:
     """The cohort's registers as a whole, and its paper register: coordinators of the organisation,
-    and its educators (assigned to the cohort, or to or covering one of its sessions).
+    and its educators (`teaches_cohort`: assigned to the cohort, or to or covering one of its sessions).
 
     An educator of the organisation who does not teach the cohort may not print its register, just as
     they may not mark it (docs/security.md).
     """
-    if is_coordinator_of(user, cohort.organisation_id):
-        return True
-    if not user.has_role(Role.EDUCATOR) or user.organisation_id != cohort.organisation_id:
-        return False
-    if db.session.get(CohortEducator, (cohort.id, user.id)) is not None:
-        return True
-    return (
-        db.session.scalar(
-            sa.select(SessionEducator.session_id)
-            .join(Session, Session.id == SessionEducator.session_id)
-            .where(Session.cohort_id == cohort.id, SessionEducator.user_id == user.id)
-            .limit(1)
-        )
-        is not None
-    )
+    return is_coordinator_of(user, cohort.organisation_id) or teaches_cohort(user, cohort)
 
 
 def markable_cohorts(user: User) -> sa.ColumnElement[bool]:
@@ -74,17 +61,7 @@ def markable_cohorts(user: User) -> sa.ColumnElement[bool]:
     coordinated = coordinator_filter(user, Cohort.organisation_id)
     if isinstance(coordinated, sa.True_) or not user.has_role(Role.EDUCATOR):
         return coordinated
-    on_cohort = sa.select(CohortEducator.cohort_id).where(CohortEducator.user_id == user.id).correlate(None)
-    on_session = (
-        sa.select(Session.cohort_id)
-        .join(SessionEducator, SessionEducator.session_id == Session.id)
-        .where(SessionEducator.user_id == user.id)
-        .correlate(None)
-    )
-    teaches = sa.and_(
-        Cohort.organisation_id == user.organisation_id, sa.or_(Cohort.id.in_(on_cohort), Cohort.id.in_(on_session))
-    )
-    return sa.or_(coordinated, teaches)
+    return sa.or_(coordinated, cohorts_taught_by(user))
 
 
 def load_cohort_to_mark(cohort_id: int | None) -> Cohort:

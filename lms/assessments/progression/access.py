@@ -3,9 +3,6 @@
 Teaching a cohort (its learning plans, the certificate preview) is the same circle as marking its
 registers. Results, outcomes, placements and certificates belong to the learner's record: those who
 may edit the learner record them; the learner sees their own.
-
-Issue #16 will narrow what educators read; `can_teach`/`taught_cohorts` and the learner rules in
-`lms/people/access.py` are where.
 """
 
 from __future__ import annotations

@@ -164,7 +164,9 @@ def _render_cohort(cohort: Cohort, *, results: list | None = None, status: int =
                 queries.learners_not_in(cohort, ""), label=lambda learner: learner.full_name_latin or learner.full_name
             )
     referrals = db.session.scalars(
-        queries.referrals_select(cohort.organisation_id).where(Referral.cohort_id == cohort.id)
+        queries.referrals_select(cohort.organisation_id).where(
+            Referral.cohort_id == cohort.id, manageable_referrals(current_user)
+        )
     ).all()
     return render_template(
         "cohorts/cohort.html",

@@ -379,8 +379,9 @@ def schedule():
     end = datetime.combine(monday + timedelta(weeks=weeks), time.min, tzinfo=zone).astimezone(UTC)
     venue_id = request.args.get("venue", type=int)
     educator_id = request.args.get("educator", type=int)
-    if current_user.has_role(Role.EDUCATOR) and not current_user.has_role(Role.COORDINATOR, Role.ADMIN):
-        educator_id = current_user.id  # educators see their own timetable here
+    own_only = current_user.has_role(Role.EDUCATOR) and not current_user.has_role(Role.COORDINATOR, Role.ADMIN)
+    if own_only:
+        educator_id = current_user.id  # educators see their own timetable here, not their colleagues' work
     sessions = queries.sessions_between(organisation.id, start, end, venue_id=venue_id, educator_id=educator_id)
     days: dict[date, list[Session]] = {}
     for item in sessions:
@@ -397,7 +398,7 @@ def schedule():
         educators=queries.educators_of(organisation.id),
         venue_id=venue_id,
         educator_id=educator_id,
-        workload=queries.workload(organisation.id, start, end),
+        workload=[] if own_only else queries.workload(organisation.id, start, end),
         view="term" if weeks > 1 else "week",
     )
 

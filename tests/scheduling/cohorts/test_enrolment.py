@@ -19,6 +19,7 @@ from lms.scheduling.cohorts import enrolment as service
 from lms.scheduling.cohorts import services as scheduling_services
 from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput
 from lms.scheduling.models import Cohort, Enrolment, EnrolmentStatus, Referral, ReferralStatus
+from lms.scheduling.timetable import staffing
 from tests.conftest import log_in
 from tests.factories import (
     make_cohort,
@@ -345,6 +346,7 @@ def test_educator_sees_the_cohort_but_cannot_enrol_or_withdraw(client, db, coord
     learner = make_learner(organisation=coordinator.organisation)
     enrolment = make_enrolment(cohort, learner, actor=coordinator)
     educator = make_user(roles=(Role.EDUCATOR,), organisation=coordinator.organisation)
+    staffing.assign_to_cohort(cohort, educator, "lead", coordinator)  # educators read the cohorts they teach
     db.commit()
     log_in(client, educator)
     assert client.get(f"/cohorts/{cohort.id}").status_code == 200

@@ -365,6 +365,7 @@ def test_new_sessions_get_the_cohorts_educators(db, coordinator):
 def test_coordinator_generates_from_the_page_and_educator_cannot(client, db, coordinator):
     cohort = make_cohort(coordinator)
     educator = make_user(roles=(Role.EDUCATOR,), organisation=coordinator.organisation)
+    staffing.assign_to_cohort(cohort, educator, "lead", coordinator)  # educators read the cohorts they teach
     db.commit()
     log_in(client, coordinator)
     saved = client.post(
