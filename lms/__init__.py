@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import default_config
 from lms.extensions import babel, csrf, db, login_manager, migrate
@@ -66,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
     _check_secret_key(app)
+    _trust_proxies(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -99,6 +101,24 @@ def _check_secret_key(app: Flask) -> None:
             "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'), and start again."
         )
     log.warning("SECRET_KEY is not set: a random key is used and logins end when the app restarts.")
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Believe the X-Forwarded-For and X-Forwarded-Proto headers of the TRUSTED_PROXIES reverse proxies in
+    front of the app, and no others: `request.remote_addr` is then the client's address (the login
+    throttle counts by it) and `request.scheme` the one the client used. With none trusted (the
+    default) the headers are ignored, since anyone can send them. The Host header is not taken from
+    X-Forwarded-Host: the proxy passes Host on as it is (`proxy_set_header Host $host`)."""
+    count = app.config["TRUSTED_PROXIES"]
+    if isinstance(count, str) and count.strip().isdigit():
+        count = int(count)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise ConfigurationError(
+            f"TRUSTED_PROXIES is {count!r}: give the number of reverse proxies in front of the app (0 for none)."
+        )
+    app.config["TRUSTED_PROXIES"] = count
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:

@@ -40,9 +40,15 @@ def default_config(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
-        #: Failed logins allowed per account and per client address in LOGIN_THROTTLE_WINDOW.
+        #: Failed logins allowed per account in LOGIN_THROTTLE_WINDOW (strict: one person guessing).
         "LOGIN_THROTTLE_LIMIT": 5,
+        #: Failed logins allowed per client address in LOGIN_THROTTLE_WINDOW, whatever the accounts
+        #: (looser: a college or a hostel may share one address).
+        "LOGIN_THROTTLE_ADDRESS_LIMIT": 50,
         "LOGIN_THROTTLE_WINDOW": timedelta(minutes=15),
+        #: Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are believed
+        #: (Werkzeug's ProxyFix). 0: none, so a client cannot choose the address its logins count under.
+        "TRUSTED_PROXIES": 0,
         #: Werkzeug's scrypt by default; tests use a cheap method to stay fast.
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_LINK_LIFETIME": timedelta(hours=24),

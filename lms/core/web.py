@@ -266,8 +266,8 @@ def commit_despite_refusal() -> None:
 
     The escape hatch from one-transaction-per-request, for rows that record an attempt, which must
     count precisely when the attempt is refused. Its uses, and the only ones:
-    - failed logins (`LoginAttempt`, written by `people.services.authenticate_*` just before they
-      refuse), which the throttle counts: the login views pass `keep_on_refusal=True` to `attempt`;
+    - failed logins (`LoginThrottle`, counted by `people.services.authenticate_*` before they check
+      the secret), which the throttle counts: the login views pass `keep_on_refusal=True` to `attempt`;
     - the API's per-token rate-limit counter (`api.core.operation`), committed before the operation
       runs, so a request that then fails still counts.
     """

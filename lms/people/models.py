@@ -124,17 +124,22 @@ class AuthSession(Model):
     expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class LoginAttempt(Model):
-    """A failed login, counted per account and per client address for throttling."""
+class LoginThrottle(Model):
+    """Failed logins for one account or one client address in its current window, for throttling.
 
-    __tablename__ = "login_attempt"
+    One row per key, counted by a conditional UPDATE (`people.services._claim`): each login claims one
+    attempt before its secret is checked, and a right secret hands its claim back. The UPDATE locks the
+    row, so concurrent guesses queue on it and can never pass the limit together.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: SHA-256 of "account:<login name>" or "address:<ip>", so no e-mail or phone sits in this table.
-    key_hash: Mapped[str] = mapped_column(sa.String(64))
-    attempted_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    __tablename__ = "login_throttle"
 
-    __table_args__ = (sa.Index("ix_login_attempt_key_hash_attempted_dt", "key_hash", "attempted_dt"),)
+    #: SHA-256 of "account:<login name>" or "address:<ip>", so no e-mail, phone or address sits in this table.
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    #: When the window began: at the first failure after the previous window ran out.
+    window_start_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Failed attempts in the window (and attempts being checked right now).
+    failures: Mapped[int] = mapped_column(default=0)
 
 
 class LoginLink(Model):

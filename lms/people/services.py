@@ -14,9 +14,12 @@ import phonenumbers
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.core import audit
+from lms.core.db import UTCDateTime, rowcount
 from lms.core.errors import ServiceError, ThrottledError
 from lms.core.i18n import _, is_supported
 from lms.core.roles import Role
@@ -33,8 +36,8 @@ from lms.people.models import (
     Learner,
     LearnerSensitive,
     Literacy,
-    LoginAttempt,
     LoginLink,
+    LoginThrottle,
     Organisation,
     OrganisationKind,
     Sex,
@@ -219,48 +222,83 @@ def set_locale(user: User, locale: str) -> None:
 
 
 def _throttle_keys(login_name: str, address: str | None) -> list[str]:
+    """The keys a login is counted under: its account, then its client address (when known)."""
     keys = [token_hash("account:" + login_name)]
     if address:
         keys.append(token_hash("address:" + address))
     return keys
 
 
-def _check_throttle(keys: list[str]) -> None:
-    config = current_app.config
-    since = now_utc() - config["LOGIN_THROTTLE_WINDOW"]
-    for key in keys:
-        failures = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(LoginAttempt)
-            .where(LoginAttempt.key_hash == key, LoginAttempt.attempted_dt > since)
+def _claim(key: str, limit: int) -> bool:
+    """Count one more attempt for `key`, unless its window already holds `limit`; False if it does.
+
+    The count is claimed before the secret is checked, in one conditional UPDATE, so the database
+    decides and concurrent guesses cannot all pass a check made before any of them was counted. On
+    PostgreSQL the UPDATE locks the row until the request commits, so the others wait and then see
+    the new count; on SQLite, write transactions begin IMMEDIATE and run one at a time. A window runs
+    out LOGIN_THROTTLE_WINDOW after its first failure; the next attempt starts a new one.
+    """
+    now = now_utc()
+    ended = LoginThrottle.window_start_dt <= now - current_app.config["LOGIN_THROTTLE_WINDOW"]
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    db.session.execute(
+        insert(LoginThrottle).values(key_hash=key, window_start_dt=now, failures=0).on_conflict_do_nothing()
+    )
+    claimed = db.session.execute(
+        sa.update(LoginThrottle)
+        .where(LoginThrottle.key_hash == key, sa.or_(LoginThrottle.failures < limit, ended))
+        .values(
+            failures=sa.case((ended, 1), else_=LoginThrottle.failures + 1),
+            window_start_dt=sa.case((ended, sa.literal(now, UTCDateTime)), else_=LoginThrottle.window_start_dt),
         )
-        if failures >= config["LOGIN_THROTTLE_LIMIT"]:
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(claimed) == 1
+
+
+def _hand_back(key: str) -> None:
+    """Undo this request's claim on `key`: the attempt was not a failure, or was never checked."""
+    db.session.execute(
+        sa.update(LoginThrottle)
+        .where(LoginThrottle.key_hash == key, LoginThrottle.failures > 0)
+        .values(failures=LoginThrottle.failures - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _claim_attempt(keys: list[str]) -> None:
+    """Claim an attempt under the account key (strict limit) and the address key (looser limit), in
+    that order in every request, so two requests never wait for each other's rows in a circle."""
+    config = current_app.config
+    limits = [config["LOGIN_THROTTLE_LIMIT"], config["LOGIN_THROTTLE_ADDRESS_LIMIT"]]
+    for n, (key, limit) in enumerate(zip(keys, limits, strict=False)):
+        if not _claim(key, limit):
+            for claimed in keys[:n]:
+                _hand_back(claimed)
             minutes = int(config["LOGIN_THROTTLE_WINDOW"].total_seconds() // 60)
             raise ThrottledError(
                 _("Too many failed attempts. Wait %(minutes)d minutes and try again.", minutes=minutes)
             )
 
 
-def _record_failure(keys: list[str]) -> None:
-    db.session.add_all(LoginAttempt(key_hash=key) for key in keys)
-    db.session.flush()
-
-
 def _authenticate(login_name: str, secret: str, address: str | None, *, by_phone: bool) -> User:
-    """Check a login. A failure is flushed just before the refusal; the login views keep it despite the
-    refusal (`attempt(..., keep_on_refusal=True)`), so the throttle counts it."""
+    """Check a login. The attempt is counted before the secret is checked and stays counted when the
+    secret is wrong; the login views keep it despite the refusal (`attempt(..., keep_on_refusal=True)`).
+    A right secret clears its account's count and hands back its claim on the address, so an office
+    logging in from one address never throttles itself."""
     keys = _throttle_keys(login_name, address)
-    _check_throttle(keys)
+    _claim_attempt(keys)
     column, hash_attr = (User.phone, "pin_hash") if by_phone else (User.email, "password_hash")
     user = db.session.scalar(sa.select(User).where(column == login_name)) if login_name else None
     stored = getattr(user, hash_attr, None) if user else None
     valid = check_password_hash(stored or _dummy_hash(), secret) and stored is not None
     if not valid or user is None or not user.is_active:
-        _record_failure(keys)
         if by_phone:
             raise ServiceError(_("That phone number and PIN do not match."))
         raise ServiceError(_("That e-mail address and password do not match."))
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.key_hash == keys[0]))
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key_hash == keys[0]))
+    for key in keys[1:]:
+        _hand_back(key)
     return user
 
 
