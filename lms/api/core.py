@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 #: Ids are 32-bit on every database we run on; anything larger cannot exist.
 MAX_ID = 2**31 - 1
+#: PostgreSQL's SQLSTATE when a lock was not granted within lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 class IdConverter(IntegerConverter):
@@ -285,8 +287,10 @@ def _idempotent(run: Callable[[], Response]) -> Response:
             _bound_lock_wait(None)
     except sa.exc.IntegrityError:  # claimed by a request that has committed: its answer, if it was this one
         return _replay(token.id, key, fingerprint)
-    except sa.exc.OperationalError:  # PostgreSQL's lock_timeout: the first is still running
-        raise _in_progress()
+    except sa.exc.OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise _in_progress()  # PostgreSQL's lock_timeout: the first is still running
     response = run()
     if response.status_code < 400:  # stored with the work it answers for, in the request's one commit
         claim.status, claim.body = response.status_code, response.get_json()
@@ -308,7 +312,8 @@ def _bound_lock_wait(seconds: float | None) -> None:
     if seconds is None:
         db.session.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
     else:
-        db.session.execute(sa.text(f"SET LOCAL lock_timeout = {int(seconds * 1000)}"))
+        # At least 1 ms: a lock_timeout of 0 would mean waiting for ever.
+        db.session.execute(sa.text(f"SET LOCAL lock_timeout = {max(1, int(seconds * 1000))}"))
 
 
 def _replay(token_id: int, key: str, fingerprint: str) -> Response:
