@@ -67,4 +67,7 @@ def default_config(instance_path: str) -> dict:
         "RETENTION_APPLY": False,
         #: Requests one API token may make per minute.
         "API_RATE_LIMIT_PER_MINUTE": 120,
+        #: PostgreSQL: how long a request waits for another one running with the same Idempotency-Key
+        #: before it is answered 409 (SQLite requests that write take turns within the busy timeout).
+        "API_IDEMPOTENCY_WAIT_SECONDS": 10,
     }

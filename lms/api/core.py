@@ -1,11 +1,22 @@
 """The API's plumbing: bearer tokens, rate limits, problem details, idempotency, cursors, and the
-registry that the OpenAPI description is generated from."""
+registry that the OpenAPI description is generated from.
+
+The rate-limit count is written before the request's own transaction opens, in a short transaction
+of its own (`transaction_apart`), so a read stays a read: on SQLite a GET's transaction is DEFERRED
+and writing into it can fail at once with "database is locked", whatever the busy timeout. The
+count is one `INSERT ... ON CONFLICT DO UPDATE ... WHERE count < limit`, atomic on both databases,
+so the limit is exact under concurrency. If the count cannot be written at all (the write lock not
+free within the busy timeout), a read goes through uncounted with a logged warning, and a write is
+refused with 503: letting a read through costs at most a few uncounted reads while the database is
+already saturated, but failing it would turn a busy moment into errors for every reader.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,21 +27,26 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, Map
 
 from lms.api.models import ApiRateWindow, ApiToken, IdempotentRequest, TokenScope
 from lms.core.access import ACCESS_ATTR
-from lms.core.db import rowcount
+from lms.core.db import transaction_apart
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.time import now_utc
 from lms.core.tokens import token_hash
-from lms.core.web import commit_despite_refusal
+from lms.core.web import READ_METHODS
 from lms.extensions import csrf, db
+
+log = logging.getLogger(__name__)
 
 #: Ids are 32-bit on every database we run on; anything larger cannot exist.
 MAX_ID = 2**31 - 1
+#: PostgreSQL's SQLSTATE when a lock was not granted within lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 class IdConverter(IntegerConverter):
@@ -48,15 +64,28 @@ class IdConverter(IntegerConverter):
 class Problem(Exception):
     """An RFC 9457 problem: status, a translated title and detail, and errors per field."""
 
-    def __init__(self, status: int, title: str, detail: str = "", errors: list[dict] | None = None):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        errors: list[dict] | None = None,
+        *,
+        retry_after: int | None = None,
+    ):
         super().__init__(detail or title)
         self.status, self.title, self.detail, self.errors = status, title, detail, errors or []
+        self.retry_after = retry_after
 
     def response(self) -> Response:
         body = {"type": "about:blank", "title": self.title, "status": self.status, "detail": self.detail}
         if self.errors:
             body["errors"] = self.errors
-        return Response(json.dumps(body, ensure_ascii=False), status=self.status, mimetype="application/problem+json")
+        text = json.dumps(body, ensure_ascii=False)
+        response = Response(text, status=self.status, mimetype="application/problem+json")
+        if self.retry_after is not None:
+            response.headers["Retry-After"] = str(self.retry_after)
+        return response
 
 
 def field_problem(field_name: str, message: str, status: int = 422) -> Problem:
@@ -89,40 +118,58 @@ class Operation:
 REGISTRY: list[Operation] = []
 
 
-def _token() -> ApiToken:
+def _authenticate(scope: TokenScope) -> ApiToken:
+    """The request's token, counted against its rate limit first (see the module's docstring).
+    Every request with a real token counts, whatever it is then answered."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise Problem(401, _("Not authenticated"), _("Send a personal API token: Authorization: Bearer <token>."))
-    token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == token_hash(header[7:].strip()), ApiToken.revoked_dt.is_(None))
-    )
+    hashed = token_hash(header[7:].strip())
+    within_limit = _count_request(hashed)
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hashed, ApiToken.revoked_dt.is_(None)))
     if token is None or not token.user.is_active:
         raise Problem(401, _("Not authenticated"), _("This token is not valid or was revoked."))
+    if scope is TokenScope.WRITE and token.scope is not TokenScope.WRITE:
+        raise not_allowed(_("This token can only read."))
+    if not within_limit:
+        raise Problem(429, _("Too many requests"), _("Wait a minute and try again."), retry_after=60 - now_utc().second)
     return token
 
 
-def _rate_limit(token: ApiToken) -> None:
-    minute = now_utc().strftime("%Y%m%d%H%M")
-    limit = current_app.config["API_RATE_LIMIT_PER_MINUTE"]
-    updated = rowcount(
-        db.session.execute(
-            sa.update(ApiRateWindow)
-            .where(ApiRateWindow.token_id == token.id, ApiRateWindow.minute == minute, ApiRateWindow.count < limit)
-            .values(count=ApiRateWindow.count + 1)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if updated:
-        return
-    exists = db.session.get(ApiRateWindow, (token.id, minute))
-    if exists is not None:
-        raise Problem(429, _("Too many requests"), _("Wait a minute and try again."))
+def _count_request(hashed: str) -> bool:
+    """Count one request of the token with this hash in this minute's window, in a transaction of its
+    own that commits before the request's opens. False when the window was already full."""
     try:
-        with db.session.begin_nested():
-            db.session.add(ApiRateWindow(token_id=token.id, minute=minute, count=1))
-            db.session.flush()
-    except sa.exc.IntegrityError:
-        _rate_limit(token)
+        with transaction_apart(db.engine) as connection:
+            token_id = connection.scalar(
+                sa.select(ApiToken.id).where(ApiToken.token_hash == hashed, ApiToken.revoked_dt.is_(None))
+            )
+            if token_id is None:
+                return True  # nothing to count: the token check answers 401
+            counted = connection.execute(_count_statement(connection.dialect.name, token_id))
+            return counted.first() is not None
+    except sa.exc.OperationalError:
+        if request.method in READ_METHODS:
+            log.warning("API rate count not written (database busy): %s %s let through", request.method, request.path)
+            return True
+        raise Problem(503, _("Busy"), _("The service is busy. Try again in a moment."), retry_after=5)
+
+
+def _count_statement(dialect: str, token_id: int) -> sa.Executable:
+    """Open this minute's window at 1, or add 1 while it is under the limit; returns a row only when
+    the request was counted. One statement, so concurrent requests cannot pass the limit."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    minute = now_utc().strftime("%Y%m%d%H%M")
+    return (
+        insert(ApiRateWindow)
+        .values(token_id=token_id, minute=minute, count=1)
+        .on_conflict_do_update(
+            index_elements=["token_id", "minute"],
+            set_={"count": ApiRateWindow.count + 1},
+            where=ApiRateWindow.count < current_app.config["API_RATE_LIMIT_PER_MINUTE"],
+        )
+        .returning(ApiRateWindow.count)
+    )
 
 
 #: Every API operation hangs off this blueprint; `operation` registers the route and its description.
@@ -157,11 +204,7 @@ def operation(
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             try:
                 if scope is not None:
-                    token = _token()
-                    if scope is TokenScope.WRITE and token.scope is not TokenScope.WRITE:
-                        raise not_allowed(_("This token can only read."))
-                    _rate_limit(token)
-                    commit_despite_refusal()  # the request counts against the limit whatever it answers
+                    token = _authenticate(scope)
                     g.api_token = token
                     g._login_user = token.user  # the pages' permission checks apply unchanged
                 unknown = sorted(set(request.args) - {name for name, _kind, _text in op.query})
@@ -221,30 +264,76 @@ def _parse(model: type[BaseModel]) -> BaseModel:
 
 
 def _idempotent(run: Callable[[], Response]) -> Response:
+    """Run a create once per Idempotency-Key: claim the key with a row first, then run, then store the
+    answer on the row, all in the request's one transaction.
+
+    The unique (token, key) makes the claim atomic. A second request with the key while the first is
+    running waits on the claim: when the first commits it replays the stored answer; when the first
+    fails (and so rolls its claim back with its work) it runs itself. On PostgreSQL the wait is
+    bounded by API_IDEMPOTENCY_WAIT_SECONDS and then answered 409; on SQLite writes take turns anyway
+    (IMMEDIATE transactions, within the busy timeout). A reused key for another method, path or body
+    is a client bug, 422."""
     key = request.headers["Idempotency-Key"]
     if len(key) > 100:
         raise field_problem("Idempotency-Key", _("The Idempotency-Key is longer than 100 characters."), 400)
     token = g.api_token
-    done = db.session.scalar(
-        sa.select(IdempotentRequest).where(IdempotentRequest.token_id == token.id, IdempotentRequest.key == key)
-    )
-    if done is not None:
-        if done.endpoint != request.path:  # the same key for another cohort, say, is a client bug
-            raise Problem(409, _("Key already used"), _("This Idempotency-Key was used for another request."))
-        return json_response(done.body, done.status, replayed=True)
+    fingerprint = _fingerprint()
+    claim = IdempotentRequest(token_id=token.id, key=key, endpoint=request.path[:100], request_hash=fingerprint)
+    try:
+        with db.session.begin_nested():
+            _bound_lock_wait(current_app.config["API_IDEMPOTENCY_WAIT_SECONDS"])
+            db.session.add(claim)
+            db.session.flush()
+            _bound_lock_wait(None)
+    except sa.exc.IntegrityError:  # claimed by a request that has committed: its answer, if it was this one
+        return _replay(token.id, key, fingerprint)
+    except sa.exc.OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise _in_progress()  # PostgreSQL's lock_timeout: the first is still running
     response = run()
-    if response.status_code < 300:  # saved with the work it answers for, in the request's one commit
-        db.session.add(
-            IdempotentRequest(
-                token_id=token.id,
-                key=key,
-                endpoint=request.path[:100],
-                status=response.status_code,
-                body=response.get_json(),
-            )
-        )
+    if response.status_code < 400:  # stored with the work it answers for, in the request's one commit
+        claim.status, claim.body = response.status_code, response.get_json()
         db.session.flush()
     return response
+
+
+def _fingerprint() -> str:
+    """The request a key was first used for: method, path, and the body as JSON with sorted keys (a
+    retry that serialises the same object differently is still the same request)."""
+    body = json.dumps(request.get_json(silent=True), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _bound_lock_wait(seconds: float | None) -> None:
+    """PostgreSQL: wait at most `seconds` for a lock in what follows (None: back to the default)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    if seconds is None:
+        db.session.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
+    else:
+        # At least 1 ms: a lock_timeout of 0 would mean waiting for ever.
+        db.session.execute(sa.text(f"SET LOCAL lock_timeout = {max(1, int(seconds * 1000))}"))
+
+
+def _replay(token_id: int, key: str, fingerprint: str) -> Response:
+    done = db.session.scalar(
+        sa.select(IdempotentRequest).where(IdempotentRequest.token_id == token_id, IdempotentRequest.key == key)
+    )
+    if done is None or done.status is None:
+        raise _in_progress()
+    if done.request_hash != fingerprint:
+        raise field_problem("Idempotency-Key", _("This Idempotency-Key was used for a different request."))
+    return json_response(done.body, done.status, replayed=True)
+
+
+def _in_progress() -> Problem:
+    return Problem(
+        409,
+        _("Request in progress"),
+        _("A request with this Idempotency-Key is still running. Try again in a moment."),
+        retry_after=1,
+    )
 
 
 def json_response(body: Any, status: int = 200, *, replayed: bool = False) -> Response:

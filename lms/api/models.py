@@ -47,7 +47,11 @@ class ApiRateWindow(Model):
 
 
 class IdempotentRequest(Model):
-    """The answer to a create sent with an Idempotency-Key: a retry gets the same answer, not a duplicate."""
+    """The answer to a create sent with an Idempotency-Key: a retry gets the same answer, not a duplicate.
+
+    The row is inserted first, in the request's own transaction, so the unique key claims the
+    Idempotency-Key before the create runs: a second request with the same key waits on that row
+    until the first commits (then replays its answer) or rolls back (then runs itself)."""
 
     __tablename__ = "idempotent_request"
 
@@ -55,8 +59,11 @@ class IdempotentRequest(Model):
     token_id: Mapped[int] = mapped_column(sa.ForeignKey("api_token.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(sa.String(100))
     endpoint: Mapped[str] = mapped_column(sa.String(100))
-    status: Mapped[int]
-    body: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    #: SHA-256 of the method, path and JSON body: a retry must be the same request.
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: The answer, filled before the claim commits; empty only inside the claiming transaction.
+    status: Mapped[int | None]
+    body: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     __table_args__ = (sa.UniqueConstraint("token_id", "key"),)

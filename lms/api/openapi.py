@@ -30,11 +30,15 @@ _TYPES = {
 }
 
 
-def _problem(description: str) -> dict:
-    return {
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}}
+
+
+def _problem(description: str, *, retry: bool = False) -> dict:
+    problem = {
         "description": description,
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
+    return problem | {"headers": RETRY_AFTER} if retry else problem
 
 
 def _parameters(op: Operation) -> list[dict]:
@@ -61,7 +65,11 @@ def _parameters(op: Operation) -> list[dict]:
                 "in": "header",
                 "required": False,
                 "schema": {"type": "string", "maxLength": 100},
-                "description": "Send the same key when retrying: the create happens once.",
+                "description": (
+                    "Send the same key, with the same body, when retrying: the create happens once and the "
+                    "retry gets its answer again (header Idempotent-Replayed: true). The same key for a "
+                    "different request is 422; while the first request with it is still running, 409."
+                ),
             }
         )
     return parameters
@@ -97,9 +105,16 @@ def _responses(op: Operation, refs: dict) -> dict:
         responses |= {
             "401": _problem("No valid token"),
             "403": _problem("Not allowed"),
-            "429": _problem("Too many requests"),
+            "429": _problem("Too many requests: over the token's limit for this minute", retry=True),
         }
-    responses["422"] = _problem("Not accepted, with the fields that are wrong")
+    if op.idempotent:
+        responses["409"] = _problem("A request with this Idempotency-Key is still running", retry=True)
+    unaccepted = "Not accepted, with the fields that are wrong"
+    if op.idempotent:
+        unaccepted += ", or an Idempotency-Key already used for a different request"
+    responses["422"] = _problem(unaccepted)
+    if op.scope is not None and op.method != "get":
+        responses["503"] = _problem("Busy: the request could not be counted against the rate limit", retry=True)
     if op.method == "get":
         responses["304"] = {"description": "Not modified (If-None-Match)"}
     return responses

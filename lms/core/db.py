@@ -5,11 +5,14 @@
 - `enum_type`: Python enums stored as their string value with a named CHECK constraint (no native ENUM).
 - `rowcount`: the rows an UPDATE or DELETE matched.
 - `configure_engine`: SQLite pragmas and IMMEDIATE write transactions.
+- `transaction_apart`: a short write transaction on a connection of its own, beside the request's.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -108,3 +111,19 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN" if sqlite_read_only.get() else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def transaction_apart(engine: Engine) -> Iterator[sa.Connection]:
+    """A short write transaction on a connection of its own, committed when the block ends: for
+    bookkeeping that must stand whatever the request then does (the API's rate-limit count).
+
+    On SQLite it opens IMMEDIATE even inside a read-only request, so it waits for the write lock
+    within the busy timeout instead of failing as a read transaction that tries to write does. Call
+    it before the request's own transaction has taken the write lock, or it waits on itself."""
+    mode = sqlite_read_only.set(False)
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        sqlite_read_only.reset(mode)

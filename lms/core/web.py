@@ -7,7 +7,9 @@ when the view returned a status below 400, nothing was refused, and the request 
 method but GET/HEAD/OPTIONS, or a view marked `@writes_on_get`). Otherwise it rolls back: an error
 status, an exception, a refusal, or a plain read. Views never commit or roll back
 (tests/core/test_commits.py reads their source to make sure). The one exception is
-`commit_despite_refusal`, for the few rows that record the attempt itself.
+`commit_despite_refusal`, for the few rows that record the attempt itself. The API's rate-limit
+count is kept apart instead: written before the request's transaction opens, in one of its own
+(`lms.core.db.transaction_apart`, see api/core.py), so a read stays a read.
 """
 
 from __future__ import annotations
@@ -267,9 +269,9 @@ def commit_despite_refusal() -> None:
     The escape hatch from one-transaction-per-request, for rows that record an attempt, which must
     count precisely when the attempt is refused. Its uses, and the only ones:
     - failed logins (`LoginThrottle`, counted by `people.services.authenticate_*` before they check
-      the secret), which the throttle counts: the login views pass `keep_on_refusal=True` to `attempt`;
-    - the API's per-token rate-limit counter (`api.core.operation`), committed before the operation
-      runs, so a request that then fails still counts.
+      the secret), which the throttle counts: the login views pass `keep_on_refusal=True` to `attempt`.
+    The API's rate-limit count does not use it: it is written in a transaction of its own before the
+    request's opens (`lms.core.db.transaction_apart`).
     """
     db.session.commit()
 

@@ -7,7 +7,7 @@ from datetime import date, time
 import pytest
 import sqlalchemy as sa
 
-from lms.api.models import ApiToken, TokenScope
+from lms.api.models import ApiToken, IdempotentRequest, TokenScope
 from lms.api.tokens import create_token
 from lms.assessments.attendance.models import AttendanceMark, AttendanceStatus
 from lms.assessments.progression.inputs import OutcomeInput
@@ -508,7 +508,7 @@ def test_organisations_own_and_partners_only(client, world):
     assert_problem(client.get(f"/api/v1/organisations/{partner.id}", headers=token_for(world["tutor"])), 404)
 
 
-def test_an_idempotency_key_reused_for_another_cohort_is_a_conflict(client, world):
+def test_an_idempotency_key_reused_for_another_cohort_is_refused(client, world):
     coordinator = world["coordinator"]
     other_cohort = make_cohort(
         coordinator,
@@ -526,11 +526,79 @@ def test_an_idempotency_key_reused_for_another_cohort_is_a_conflict(client, worl
         f"/api/v1/cohorts/{world['cohort'].id}/enrolments", json={"learner_id": newcomer.id}, headers=headers
     )
     assert first.status_code == 201
-    assert_problem(
+    problem = assert_problem(
         client.post(f"/api/v1/cohorts/{other_cohort.id}/enrolments", json={"learner_id": newcomer.id}, headers=headers),
-        409,
+        422,
     )
+    assert problem["errors"][0]["field"] == "Idempotency-Key"
     assert (
         _db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.learner_id == newcomer.id))
         == 1
     )
+
+
+def test_an_idempotency_key_reused_with_another_body_is_refused(client, world):
+    coordinator = world["coordinator"]
+    amal, bashir = (make_learner(organisation=coordinator.organisation) for _ in range(2))
+    _db.session.commit()
+    url = f"/api/v1/cohorts/{world['cohort'].id}/enrolments"
+    headers = token_for(coordinator) | {"Idempotency-Key": "crm-1"}
+    assert client.post(url, json={"learner_id": amal.id}, headers=headers).status_code == 201
+    problem = assert_problem(client.post(url, json={"learner_id": bashir.id}, headers=headers), 422)
+    assert problem["errors"][0]["field"] == "Idempotency-Key"
+    assert _db.session.scalar(sa.select(Enrolment).where(Enrolment.learner_id == bashir.id)) is None
+    # The same object serialised another way is the same request: replayed.
+    again = client.post(url, data=f'{{ "needs_creche" : false, "learner_id" : {amal.id} }}', headers=headers | _JSON)
+    assert again.status_code == 422  # an added field is a different body, even with its default value
+    same = client.post(url, data=f'{{  "learner_id":{amal.id}  }}', headers=headers | _JSON)
+    assert same.status_code == 201 and same.headers["Idempotent-Replayed"] == "true"
+
+
+_JSON = {"Content-Type": "application/json"}
+
+
+def test_a_refused_create_does_not_use_up_its_idempotency_key(client, world):
+    coordinator = world["coordinator"]
+    outsider = make_learner()  # another organisation's: refused
+    newcomer = make_learner(organisation=coordinator.organisation)
+    _db.session.commit()
+    url = f"/api/v1/cohorts/{world['cohort'].id}/enrolments"
+    headers = token_for(coordinator) | {"Idempotency-Key": "crm-2"}
+    assert_problem(client.post(url, json={"learner_id": outsider.id}, headers=headers), 422)
+    assert _db.session.scalar(sa.select(sa.func.count()).select_from(IdempotentRequest)) == 0
+    fixed = client.post(url, json={"learner_id": newcomer.id}, headers=headers)
+    assert fixed.status_code == 201 and "Idempotent-Replayed" not in fixed.headers
+
+
+def test_a_request_over_the_limit_is_told_when_to_retry(app, client, world):
+    headers = token_for(world["coordinator"])
+    app.config["API_RATE_LIMIT_PER_MINUTE"] = 1
+    try:
+        client.get("/api/v1/me", headers=headers)
+        over = client.get("/api/v1/me", headers=headers)
+    finally:
+        app.config["API_RATE_LIMIT_PER_MINUTE"] = 120
+    assert_problem(over, 429)
+    assert 1 <= int(over.headers["Retry-After"]) <= 60
+
+
+def test_a_read_answered_with_an_error_still_counts(app, client, world):
+    headers = token_for(world["coordinator"])
+    app.config["API_RATE_LIMIT_PER_MINUTE"] = 2
+    try:
+        codes = [client.get(path, headers=headers).status_code for path in ("/api/v1/cohorts/999", "/api/v1/me")]
+        codes.append(client.get("/api/v1/me", headers=headers).status_code)
+    finally:
+        app.config["API_RATE_LIMIT_PER_MINUTE"] = 120
+    assert codes == [404, 200, 429]
+
+
+def test_openapi_documents_what_idempotency_keys_answer(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    create = document["paths"]["/learners"]["post"]
+    assert "409" in create["responses"] and "Retry-After" in create["responses"]["409"]["headers"]
+    assert "Idempotency-Key" in create["responses"]["422"]["description"]
+    key = next(p for p in create["parameters"] if p["name"] == "Idempotency-Key")
+    assert "422" in key["description"] and "409" in key["description"]
+    assert "Retry-After" in create["responses"]["429"]["headers"]
+    assert "409" not in document["paths"]["/me"]["get"]["responses"]
