@@ -269,7 +269,10 @@ def commit_despite_refusal() -> None:
     - failed logins (`LoginAttempt`, written by `people.services.authenticate_*` just before they
       refuse), which the throttle counts: the login views pass `keep_on_refusal=True` to `attempt`;
     - the API's per-token rate-limit counter (`api.core.operation`), committed before the operation
-      runs, so a request that then fails still counts.
+      runs, so a request that then fails still counts;
+    - the tries a wrong self check-in code uses up (`CheckInTry`, written by
+      `assessments.attendance.services.check_in` just before it refuses): the check-in view passes
+      `keep_on_refusal=True`.
     """
     db.session.commit()
 

@@ -29,12 +29,13 @@ from lms.assessments.attendance.models import (
     AttendanceChange,
     AttendanceMark,
     AttendanceStatus,
+    CheckInTry,
     MarkSource,
     NoticeReason,
 )
 from lms.core.db import upsert_insert
 from lms.core.errors import ServiceError
-from lms.core.i18n import _
+from lms.core.i18n import _, ngettext
 from lms.core.roles import Role
 from lms.core.time import now_utc
 from lms.extensions import db
@@ -51,6 +52,8 @@ ON_REGISTER = (
 OPENS_BEFORE = timedelta(minutes=15)
 LATE_AFTER = timedelta(minutes=5)
 CODE_STEP_SECONDS = 60
+#: Wrong self check-in codes a learner may type for one session; then the educator marks them instead.
+WRONG_CODES_ALLOWED = 5
 
 
 def session_minutes(session: Session) -> int:
@@ -434,17 +437,72 @@ def open_sessions_for(learner: Learner, now: datetime | None = None) -> list[Ses
     )
 
 
+def _take_a_try(learner: Learner, session: Session) -> int | None:
+    """Take one of the learner's tries at this session's code: how many are now used, or None when none was
+    left. The conditional UPDATE is the count, exact however many requests come at once: they queue on the
+    row (PostgreSQL's row lock, held to the commit; SQLite's one writer at a time), and each sees the count
+    the one before it left."""
+    db.session.execute(
+        upsert_insert(db.session.get_bind(), CheckInTry)
+        .values(learner_id=learner.id, session_id=session.id, used=0)
+        .on_conflict_do_nothing(index_elements=["learner_id", "session_id"])
+    )
+    return db.session.scalar(
+        sa.update(CheckInTry)
+        .where(
+            CheckInTry.learner_id == learner.id,
+            CheckInTry.session_id == session.id,
+            CheckInTry.used < WRONG_CODES_ALLOWED,
+        )
+        .values(used=CheckInTry.used + 1)
+        .returning(CheckInTry.used)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _give_back_tries(learner: Learner, sessions: list[Session]) -> None:
+    db.session.execute(
+        sa.update(CheckInTry)
+        .where(CheckInTry.learner_id == learner.id, CheckInTry.session_id.in_([s.id for s in sessions]))
+        .values(used=CheckInTry.used - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _session_for_code(learner: Learner, sessions: list[Session], code: str, now: datetime) -> Session:
+    """The open session whose code this is, counting a try at each: a code is only compared with the code
+    of a session the learner has a try left for, so guessing gets no further than the limit. The tries are
+    given back when the code is right; a refusal keeps them (the view commits it despite the refusal)."""
+    used = {s.id: _take_a_try(learner, s) for s in sorted(sessions, key=lambda s: s.id)}  # rows in one order
+    trying = [s for s in sessions if used[s.id] is not None]
+    if not trying:
+        raise ServiceError(_("Too many wrong codes for this class. Ask your tutor to mark you on the register."))
+    session = next((s for s in trying if _code_matches(s, code, now)), None)
+    if session is not None:
+        _give_back_tries(learner, trying)
+        return session
+    left = WRONG_CODES_ALLOWED - max(used[s.id] or 0 for s in trying)
+    if not left:
+        raise ServiceError(
+            _("That code is not right, and that was your last try. Ask your tutor to mark you on the register.")
+        )
+    raise ServiceError(
+        _("That code is not right. Check the code on the screen and try again.")
+        + " "
+        + ngettext("You can try %(num)d more time.", "You can try %(num)d more times.", left)
+    )
+
+
 def check_in(learner: Learner, code: str, actor: User, now: datetime | None = None) -> AttendanceMark:
-    """A learner checks themselves in with the code the educator shows, only while the session is on. A mark
-    the learner already has that says they came (checked in before, or marked on the register) is kept as it is."""
+    """A learner checks themselves in with the code the educator shows, only while the session is on, with
+    a few tries per session (`WRONG_CODES_ALLOWED`). A mark the learner already has that says they came
+    (checked in before, or marked on the register) is kept as it is."""
     now = now or now_utc()
     code = (code or "").strip().replace(" ", "")
     sessions = open_sessions_for(learner, now)
     if not sessions:
         raise ServiceError(_("You have no class open for check-in now."))
-    session = next((s for s in sessions if _code_matches(s, code, now)), None)
-    if session is None:
-        raise ServiceError(_("That code is not right. Check the code on the screen and try again."))
+    session = _session_for_code(learner, sessions, code, now)
     status = AttendanceStatus.LATE if now - session.start_dt > LATE_AFTER else AttendanceStatus.PRESENT
     late = int((now - session.start_dt).total_seconds() // 60) if status is AttendanceStatus.LATE else 0
     values = {

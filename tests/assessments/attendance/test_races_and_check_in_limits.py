@@ -1,16 +1,19 @@
-"""Registers saved at once by many requests.
+"""Registers saved at once by many requests, and self check-in codes that cannot be guessed.
 
 Registers: a phone that resends, two educators on one session, a check-in while the register is saved.
 Each save either makes a mark or changes one, never a second mark for a learner and never a server
 error, and the history tells the marks' story exactly: one row per real change, none for a save that
 changed nothing, each one's old status the one before it.
+
+Check-in codes: six digits, two valid at a time. A learner has a few tries per session; after them even
+the right code is refused, and the educator marks them on the register instead.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +21,7 @@ import sqlalchemy as sa
 from lms.assessments.attendance import services as attendance
 from lms.assessments.attendance.models import AttendanceChange, AttendanceMark
 from lms.core.roles import Role
+from lms.core.time import now_utc
 from lms.people import services as people_services
 from lms.scheduling.timetable import staffing
 from tests.conftest import log_in
@@ -200,3 +204,72 @@ def test_checking_in_twice_keeps_one_mark_and_one_change(client, db, register):
         assert client.post("/check-in", data={"code": attendance.check_in_code(session)}).status_code == 302
     assert assert_history_tells_the_story(db, session.id) == {learner.id: "late"}
     assert sum(len(story) for story in history(db, session.id).values()) == 1
+
+
+# --- self check-in: a few tries per session ------------------------------------------------------------
+
+
+def wrong_code(session) -> str:  # noqa: ANN001
+    """A code that is neither this minute's nor the last minute's."""
+    now = now_utc()
+    right = {attendance.check_in_code(session, now), attendance.check_in_code(session, now - timedelta(minutes=1))}
+    return next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in right)
+
+
+def test_after_five_wrong_codes_even_the_right_one_is_refused_and_the_educator_marks_them(client, db, register):
+    session, [learner, other, *_] = register["session"], register["learners"]
+    log_in(client, learner.user)
+    for tries_left in (4, 3, 2, 1):
+        page = client.post("/check-in", data={"code": wrong_code(session)}).get_data(as_text=True)
+        assert "That code is not right" in page
+        assert f"You can try {tries_left} more time" in page
+    fifth = client.post("/check-in", data={"code": wrong_code(session)}).get_data(as_text=True)
+    assert "That code is not right" in fifth and "Ask your tutor to mark you on the register" in fifth
+    sixth = client.post("/check-in", data={"code": attendance.check_in_code(session)})
+    assert sixth.status_code == 200
+    assert "Too many wrong codes" in sixth.get_data(as_text=True)
+    assert db.scalar(sa.select(sa.func.count()).select_from(AttendanceMark)) == 0
+    # Another learner still has their own tries.
+    log_in(client, other.user)
+    assert client.post("/check-in", data={"code": attendance.check_in_code(session)}).status_code == 302
+    # The educator marks the first learner on the register, as the message says.
+    log_in(client, register["tutor"])
+    client.post(f"/sessions/{session.id}/register", data={f"status-l{learner.id}": "present"})
+    assert assert_history_tells_the_story(db, session.id) == {learner.id: "present", other.id: "late"}
+
+
+def test_the_tries_are_per_session(client, db, register, frozen_clock):
+    session, [learner, *_] = register["session"], register["learners"]
+    log_in(client, learner.user)
+    for _ in range(5):
+        client.post("/check-in", data={"code": wrong_code(session)})
+    afternoon = make_session(register["cohort"], register["coordinator"], day=SESSION_DAY, start=time(13), end=time(15))
+    db.commit()
+    frozen_clock.advance(hours=3)  # 13:00: the morning session is over, the afternoon one open
+    assert client.post("/check-in", data={"code": attendance.check_in_code(afternoon)}).status_code == 302
+    assert db.scalar(sa.select(AttendanceMark.session_id)) == afternoon.id
+
+
+def test_a_right_code_does_not_use_up_a_try(client, db, register):
+    session, [learner, *_] = register["session"], register["learners"]
+    log_in(client, learner.user)
+    for _ in range(4):
+        client.post("/check-in", data={"code": wrong_code(session)})
+    for _ in range(3):  # pressed again and again after checking in
+        assert client.post("/check-in", data={"code": attendance.check_in_code(session)}).status_code == 302
+    page = client.post("/check-in", data={"code": wrong_code(session)}).get_data(as_text=True)
+    assert "That code is not right" in page and "Too many wrong codes" not in page
+
+
+@pytest.mark.slow
+def test_forty_concurrent_wrong_codes_are_checked_five_times_at_most(app, client, db, register):
+    session, [learner, *_] = register["session"], register["learners"]
+    cookie = cookie_of(client, learner.user)
+    code = wrong_code(session)
+    db.close()
+    answers = run_together(app, cookie, [("/check-in", {"code": code})] * 40)
+    assert sorted({status for status, _page in answers}) == [200]
+    assert sum("That code is not right" in page for _status, page in answers) == 5
+    assert sum("Too many wrong codes" in page for _status, page in answers) == 35
+    assert client.post("/check-in", data={"code": attendance.check_in_code(session)}).status_code == 200
+    assert db.scalar(sa.select(sa.func.count()).select_from(AttendanceMark)) == 0
