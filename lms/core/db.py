@@ -4,6 +4,7 @@
 - `UTCDateTime`: instants are stored in UTC and always come back timezone-aware, on SQLite and PostgreSQL.
 - `enum_type`: Python enums stored as their string value with a named CHECK constraint (no native ENUM).
 - `rowcount`: the rows an UPDATE or DELETE matched.
+- `upsert_insert`: an INSERT that can say ON CONFLICT, on SQLite and PostgreSQL alike.
 - `configure_engine`: SQLite pragmas and IMMEDIATE write transactions.
 - `transaction_apart`: a short write transaction on a connection of its own, beside the request's.
 """
@@ -19,6 +20,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -80,6 +82,13 @@ def rowcount(result: sa.Result[Any]) -> int:
     """The rows an executed UPDATE or DELETE matched. Its result is a `CursorResult`, which has the count,
     though `Session.execute` is typed to return the general `Result`."""
     return cast(sa.CursorResult[Any], result).rowcount
+
+
+def upsert_insert(bind: sa.engine.Connection | Engine, entity: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT for `entity` (a model or table) in `bind`'s dialect, so it can end with ON CONFLICT DO NOTHING
+    or DO UPDATE. Both databases take the same conflict target (`index_elements`, and `index_where` for a
+    partial unique index), so one call site serves both."""
+    return postgresql.insert(entity) if bind.dialect.name == "postgresql" else sqlite.insert(entity)
 
 
 # --- SQLite tuning -------------------------------------------------------------------------------

@@ -269,7 +269,10 @@ def commit_despite_refusal() -> None:
     The escape hatch from one-transaction-per-request, for rows that record an attempt, which must
     count precisely when the attempt is refused. Its uses, and the only ones:
     - failed logins (`LoginThrottle`, counted by `people.services.authenticate_*` before they check
-      the secret), which the throttle counts: the login views pass `keep_on_refusal=True` to `attempt`.
+      the secret), which the throttle counts: the login views pass `keep_on_refusal=True` to `attempt`;
+    - the tries a wrong self check-in code uses up (`CheckInTry`, written by
+      `assessments.attendance.services.check_in` just before it refuses): the check-in view passes
+      `keep_on_refusal=True`.
     The API's rate-limit count does not use it: it is written in a transaction of its own before the
     request's opens (`lms.core.db.transaction_apart`).
     """

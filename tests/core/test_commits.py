@@ -84,8 +84,9 @@ def test_only_units_of_work_end_the_session_transaction() -> None:
 
 def test_the_escape_hatch_is_used_only_where_documented() -> None:
     """`commit_despite_refusal` (and `attempt(..., keep_on_refusal=True)`) keep rows that a refusal
-    would undo: failed logins for the throttle, nothing else. (The API's rate-limit count is written
-    in a transaction of its own, `lms.core.db.transaction_apart`, before the request's opens.)"""
+    would undo: failed logins for the throttle and the tries a wrong self check-in code uses up (a
+    refusal must still count, or the codes could be guessed), nothing else. (The API's rate-limit count
+    is written in a transaction of its own, `lms.core.db.transaction_apart`, before the request's opens.)"""
     uses = set()
     for path in sorted(ROOT.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -104,4 +105,5 @@ def test_the_escape_hatch_is_used_only_where_documented() -> None:
         ("core/web.py", "attempt"),
         ("people/views.py", "login"),
         ("people/views.py", "login_phone"),
+        ("assessments/attendance/views.py", "check_in"),
     }

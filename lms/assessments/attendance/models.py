@@ -113,6 +113,22 @@ class AttendanceChange(Model):
     source: Mapped[str] = mapped_column(sa.String(16))
 
 
+class CheckInTry(Model):
+    """Self check-in codes a learner has tried for one session. A try is taken before the code is compared
+    and given back when the code was right, so `used` counts the wrong codes (and any being checked at this
+    moment); once it reaches the limit, no code is compared for that learner and session any more."""
+
+    __tablename__ = "check_in_try"
+
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("session.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    used: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.CheckConstraint("used >= 0", name="used_not_negative"),)
+
+
 class NoticeReason(TitledEnum):
     MEDICAL = "medical"
     HOME_OFFICE = "home_office"

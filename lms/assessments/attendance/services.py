@@ -3,6 +3,11 @@
 A register is saved in one request and one transaction: every mark is checked first, then all are
 written together, with a history row for every change. "All present except..." never overwrites an
 absence the learner told us about unless the educator confirms it.
+
+Marks are written so that requests at the same moment (a phone resending, two educators, a learner
+checking in while the register is saved) never clash: new marks go in with INSERT ... ON CONFLICT DO
+NOTHING, and every other mark is read again under a lock and compared before it is changed, so each
+change gets exactly one history row with its real old status (`_write_marks`).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,11 +29,13 @@ from lms.assessments.attendance.models import (
     AttendanceChange,
     AttendanceMark,
     AttendanceStatus,
+    CheckInTry,
     MarkSource,
     NoticeReason,
 )
+from lms.core.db import upsert_insert
 from lms.core.errors import ServiceError
-from lms.core.i18n import _
+from lms.core.i18n import _, ngettext
 from lms.core.roles import Role
 from lms.core.time import now_utc
 from lms.extensions import db
@@ -44,6 +52,8 @@ ON_REGISTER = (
 OPENS_BEFORE = timedelta(minutes=15)
 LATE_AFTER = timedelta(minutes=5)
 CODE_STEP_SECONDS = 60
+#: Wrong self check-in codes a learner may type for one session; then the educator marks them instead.
+WRONG_CODES_ALLOWED = 5
 
 
 def session_minutes(session: Session) -> int:
@@ -162,8 +172,10 @@ def _checked_entries(entries: list[Entry], rows: dict[str, RegisterRow]) -> dict
 
 def _mark_the_rest_present(
     rows: dict[str, RegisterRow], wanted: dict[str, Entry], override_notices: bool, result: SaveResult
-) -> None:
-    """Everyone not yet marked is present, except those who sent a notice (unless it is overridden)."""
+) -> set[str]:
+    """Everyone not yet marked is present, except those who sent a notice (unless it is overridden).
+    Gives the keys it added: marks only to make, never to change if someone made them meanwhile."""
+    added = set()
     for key, row in rows.items():
         if key in wanted or row.mark is not None:
             continue
@@ -172,14 +184,19 @@ def _mark_the_rest_present(
             wanted[key] = Entry(key, AttendanceStatus.ABSENT_NOTIFIED.value)
         else:
             wanted[key] = Entry(key, AttendanceStatus.PRESENT.value)
+        added.add(key)
+    return added
 
 
-def _mark_values(session: Session, entry: Entry) -> dict[str, Any]:
+def _mark_values(session: Session, row: RegisterRow, entry: Entry) -> dict[str, Any]:
     """What a mark would say: minutes late or early only count for the statuses they belong to."""
     status = AttendanceStatus(entry.status)
     late = entry.minutes_late if status in (AttendanceStatus.LATE, AttendanceStatus.PRESENT) else 0
     early = entry.minutes_left_early if status in (AttendanceStatus.LEFT_EARLY, AttendanceStatus.PRESENT) else 0
     return {
+        "session_id": session.id,
+        "learner_id": row.learner.id if row.learner else None,
+        "attendee_id": row.attendee.id if row.attendee else None,
         "status": status,
         "minutes_late": late,
         "minutes_left_early": early,
@@ -188,28 +205,72 @@ def _mark_values(session: Session, entry: Entry) -> dict[str, Any]:
     }
 
 
-def _unchanged(mark: AttendanceMark | None, values: dict[str, Any], entry: Entry) -> bool:
-    return mark is not None and (mark.status, mark.minutes_late, mark.minutes_left_early, mark.note) == (
+def _unchanged(mark: AttendanceMark, values: dict[str, Any]) -> bool:
+    return (mark.status, mark.minutes_late, mark.minutes_left_early, mark.note) == (
         values["status"],
         values["minutes_late"],
         values["minutes_left_early"],
-        entry.note,
+        values["note"],
     )
 
 
-def _insert_marks(new_marks: list[dict[str, Any]], changes: list[list[Any]]) -> None:
-    """One INSERT for the new marks; their history rows then point at the new ids."""
-    inserted = db.session.execute(
-        sa.insert(AttendanceMark).returning(AttendanceMark.id, AttendanceMark.learner_id, AttendanceMark.attendee_id),
-        new_marks,
+#: Who a mark is for; the rest of its values are what a change may set.
+PERSON = ("session_id", "learner_id", "attendee_id")
+#: A learner's marks and a drop-in attendee's are each unique per session on their own partial index,
+#: and an upsert names the one it means (its columns and its WHERE).
+MARK_INDEXES = {
+    "learner_id": (["session_id", "learner_id"], AttendanceMark.learner_id.is_not(None)),
+    "attendee_id": (["session_id", "attendee_id"], AttendanceMark.attendee_id.is_not(None)),
+}
+
+#: `keep(key, mark, values)`: whether to leave a mark that is already there as it is.
+Keep = Callable[[str, AttendanceMark, dict[str, Any]], bool]
+
+
+def _person_key(learner_id: int | None, attendee_id: int | None) -> str:
+    return f"l{learner_id}" if learner_id else f"a{attendee_id}"
+
+
+def _insert_new_marks(new_marks: list[dict[str, Any]]) -> dict[str, int]:
+    """INSERT ... ON CONFLICT DO NOTHING, one statement per kind of person: gives the new marks' ids by key.
+    A mark another request made a moment before is not an error; it is simply not in the answer. Rows go
+    in in one order (by person), so two requests inserting the same people never wait on each other."""
+    inserted = {}
+    for column, (elements, where) in MARK_INDEXES.items():
+        batch = sorted((values for values in new_marks if values[column] is not None), key=lambda v: v[column])
+        if not batch:
+            continue
+        statement = (
+            upsert_insert(db.session.get_bind(), AttendanceMark)
+            .on_conflict_do_nothing(index_elements=elements, index_where=where)
+            .returning(AttendanceMark.id, AttendanceMark.learner_id, AttendanceMark.attendee_id)
+        )
+        for row in db.session.execute(statement, batch):
+            inserted[_person_key(row.learner_id, row.attendee_id)] = row.id
+    return inserted
+
+
+def _locked_marks(session_id: int, wanted: list[dict[str, Any]]) -> dict[str, AttendanceMark]:
+    """The marks of these people as they stand now, locked to the end of the transaction (FOR UPDATE on
+    PostgreSQL, where another request may be changing them; SQLite's writers already take turns). Locked
+    in id order, so two requests never wait on each other in a circle."""
+    marks = db.session.scalars(
+        sa.select(AttendanceMark)
+        .where(
+            AttendanceMark.session_id == session_id,
+            sa.or_(
+                AttendanceMark.learner_id.in_([v["learner_id"] for v in wanted if v["learner_id"] is not None]),
+                AttendanceMark.attendee_id.in_([v["attendee_id"] for v in wanted if v["attendee_id"] is not None]),
+            ),
+        )
+        .order_by(AttendanceMark.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    ids = {(f"l{r.learner_id}" if r.learner_id else f"a{r.attendee_id}"): r.id for r in inserted}
-    for change in changes:
-        if isinstance(change[0], str):
-            change[0] = ids[change[0]]
+    return {_person_key(mark.learner_id, mark.attendee_id): mark for mark in marks}
 
 
-def _record_changes(changes: list[list[Any]], actor: User, now: datetime, source: MarkSource) -> None:
+def _record_changes(changes: list[tuple[int, str | None, str]], actor: User, now: datetime, source: MarkSource) -> None:
     db.session.execute(
         sa.insert(AttendanceChange),
         [
@@ -226,6 +287,43 @@ def _record_changes(changes: list[list[Any]], actor: User, now: datetime, source
     )
 
 
+def _write_marks(
+    session: Session,
+    wanted: dict[str, dict[str, Any]],
+    known: set[str],
+    keep: Keep,
+    actor: User,
+    now: datetime,
+    source: MarkSource,
+) -> int:
+    """Write the wanted marks (by person key) and their history; give how many changed.
+
+    Marks not `known` to exist go in first, with one INSERT that skips any another request has just made.
+    Every other wanted mark (known, or just made by someone else) is then read again under a lock and
+    compared: one `keep` says to leave (unchanged, say) gets no statement and no history; a changed one is
+    updated, with a history row from its real old status. So whatever runs at the same moment, a person
+    has one mark, and its history is one row per change, each starting where the one before ended.
+    """
+    inserted = _insert_new_marks([values for key, values in wanted.items() if key not in known])
+    changes: list[tuple[int, str | None, str]] = [
+        (mark_id, None, wanted[key]["status"].value) for key, mark_id in inserted.items()
+    ]
+    updates = []
+    others = [values for key, values in wanted.items() if key not in inserted]
+    for key, mark in (_locked_marks(session.id, others) if others else {}).items():
+        values = wanted[key]
+        if keep(key, mark, values):
+            continue
+        updates.append({"id": mark.id, **{name: value for name, value in values.items() if name not in PERSON}})
+        changes.append((mark.id, mark.status.value, values["status"].value))
+    if updates:
+        db.session.execute(sa.update(AttendanceMark), updates)
+    if changes:
+        _record_changes(changes, actor, now, source)
+    db.session.expire_all()  # the bulk statements bypassed the objects this session holds
+    return len(changes)
+
+
 def save_register(
     session: Session,
     entries: list[Entry],
@@ -236,44 +334,25 @@ def save_register(
     source: MarkSource = MarkSource.REGISTER,
     now: datetime | None = None,
 ) -> SaveResult:
-    """Check every entry, then write all of them at once. A bad entry changes nothing."""
+    """Check every entry, then write all of them at once. A bad entry changes nothing.
+    In bulk: one INSERT for new marks, one UPDATE for changed ones, one INSERT for the history."""
     now = now or now_utc()
     check_register_open(session, actor, now)
     rows = {row.key: row for row in register_rows(session)}
     wanted = _checked_entries(entries, rows)
     result = SaveResult()
-    if all_present:
-        _mark_the_rest_present(rows, wanted, override_notices, result)
-    # Write in bulk: one INSERT for new marks, one UPDATE for changed ones, one INSERT for the history.
-    changes: list[list[int | str | None]]  # [mark id (the row's key until inserted), old status, new status]
-    new_marks, updates, changes = [], [], []
-    for key, entry in wanted.items():
-        row = rows[key]
-        values = _mark_values(session, entry)
-        if _unchanged(row.mark, values, entry):
-            continue
-        values.update(source=source, marked_by_id=actor.id, marked_dt=now)
-        if row.mark is None:
-            new_marks.append(
-                {
-                    "session_id": session.id,
-                    "learner_id": row.learner.id if row.learner else None,
-                    "attendee_id": row.attendee.id if row.attendee else None,
-                    **values,
-                }
-            )
-            changes.append([key, None, values["status"].value])
-        else:
-            updates.append({"id": row.mark.id, **values})
-            changes.append([row.mark.id, row.mark.status.value, values["status"].value])
-    if new_marks:
-        _insert_marks(new_marks, changes)
-    if updates:
-        db.session.execute(sa.update(AttendanceMark), updates)
-    if changes:
-        _record_changes(changes, actor, now, source)
-    db.session.expire_all()  # the bulk statements bypassed the objects this session holds
-    result.changed = len(changes)
+    only_to_make = _mark_the_rest_present(rows, wanted, override_notices, result) if all_present else set()
+    marks = {
+        key: _mark_values(session, rows[key], entry) | {"source": source, "marked_by_id": actor.id, "marked_dt": now}
+        for key, entry in wanted.items()
+    }
+
+    def keep(key: str, mark: AttendanceMark, values: dict[str, Any]) -> bool:
+        return key in only_to_make or _unchanged(mark, values)
+
+    if marks:
+        known = {key for key, row in rows.items() if row.mark is not None}
+        result.changed = _write_marks(session, marks, known, keep, actor, now, source)
     return result
 
 
@@ -358,46 +437,95 @@ def open_sessions_for(learner: Learner, now: datetime | None = None) -> list[Ses
     )
 
 
+def _take_a_try(learner: Learner, session: Session) -> int | None:
+    """Take one of the learner's tries at this session's code: how many are now used, or None when none was
+    left. The conditional UPDATE is the count, exact however many requests come at once: they queue on the
+    row (PostgreSQL's row lock, held to the commit; SQLite's one writer at a time), and each sees the count
+    the one before it left."""
+    db.session.execute(
+        upsert_insert(db.session.get_bind(), CheckInTry)
+        .values(learner_id=learner.id, session_id=session.id, used=0)
+        .on_conflict_do_nothing(index_elements=["learner_id", "session_id"])
+    )
+    return db.session.scalar(
+        sa.update(CheckInTry)
+        .where(
+            CheckInTry.learner_id == learner.id,
+            CheckInTry.session_id == session.id,
+            CheckInTry.used < WRONG_CODES_ALLOWED,
+        )
+        .values(used=CheckInTry.used + 1)
+        .returning(CheckInTry.used)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _give_back_tries(learner: Learner, sessions: list[Session]) -> None:
+    db.session.execute(
+        sa.update(CheckInTry)
+        .where(CheckInTry.learner_id == learner.id, CheckInTry.session_id.in_([s.id for s in sessions]))
+        .values(used=CheckInTry.used - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _session_for_code(learner: Learner, sessions: list[Session], code: str, now: datetime) -> Session:
+    """The open session whose code this is, counting a try at each: a code is only compared with the code
+    of a session the learner has a try left for, so guessing gets no further than the limit. The tries are
+    given back when the code is right; a refusal keeps them (the view commits it despite the refusal)."""
+    used = {s.id: _take_a_try(learner, s) for s in sorted(sessions, key=lambda s: s.id)}  # rows in one order
+    trying = [s for s in sessions if used[s.id] is not None]
+    if not trying:
+        raise ServiceError(_("Too many wrong codes for this class. Ask your tutor to mark you on the register."))
+    session = next((s for s in trying if _code_matches(s, code, now)), None)
+    if session is not None:
+        _give_back_tries(learner, trying)
+        return session
+    left = WRONG_CODES_ALLOWED - max(used[s.id] or 0 for s in trying)
+    if not left:
+        raise ServiceError(
+            _("That code is not right, and that was your last try. Ask your tutor to mark you on the register.")
+        )
+    raise ServiceError(
+        _("That code is not right. Check the code on the screen and try again.")
+        + " "
+        + ngettext("You can try %(num)d more time.", "You can try %(num)d more times.", left)
+    )
+
+
 def check_in(learner: Learner, code: str, actor: User, now: datetime | None = None) -> AttendanceMark:
-    """A learner checks themselves in with the code the educator shows, only while the session is on."""
+    """A learner checks themselves in with the code the educator shows, only while the session is on, with
+    a few tries per session (`WRONG_CODES_ALLOWED`). A mark the learner already has that says they came
+    (checked in before, or marked on the register) is kept as it is."""
     now = now or now_utc()
     code = (code or "").strip().replace(" ", "")
     sessions = open_sessions_for(learner, now)
     if not sessions:
         raise ServiceError(_("You have no class open for check-in now."))
-    session = next((s for s in sessions if _code_matches(s, code, now)), None)
-    if session is None:
-        raise ServiceError(_("That code is not right. Check the code on the screen and try again."))
-    mark = db.session.scalar(
+    session = _session_for_code(learner, sessions, code, now)
+    status = AttendanceStatus.LATE if now - session.start_dt > LATE_AFTER else AttendanceStatus.PRESENT
+    late = int((now - session.start_dt).total_seconds() // 60) if status is AttendanceStatus.LATE else 0
+    values = {
+        "session_id": session.id,
+        "learner_id": learner.id,
+        "attendee_id": None,
+        "status": status,
+        "minutes_late": late,
+        "minutes_left_early": 0,
+        "minutes_attended": minutes_attended(session, status, late, 0),
+        "source": MarkSource.CHECK_IN,
+        "marked_by_id": actor.id,
+        "marked_dt": now,
+    }
+    key = _person_key(learner.id, None)
+    _write_marks(
+        session, {key: values}, set(), lambda _key, mark, _values: mark.status.attended, actor, now, MarkSource.CHECK_IN
+    )
+    return db.session.scalars(
         sa.select(AttendanceMark).where(
             AttendanceMark.session_id == session.id, AttendanceMark.learner_id == learner.id
         )
-    )
-    if mark is not None and mark.status.attended:
-        return mark
-    late = int(max(timedelta(0), now - session.start_dt).total_seconds() // 60)
-    status = AttendanceStatus.LATE if now - session.start_dt > LATE_AFTER else AttendanceStatus.PRESENT
-    old = mark.status.value if mark else None
-    if mark is None:
-        mark = AttendanceMark(session_id=session.id, learner_id=learner.id)
-        db.session.add(mark)
-    late = late if status is AttendanceStatus.LATE else 0
-    mark.status, mark.minutes_late, mark.minutes_left_early = status, late, 0
-    mark.minutes_attended = minutes_attended(session, status, late, 0)
-    mark.source, mark.marked_by_id, mark.marked_dt = MarkSource.CHECK_IN, actor.id, now
-    db.session.flush()
-    db.session.add(
-        AttendanceChange(
-            mark_id=mark.id,
-            old_status=old,
-            new_status=status.value,
-            changed_by_id=actor.id,
-            changed_dt=now,
-            source=MarkSource.CHECK_IN.value,
-        )
-    )
-    db.session.flush()
-    return mark
+    ).one()
 
 
 # --- alerts --------------------------------------------------------------------------------------

@@ -180,7 +180,10 @@ def check_in():
         abort(404)
     form = CheckInForm(code=request.args.get("code", ""))
     if form.validate_on_submit():
-        done = attempt(lambda: attendance.check_in(learner, form.code.data, current_user), show=False)
+        # A wrong code uses up one of the learner's tries: kept although the check-in is refused.
+        done = attempt(
+            lambda: attendance.check_in(learner, form.code.data, current_user), show=False, keep_on_refusal=True
+        )
         if not done:
             form.code.errors = [*form.code.errors, done.error.message]  # the page shows only the code's errors
         else:
