@@ -113,6 +113,8 @@ class Operation:
     many: bool = False
     query: list[tuple[str, str, str]] = field(default_factory=list)
     idempotent: bool = False
+    #: When the operation can answer 409 itself (a clash), what that means, for the OpenAPI document.
+    conflict: str | None = None
 
 
 REGISTRY: list[Operation] = []
@@ -188,6 +190,7 @@ def operation(
     many: bool = False,
     query: list[tuple[str, str, str]] | None = None,
     idempotent: bool = False,
+    conflict: str | None = None,
 ) -> Callable:
     """Declare an API operation: who may call it, what it takes and returns (for OpenAPI), and run it
     with the token's user as the current user. `scope=None` makes it public. `rule` is the Flask rule;
@@ -196,7 +199,7 @@ def operation(
     Problems and refusals are answered here as problem details, all with a status of 400 or more, so
     the request boundary (core/web.py) rolls them back; an answer below 400 is committed there."""
     path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
-    op = Operation(method, path, summary, scope, body, response, many, query or [], idempotent)
+    op = Operation(method, path, summary, scope, body, response, many, query or [], idempotent, conflict)
     REGISTRY.append(op)
 
     def decorator(view: Callable) -> Callable:

@@ -109,6 +109,8 @@ def _responses(op: Operation, refs: dict) -> dict:
         }
     if op.idempotent:
         responses["409"] = _problem("A request with this Idempotency-Key is still running", retry=True)
+    if op.conflict:
+        responses["409"] = _problem(op.conflict)
     unaccepted = "Not accepted, with the fields that are wrong"
     if op.idempotent:
         unaccepted += ", or an Idempotency-Key already used for a different request"

@@ -395,6 +395,7 @@ def cancel_session(session_id: int, payload: schemas.CancelIn):
     scope=TokenScope.WRITE,
     body=schemas.MoveIn,
     response=schemas.SessionOut,
+    conflict="The new time clashes with another session of its educators, room or learners; nothing moved",
 )
 def move_session(session_id: int, payload: schemas.MoveIn):
     session = _session_to_manage(session_id)

@@ -602,3 +602,5 @@ def test_openapi_documents_what_idempotency_keys_answer(client):
     assert "422" in key["description"] and "409" in key["description"]
     assert "Retry-After" in create["responses"]["429"]["headers"]
     assert "409" not in document["paths"]["/me"]["get"]["responses"]
+    move = document["paths"]["/sessions/{session_id}/move"]["post"]["responses"]
+    assert "clashes" in move["409"]["description"]
