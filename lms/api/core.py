@@ -36,6 +36,7 @@ from lms.core.access import ACCESS_ATTR
 from lms.core.db import transaction_apart
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
+from lms.core.inputs import MAX_ID
 from lms.core.time import now_utc
 from lms.core.tokens import token_hash
 from lms.core.web import READ_METHODS
@@ -43,8 +44,6 @@ from lms.extensions import csrf, db
 
 log = logging.getLogger(__name__)
 
-#: Ids are 32-bit on every database we run on; anything larger cannot exist.
-MAX_ID = 2**31 - 1
 #: PostgreSQL's SQLSTATE when a lock was not granted within lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
 

@@ -206,7 +206,7 @@ class ReferralIn(BaseModel):
     referrer_phone: str = Field(default="", max_length=30)
     consent_to_share_progress: bool = False
     cohort_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    notes: str = Field(default="", max_length=2000)
+    notes: str = Field(default="", max_length=4000)
 
 
 class ReferralOut(Out):

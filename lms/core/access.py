@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
+from lms.core.inputs import parse_id
 from lms.core.roles import Role
 from lms.extensions import db
 
@@ -114,7 +115,8 @@ def get_or_404(model: type[T], object_id: Any, rule: Callable[[Any, T], bool], *
     The one loader behind every area's `load_…` functions. The API turns the 404 into its problem
     details (`lms/api/core.py`).
     """
-    obj = db.session.get(model, object_id) if object_id else None
+    # An id no database integer holds (a huge number in a URL or a form) cannot exist: 404, not an overflow.
+    obj = db.session.get(model, object_id) if parse_id(object_id) else None
     if obj is None or not rule(user if user is not None else current_user, obj):
         abort(404)
     return obj

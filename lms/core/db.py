@@ -3,6 +3,7 @@
 - `Base`: the declarative base with one naming convention, so Alembic can name and drop every constraint.
 - `UTCDateTime`: instants are stored in UTC and always come back timezone-aware, on SQLite and PostgreSQL.
 - `enum_type`: Python enums stored as their string value with a named CHECK constraint (no native ENUM).
+- `LimitedText`: free text with a most number of characters, held by a named CHECK on every database.
 - `rowcount`: the rows an UPDATE or DELETE matched.
 - `upsert_insert`: an INSERT that can say ON CONFLICT, on SQLite and PostgreSQL alike.
 - `configure_engine`: SQLite pragmas and IMMEDIATE write transactions.
@@ -63,6 +64,40 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class LimitedText(sa.types.TypeDecorator):
+    """Free text of at most `limit` characters: TEXT, with a CHECK constraint `<column>_length`.
+
+    VARCHAR(n) would do on PostgreSQL, but SQLite does not enforce its length; a CHECK on `length()`
+    (characters on both) holds everywhere, so a too-long text is an error even where a form or an
+    input forgot its limit. The forms and inputs say the same number, with a translated message.
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+
+@event.listens_for(sa.Column, "after_parent_attach")
+def _add_length_check(column: sa.Column, table: Any) -> None:
+    if not isinstance(column.type, LimitedText) or not isinstance(table, sa.Table):
+        return
+    name = f"{column.name}_length"
+    if any(
+        isinstance(c, sa.CheckConstraint) and c.name in (name, f"ck_{table.name}_{name}") for c in table.constraints
+    ):
+        return  # a copy of a table that already has it
+    table.append_constraint(sa.CheckConstraint(f"length({column.name}) <= {column.type.limit}", name=name))
+
+
+def text_limit(attribute: Any) -> int:
+    """The most characters a text column holds (`text_limit(Certificate.revoked_reason)`), for services."""
+    column_type = attribute.property.columns[0].type
+    return int(column_type.limit if isinstance(column_type, LimitedText) else column_type.length)
 
 
 def enum_type(enum_class: type[enum.Enum], name: str, length: int = 32) -> sa.Enum:

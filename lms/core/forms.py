@@ -1,26 +1,52 @@
-"""The base form every form subclasses: CSRF on, and translated WTForms messages."""
+"""The base form every form subclasses (CSRF on, translated WTForms messages), and the fields and
+helpers that read ids and numbers from a request without ever failing on what a client sends."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import request
 from flask_wtf import FlaskForm
 from markupsafe import escape
-from wtforms import SelectMultipleField
+from wtforms import SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.core.enums import TitledEnum
-from lms.core.i18n import _l
+from lms.core.i18n import _, _l, ngettext
+from lms.core.inputs import parse_id, parse_int
 
 
 class BaseForm(FlaskForm):
     class Meta:
-        # WTForms' own messages ("This field is required.") go through Flask-Babel too.
+        # WTForms' own messages ("This field is required.") go through Flask-Babel too: the ones our
+        # forms can show are listed in `_wtforms_messages` so that they are in our catalogues.
         locales = False
 
         def get_translations(self, form):  # noqa: ANN001 - WTForms' signature
             from flask_babel import get_translations
 
             return get_translations()
+
+
+def _wtforms_messages() -> None:  # pragma: no cover - never called: read by `pybabel extract`
+    """WTForms' messages for the fields and validators our forms use, word for word, so that they are
+    extracted into our catalogues and translated with the rest (WTForms' own catalogues are off)."""
+    _("This field is required.")
+    ngettext("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters.", 1)
+    _("Field must be between %(min)d and %(max)d characters long.")
+    _("Number must be at least %(min)s.")
+    _("Number must be at most %(max)s.")
+    _("Number must be between %(min)s and %(max)s.")
+    _("Not a valid integer value.")
+    _("Not a valid decimal value.")
+    _("Not a valid date value.")
+    _("Not a valid time value.")
+    _("Not a valid choice.")
+    ngettext(
+        "'%(value)s' is not a valid choice for this field.", "'%(value)s' are not valid choices for this field.", 1
+    )
 
 
 class LazyTitle:
@@ -45,6 +71,50 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class IdSelectField(SelectField):
+    """A select of objects by id, its choices filled in by the view.
+
+    The value stays text ("" for the "none" choice), but anything that is not an id (not whole, not
+    positive, or too big for a database integer) is refused as a form error, so a view or a service
+    never meets it. Whether the id is one the user may choose is the service's or the loader's rule.
+    """
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", [])
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        super().pre_validate(form)
+        if self.data not in (None, "") and parse_id(self.data) is None:
+            raise ValidationError(_("Choose from the list."))
+
+
+class IdsField(MultiCheckboxField):
+    """Checkboxes of objects by id (choices filled in by the view): each ticked value must be an id."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", [])
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        super().pre_validate(form)
+        if any(parse_id(value) is None for value in self.data or []):
+            raise ValidationError(_("Choose from the list."))
+
+
+def form_id(name: str) -> int | None:
+    """The id posted in the form field `name` (a hidden field or a button's value), or None when it is
+    missing or not an id: loaders then answer 404, as for an id that does not exist."""
+    return parse_id(request.form.get(name, ""))
+
+
+def form_int(name: str, low: int, high: int) -> int | None:
+    """The whole number posted in `name` if it lies between `low` and `high`; None otherwise."""
+    return parse_int(request.form.get(name, ""), low, high)
 
 
 def split_lines(text: str | None) -> list[str]:

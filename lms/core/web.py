@@ -106,9 +106,10 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_control_characters():  # noqa: ANN202
         """One cleaning layer for forms, query strings and API bodies alike: refused before any view runs."""
-        texts = [*request.args.keys(), *request.args.values()]
+        # Every value of a repeated field counts (`values()` would give only each field's first).
+        texts = [text for pair in request.args.items(multi=True) for text in pair]
         if request.method not in ("GET", "HEAD", "OPTIONS"):
-            texts += [*request.form.keys(), *request.form.values()]
+            texts += [text for pair in request.form.items(multi=True) for text in pair]
             if request.is_json:
                 texts += list(strings_in(request.get_json(silent=True)))
         if not any_control_characters(texts):

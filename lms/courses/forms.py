@@ -15,9 +15,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.esol import EsolLevel, EsolSkill
-from lms.core.forms import BaseForm, MultiCheckboxField, enum_choices, split_lines
+from lms.core.forms import BaseForm, IdSelectField, IdsField, MultiCheckboxField, enum_choices, split_lines
 from lms.core.i18n import _l
-from lms.core.inputs import ids, optional_id
+from lms.core.inputs import MAX_ID, ids, optional_id
 from lms.courses.inputs import CourseInput, PathwayInput, ProgrammeInput, RuleInput, StepInput
 from lms.courses.models import (
     CourseKind,
@@ -41,7 +41,7 @@ def _optional_enum(enum_class) -> list:  # noqa: ANN001
 class ProgrammeForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
-    funder_id = SelectField(_l("Funder"), choices=[], validate_choice=False)
+    funder_id = IdSelectField(_l("Funder"))
     start_date = DateField(_l("Grant starts"), validators=[InputRequired()])
     end_date = DateField(_l("Grant ends"), validators=[InputRequired()])
     strands = TextAreaField(
@@ -49,14 +49,14 @@ class ProgrammeForm(BaseForm):
         description=_l("One per line, e.g. Employment, ESOL and skills, Wellbeing."),
         validators=[Optional(), Length(max=2000)],
     )
-    partner_ids = MultiCheckboxField(_l("Delivery partners"), choices=[], validate_choice=False)
+    partner_ids = IdsField(_l("Delivery partners"))
     reporting_scheme = SelectField(_l("Reporting periods"), choices=enum_choices(ReportingScheme))
     allowed_referral_sources = TextAreaField(
         _l("Accepted referrers"),
         description=_l("One per line. Leave empty to accept referrals from anyone."),
         validators=[Optional(), Length(max=4000)],
     )
-    eligibility_rule_id = SelectField(_l("Eligibility rule"), choices=[], validate_choice=False)
+    eligibility_rule_id = IdSelectField(_l("Eligibility rule"))
     retention_months = IntegerField(
         _l("Keep learners' details for (months after their last course)"),
         description=_l("Leave empty to keep them until removed by hand."),
@@ -108,7 +108,7 @@ class CourseForm(BaseForm):
         description=_l("Leave all unticked for all four skills."),
     )
     is_accredited = BooleanField(_l("Accredited"))
-    qualification_id = SelectField(_l("Qualification"), choices=[], validate_choice=False)
+    qualification_id = IdSelectField(_l("Qualification"))
     summary = TextAreaField(_l("Short description"), validators=[Optional(), Length(max=2000)])
     aims = TextAreaField(_l("Aims"), validators=[Optional(), Length(max=4000)])
     learning_outcomes = TextAreaField(_l("Learning outcomes"), validators=[Optional(), Length(max=4000)])
@@ -119,15 +119,13 @@ class CourseForm(BaseForm):
     delivery_modes = MultiCheckboxField(_l("Delivery"), choices=enum_choices(DeliveryMode))
     delivery_settings = MultiCheckboxField(_l("Where"), choices=enum_choices(DeliverySetting))
     integration_domains = MultiCheckboxField(_l("Indicators of Integration"), choices=enum_choices(IntegrationDomain))
-    certificate_type_ids = MultiCheckboxField(_l("Certificates it can lead to"), choices=[], validate_choice=False)
+    certificate_type_ids = IdsField(_l("Certificates it can lead to"))
     min_attendance_percent = IntegerField(
         _l("Minimum attendance to complete (%)"), validators=[Optional(), NumberRange(min=0, max=100)]
     )
     requires_signoff = BooleanField(_l("Needs the tutor's sign-off"))
     requires_assessment_pass = BooleanField(_l("Needs an assessment passed"))
-    required_certificate_type_id = SelectField(
-        _l("Needs this external certificate recorded"), choices=[], validate_choice=False
-    )
+    required_certificate_type_id = IdSelectField(_l("Needs this external certificate recorded"))
 
     def to_input(self) -> CourseInput:
         return CourseInput(
@@ -204,7 +202,7 @@ class RuleForm(BaseForm):
 
 
 class RuleCheckForm(BaseForm):
-    learner_id = IntegerField(_l("Learner number"), validators=[InputRequired()])
+    learner_id = IntegerField(_l("Learner number"), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     on_date = DateField(_l("On date"), validators=[InputRequired()])
 
 
@@ -218,10 +216,10 @@ class PathwayForm(BaseForm):
 
 class StepForm(BaseForm):
     kind = SelectField(_l("Kind of step"), choices=enum_choices(StepKind))
-    course_id = SelectField(_l("Course or placement"), choices=[], validate_choice=False)
-    certificate_type_id = SelectField(_l("Certificate"), choices=[], validate_choice=False)
+    course_id = IdSelectField(_l("Course or placement"))
+    certificate_type_id = IdSelectField(_l("Certificate"))
     is_required = BooleanField(_l("Required (untick for an optional step)"), default=True)
-    prerequisite_ids = MultiCheckboxField(_l("Needs these steps completed first"), choices=[], validate_choice=False)
+    prerequisite_ids = IdsField(_l("Needs these steps completed first"))
     prerequisites_any = BooleanField(_l("Any one of them is enough"))
     min_speaking = SelectField(_l("Minimum speaking level"), choices=_optional_enum(EsolLevel), default="")
     min_listening = SelectField(_l("Minimum listening level"), choices=_optional_enum(EsolLevel), default="")
@@ -229,7 +227,7 @@ class StepForm(BaseForm):
     min_writing = SelectField(_l("Minimum writing level"), choices=_optional_enum(EsolLevel), default="")
     min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(min=0, max=120)])
     max_age = IntegerField(_l("Maximum age"), validators=[Optional(), NumberRange(min=0, max=120)])
-    eligibility_rule_id = SelectField(_l("Eligibility rule"), choices=[], validate_choice=False)
+    eligibility_rule_id = IdSelectField(_l("Eligibility rule"))
 
     def to_input(self) -> StepInput:
         return StepInput(
@@ -247,5 +245,5 @@ class StepForm(BaseForm):
 
 
 class MembershipForm(BaseForm):
-    learner_id = SelectField(_l("Learner"), choices=[], validate_choice=False, validators=[InputRequired()])
+    learner_id = IdSelectField(_l("Learner"), validators=[InputRequired()])
     joined_date = DateField(_l("Joined on"), validators=[InputRequired()])

@@ -23,15 +23,15 @@ from lms.courses.models import (
 
 
 class RuleInput(Input):
-    name: str = ""
-    description: str = ""
+    name: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=2000)
     #: raw conditions, checked and normalised by `courses.rules.parse_conditions`
     conditions: Any = Field(default_factory=dict)
 
 
 class ProgrammeInput(Input):
-    name: str = ""
-    description: str = ""
+    name: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=4000)
     funder_id: int | None = None
     start_date: date | None = None
     end_date: date | None = None
@@ -46,17 +46,17 @@ class ProgrammeInput(Input):
 
 
 class CourseInput(Input):
-    title: str = ""
-    code: str = ""
+    title: str = Field(default="", max_length=200)
+    code: str = Field(default="", max_length=30)
     kind: CourseKind
     sector: Sector | None = None
     esol_level: EsolLevel | None = None
     esol_skills: list[EsolSkill] = Field(default_factory=list)
     is_accredited: bool = False
     qualification_id: int | None = None
-    summary: str = ""
-    aims: str = ""
-    learning_outcomes: str = ""
+    summary: str = Field(default="", max_length=2000)
+    aims: str = Field(default="", max_length=4000)
+    learning_outcomes: str = Field(default="", max_length=4000)
     duration_weeks: int | None = None
     guided_hours: Decimal | None = None
     delivery_modes: list[DeliveryMode] = Field(default_factory=list)
@@ -70,8 +70,8 @@ class CourseInput(Input):
 
 
 class PathwayInput(Input):
-    name: str = ""
-    description: str = ""
+    name: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=4000)
 
 
 class StepInput(Input):

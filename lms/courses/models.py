@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.db import UTCDateTime, enum_type
+from lms.core.db import LimitedText, UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.esol import EsolLevel
 from lms.core.i18n import _l
@@ -201,7 +201,7 @@ class EligibilityRule(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    description: Mapped[str] = mapped_column(sa.Text, default="")
+    description: Mapped[str] = mapped_column(LimitedText(2000), default="")
     #: {"immigration": [{"statuses": [...], "min_months": 6}], "age": {"min": 18, "max": 25},
     #:  "referral_sources": [...], "esol": {"min": "e1", "max": "e3"}}; sections AND, immigration clauses OR.
     conditions: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
@@ -230,7 +230,7 @@ class Programme(Model):
     #: Referring agencies accepted; empty means any.
     allowed_referral_sources: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     eligibility_rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("eligibility_rule.id"), index=True)
-    description: Mapped[str] = mapped_column(sa.Text, default="")
+    description: Mapped[str] = mapped_column(LimitedText(4000), default="")
     #: How long after a learner's last course ends their details are kept (None: until removed by hand).
     retention_months: Mapped[int | None]
     is_archived: Mapped[bool] = mapped_column(default=False)
@@ -313,7 +313,7 @@ class CertificateType(Model):
     validity_months: Mapped[int | None]
     #: A different validity for renewals (CSCS: first card 2 years, renewal 5 years).
     renewal_validity_months: Mapped[int | None]
-    description: Mapped[str] = mapped_column(sa.Text, default="")
+    description: Mapped[str] = mapped_column(LimitedText(4000), default="")
 
 
 class Course(Model):
@@ -330,10 +330,10 @@ class Course(Model):
     esol_skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     is_accredited: Mapped[bool] = mapped_column(default=False)
     qualification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qualification.id"), index=True)
-    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    summary: Mapped[str] = mapped_column(LimitedText(2000), default="")
     #: RARPA stage 1: what the course sets out to do, and what learners will be able to do.
-    aims: Mapped[str] = mapped_column(sa.Text, default="")
-    learning_outcomes: Mapped[str] = mapped_column(sa.Text, default="")
+    aims: Mapped[str] = mapped_column(LimitedText(4000), default="")
+    learning_outcomes: Mapped[str] = mapped_column(LimitedText(4000), default="")
     duration_weeks: Mapped[int | None]
     guided_hours: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 1))
     delivery_modes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -388,7 +388,7 @@ class CourseTranslation(Model):
     #: BCP-47 tag: ar, fa-AF, ckb, ti ...
     locale: Mapped[str] = mapped_column(sa.String(20))
     title: Mapped[str] = mapped_column(sa.String(200))
-    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    summary: Mapped[str] = mapped_column(LimitedText(2000), default="")
 
     __table_args__ = (sa.UniqueConstraint("course_id", "locale"),)
 
@@ -413,7 +413,7 @@ class Pathway(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    description: Mapped[str] = mapped_column(sa.Text, default="")
+    description: Mapped[str] = mapped_column(LimitedText(4000), default="")
     is_archived: Mapped[bool] = mapped_column(default=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 

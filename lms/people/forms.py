@@ -43,7 +43,7 @@ class LanguageForm(BaseForm):
 
 
 class PasswordChangeForm(BaseForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
 
 

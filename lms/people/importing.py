@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from pydantic import ValidationError
 
 from lms.core.cleaning import CONTROL_CHARACTERS, control_character_message
 from lms.core.errors import ServiceError
@@ -80,15 +79,10 @@ def _import_row(organisation: Organisation, row: dict[str | None, str | None], a
     }
     try:
         learner_input = LearnerInput.model_validate(data)
-    except ValidationError as error:  # a value that is not one of a column's choices
-        column = str(error.errors()[0]["loc"][0])
-        raise ServiceError(
-            _(
-                "The %(column)s column has a value that is not one of its choices: %(value)s",
-                column=column,
-                value=texts.get(column, ""),
-            )
-        )
+    except ServiceError as error:  # a value the input refuses: say which column, as the file names it
+        if not error.field:
+            raise
+        raise ServiceError(_("The %(column)s column: %(message)s", column=error.field, message=error.message))
     with db.session.begin_nested():
         return people_services.create_learner(organisation, learner_input, actor)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, ClassVar
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from lms.core.inputs import Input
 from lms.people.models import Literacy, Sex
@@ -17,20 +17,20 @@ class LearnerInput(Input):
     Unlike other inputs, None given for a field is kept: it clears that field (an emptied date of birth).
     """
 
-    given_name: str | None = None
-    family_name: str | None = None
-    given_name_latin: str | None = None
-    family_name_latin: str | None = None
+    given_name: str | None = Field(default=None, max_length=100)
+    family_name: str | None = Field(default=None, max_length=100)
+    given_name_latin: str | None = Field(default=None, max_length=100)
+    family_name_latin: str | None = Field(default=None, max_length=100)
     date_of_birth: date | None = None
     sex: Sex | None = None
-    nationality: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    preferred_languages: str | None = None
+    nationality: str | None = None  # two letters: the service checks it against the list
+    phone: str | None = Field(default=None, max_length=30)
+    email: str | None = Field(default=None, max_length=254)
+    preferred_languages: str | None = Field(default=None, max_length=200)
     interpreter_needed: bool = False
     first_language_literacy: Literacy | None = None
-    childcare_needs: str | None = None
-    referral_source: str | None = None
+    childcare_needs: str | None = Field(default=None, max_length=2000)
+    referral_source: str | None = Field(default=None, max_length=200)
 
     none_means_not_given: ClassVar[bool] = False
 

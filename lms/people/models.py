@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.db import UTCDateTime, enum_type
+from lms.core.db import LimitedText, UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.roles import Role
@@ -213,7 +213,7 @@ class Learner(Model):
     preferred_languages: Mapped[str] = mapped_column(sa.String(200), default="")
     interpreter_needed: Mapped[bool] = mapped_column(default=False)
     first_language_literacy: Mapped[Literacy] = mapped_column(enum_type(Literacy, "literacy"), default=Literacy.UNKNOWN)
-    childcare_needs: Mapped[str] = mapped_column(sa.Text, default="")
+    childcare_needs: Mapped[str] = mapped_column(LimitedText(2000), default="")
     referral_source: Mapped[str] = mapped_column(sa.String(200), default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
@@ -272,13 +272,13 @@ class LearnerSensitive(Model):
 
     learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True)
     #: Special category: health conditions and access needs.
-    health_and_access_needs: Mapped[str] = mapped_column(sa.Text, default="")
+    health_and_access_needs: Mapped[str] = mapped_column(LimitedText(4000), default="")
     #: Criminal offence data: "unspent conviction relevant to placements", nothing more.
     relevant_unspent_conviction: Mapped[ConvictionFlag] = mapped_column(
         enum_type(ConvictionFlag, "conviction_flag"), default=ConvictionFlag.UNKNOWN
     )
     #: High risk: safeguarding notes.
-    safeguarding_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    safeguarding_notes: Mapped[str] = mapped_column(LimitedText(4000), default="")
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
@@ -330,7 +330,7 @@ class ImmigrationStatusRecord(Model):
     from_date: Mapped[date]
     #: When leave expires, if it does.
     until_date: Mapped[date | None]
-    note: Mapped[str] = mapped_column(sa.Text, default="")
+    note: Mapped[str] = mapped_column(LimitedText(2000), default="")
     recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
@@ -345,10 +345,10 @@ class EducatorProfile(Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     #: Space-separated BCP-47 tags of the languages the educator can teach or support in.
     languages: Mapped[str] = mapped_column(sa.String(200), default="")
-    qualifications: Mapped[str] = mapped_column(sa.Text, default="")
+    qualifications: Mapped[str] = mapped_column(LimitedText(2000), default="")
     dbs_check_date: Mapped[date | None]
     #: Skills for matching to courses, e.g. "ESOL, food hygiene, construction".
-    skills: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    skills: Mapped[str] = mapped_column(LimitedText(2000), default="", server_default="")
     is_volunteer: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship(back_populates="educator_profile")

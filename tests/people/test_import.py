@@ -90,5 +90,5 @@ def test_a_value_outside_a_columns_choices_is_a_row_error_not_a_crash(client, db
     response = _upload(client, "given_name,sex\nAmal,female\nBashir,Male?\n")
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "Line 3: The sex column has a value that is not one of its choices: Male?" in text
+    assert "Line 3: The sex column: This is not the right type or format." in text
     assert _count(db) == 0

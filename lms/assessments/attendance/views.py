@@ -17,6 +17,7 @@ from lms.assessments.attendance.forms import CheckInForm, NoticeForm
 from lms.assessments.attendance.models import AttendanceChange, AttendanceStatus, MarkSource
 from lms.core.access import get_or_404, login_required, role_required
 from lms.core.errors import ServiceError
+from lms.core.forms import form_id
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
@@ -246,7 +247,7 @@ def _learner_giving_notice():  # noqa: ANN202
     """The learner themself, or the learner a coordinator names; 404 for anyone else."""
     learner = current_user.learner
     if current_user.has_role(Role.COORDINATOR, Role.ADMIN) and request.form.get("learner_id"):
-        learner = load_learner(request.form.get("learner_id", type=int), edit=True)
+        learner = load_learner(form_id("learner_id"), edit=True)
     if learner is None:
         abort(404)
     return learner

@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from lms.assessments.progression.models import AssessmentKind
 from lms.core.esol import EsolLevel
-from lms.core.forms import BaseForm, enum_choices
+from lms.core.forms import BaseForm, IdSelectField, enum_choices
 from lms.core.i18n import _l
 
 _LEVELS = [SelectChoice("", _l("Not assessed")), *enum_choices(EsolLevel)]
@@ -25,15 +25,13 @@ class EsolLevelsForm(BaseForm):
 
 
 class PriorCompletionForm(BaseForm):
-    course_id = SelectField(_l("Course"), choices=[], validate_choice=False, validators=[InputRequired()])
+    course_id = IdSelectField(_l("Course"), validators=[InputRequired()])
     completed_date = DateField(_l("Completed on"), validators=[InputRequired()])
     note = TextAreaField(_l("Where, and what evidence was seen"), validators=[Optional(), Length(max=2000)])
 
 
 class ExternalCertificateForm(BaseForm):
-    certificate_type_id = SelectField(
-        _l("Certificate"), choices=[], validate_choice=False, validators=[InputRequired()]
-    )
+    certificate_type_id = IdSelectField(_l("Certificate"), validators=[InputRequired()])
     number = StringField(_l("Certificate or card number"), validators=[Optional(), Length(max=100)])
     issued_date = DateField(_l("Issued on"), validators=[InputRequired()])
     expiry_date = DateField(

@@ -21,35 +21,35 @@ class SelfRatings(Input):
 
 
 class PlanStartInput(SelfRatings):
-    aims: str = ""
-    starting_point: str = ""
-    support_needs: str = ""
+    aims: str = Field(default="", max_length=10000)
+    starting_point: str = Field(default="", max_length=10000)
+    support_needs: str = Field(default="", max_length=10000)
 
 
 class ReviewInput(Input):
     review_date: date | None = None
-    educator_comment: str = ""
-    learner_comment: str = ""
-    attendance_review: str = ""
+    educator_comment: str = Field(default="", max_length=10000)
+    learner_comment: str = Field(default="", max_length=10000)
+    attendance_review: str = Field(default="", max_length=10000)
     #: objective id (as text) -> rating; None for an objective not rated
     ratings: dict[str, int | None] = Field(default_factory=dict)
 
 
 class PlanEndInput(SelfRatings):
     outcome: RarpaOutcome | None = None
-    learner_self_assessment: str = ""
-    tutor_judgement: str = ""
-    planned_outcomes: str = ""
-    unplanned_outcomes: str = ""
-    next_steps: str = ""
+    learner_self_assessment: str = Field(default="", max_length=10000)
+    tutor_judgement: str = Field(default="", max_length=10000)
+    planned_outcomes: str = Field(default="", max_length=10000)
+    unplanned_outcomes: str = Field(default="", max_length=10000)
+    next_steps: str = Field(default="", max_length=10000)
 
 
 class OutcomeInput(Input):
     kind: OutcomeKind | None = None
     outcome_date: date | None = None
     hours_per_week: int | None = None
-    organisation_name: str = ""
-    evidence_note: str = ""
+    organisation_name: str = Field(default="", max_length=200)
+    evidence_note: str = Field(default="", max_length=2000)
     domains: list[IntegrationDomain] = Field(default_factory=list)
 
 
@@ -58,9 +58,9 @@ class PlacementInput(Input):
     start_date: date | None = None
     end_date: date | None = None
     hours_per_week: int | None = None
-    mentor_name: str = ""
-    mentor_contact: str = ""
+    mentor_name: str = Field(default="", max_length=200)
+    mentor_contact: str = Field(default="", max_length=200)
     risk_assessment_date: date | None = None
-    employer_feedback: str = ""
+    employer_feedback: str = Field(default="", max_length=10000)
     reference_given: bool = False
     completed: bool = False

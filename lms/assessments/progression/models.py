@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.db import UTCDateTime, enum_type
+from lms.core.db import LimitedText, UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.esol import EsolLevel, EsolSkill
 from lms.core.i18n import _l
@@ -44,7 +44,7 @@ class EsolAssessment(Model):
     kind: Mapped[AssessmentKind] = mapped_column(enum_type(AssessmentKind, "assessment_kind", length=16))
     assessed_date: Mapped[date]
     assessor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    note: Mapped[str] = mapped_column(sa.Text, default="")
+    note: Mapped[str] = mapped_column(LimitedText(2000), default="")
     recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     __table_args__ = (sa.Index("ix_esol_assessment_learner_skill_date", "learner_id", "skill", "assessed_date"),)
@@ -69,7 +69,7 @@ class CourseCompletion(Model):
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id"), index=True)
     completed_date: Mapped[date]
     source: Mapped[CompletionSource] = mapped_column(enum_type(CompletionSource, "completion_source"))
-    note: Mapped[str] = mapped_column(sa.Text, default="")
+    note: Mapped[str] = mapped_column(LimitedText(2000), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
@@ -122,20 +122,20 @@ class LearningPlan(Model):
     enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolment.id", ondelete="CASCADE"), unique=True)
     learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learner.id", ondelete="CASCADE"), index=True)
     #: Stage 1 and 2: the learner's aims, starting point and support needs.
-    aims: Mapped[str] = mapped_column(sa.Text, default="")
-    starting_point: Mapped[str] = mapped_column(sa.Text, default="")
-    support_needs: Mapped[str] = mapped_column(sa.Text, default="")
+    aims: Mapped[str] = mapped_column(LimitedText(10000), default="")
+    starting_point: Mapped[str] = mapped_column(LimitedText(10000), default="")
+    support_needs: Mapped[str] = mapped_column(LimitedText(10000), default="")
     #: {"confidence": 2, "wellbeing": 3, ...} on a 1 to 5 scale.
     start_ratings: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
     #: Stage 5: the end of the course.
-    learner_self_assessment: Mapped[str] = mapped_column(sa.Text, default="")
-    tutor_judgement: Mapped[str] = mapped_column(sa.Text, default="")
-    planned_outcomes: Mapped[str] = mapped_column(sa.Text, default="")
-    unplanned_outcomes: Mapped[str] = mapped_column(sa.Text, default="")
+    learner_self_assessment: Mapped[str] = mapped_column(LimitedText(10000), default="")
+    tutor_judgement: Mapped[str] = mapped_column(LimitedText(10000), default="")
+    planned_outcomes: Mapped[str] = mapped_column(LimitedText(10000), default="")
+    unplanned_outcomes: Mapped[str] = mapped_column(LimitedText(10000), default="")
     outcome: Mapped[RarpaOutcome | None] = mapped_column(enum_type(RarpaOutcome, "rarpa_outcome", length=16))
     end_ratings: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
     #: Stage 6: what comes next.
-    next_steps: Mapped[str] = mapped_column(sa.Text, default="")
+    next_steps: Mapped[str] = mapped_column(LimitedText(10000), default="")
     signed_off_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     signed_off_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
@@ -156,7 +156,7 @@ class LearningObjective(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("learning_plan.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
-    text: Mapped[str] = mapped_column(sa.Text)
+    text: Mapped[str] = mapped_column(LimitedText(1000))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
@@ -171,8 +171,8 @@ class ObjectiveRevision(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     objective_id: Mapped[int] = mapped_column(sa.ForeignKey("learning_objective.id", ondelete="CASCADE"), index=True)
-    old_text: Mapped[str] = mapped_column(sa.Text)
-    new_text: Mapped[str] = mapped_column(sa.Text)
+    old_text: Mapped[str] = mapped_column(LimitedText(1000))
+    new_text: Mapped[str] = mapped_column(LimitedText(1000))
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
@@ -185,10 +185,10 @@ class ProgressReview(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("learning_plan.id", ondelete="CASCADE"), index=True)
     review_date: Mapped[date]
-    educator_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    educator_comment: Mapped[str] = mapped_column(LimitedText(10000), default="")
     #: In whatever language the learner writes.
-    learner_comment: Mapped[str] = mapped_column(sa.Text, default="")
-    attendance_review: Mapped[str] = mapped_column(sa.Text, default="")
+    learner_comment: Mapped[str] = mapped_column(LimitedText(10000), default="")
+    attendance_review: Mapped[str] = mapped_column(LimitedText(10000), default="")
     #: {"<objective id>": rating}
     ratings: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
@@ -259,7 +259,7 @@ class Outcome(Model):
     #: For work: hours a week (16 or more counts as full employment for many funders).
     hours_per_week: Mapped[int | None]
     organisation_name: Mapped[str] = mapped_column(sa.String(200), default="")
-    evidence_note: Mapped[str] = mapped_column(sa.Text, default="")
+    evidence_note: Mapped[str] = mapped_column(LimitedText(2000), default="")
     domains: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     #: Checked still in work 13 and 26 weeks later.
     sustained_13_weeks: Mapped[bool | None]
@@ -283,7 +283,7 @@ class Placement(Model):
     mentor_name: Mapped[str] = mapped_column(sa.String(200), default="")
     mentor_contact: Mapped[str] = mapped_column(sa.String(200), default="")
     risk_assessment_date: Mapped[date | None]
-    employer_feedback: Mapped[str] = mapped_column(sa.Text, default="")
+    employer_feedback: Mapped[str] = mapped_column(LimitedText(10000), default="")
     reference_given: Mapped[bool] = mapped_column(default=False)
     completed: Mapped[bool] = mapped_column(default=False)
 
@@ -308,7 +308,7 @@ class Certificate(Model):
     issued_date: Mapped[date]
     expiry_date: Mapped[date | None]
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    revoked_reason: Mapped[str] = mapped_column(LimitedText(2000), default="")
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     certificate_type: Mapped[CertificateType] = relationship()

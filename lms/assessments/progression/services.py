@@ -35,8 +35,10 @@ from lms.assessments.progression.models import (
     ResultGrade,
 )
 from lms.core import audit
+from lms.core.db import text_limit
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
+from lms.core.inputs import check_length
 from lms.core.time import now_utc, today_local
 from lms.courses.models import CertificateKind, CertificateType, Course, Qualification
 from lms.extensions import db
@@ -98,7 +100,7 @@ def save_start(plan: LearningPlan, data: PlanStartInput, actor: User) -> None:
 
 
 def add_objective(plan: LearningPlan, text: str, actor: User) -> LearningObjective:
-    text = (text or "").strip()
+    text = check_length((text or "").strip(), text_limit(LearningObjective.text), "text")
     if not text:
         raise ServiceError(_("Write the objective."), field="text")
     objective = LearningObjective(position=len(plan.objectives) + 1, text=text)
@@ -109,7 +111,7 @@ def add_objective(plan: LearningPlan, text: str, actor: User) -> LearningObjecti
 
 def revise_objective(objective: LearningObjective, text: str, actor: User) -> None:
     """Stage 3 objectives change as the learner does; the old wording is kept."""
-    text = (text or "").strip()
+    text = check_length((text or "").strip(), text_limit(LearningObjective.text), "text")
     if not text:
         raise ServiceError(_("Write the objective."), field="text")
     if text != objective.text:
@@ -178,7 +180,9 @@ def record_result(
         learner_id=learner.id,
         qualification_id=qualification.id,
         grade=grade,
-        awarding_body_reference=(reference or "").strip(),
+        awarding_body_reference=check_length(
+            (reference or "").strip(), text_limit(QualificationResult.awarding_body_reference), "reference"
+        ),
         result_date=_not_future(result_date, "result_date"),
         recorded_by_id=actor.id,
     )
@@ -494,7 +498,7 @@ def issue_certificates(
 
 
 def revoke_certificate(certificate: Certificate, reason: str, actor: User) -> None:
-    reason = (reason or "").strip()
+    reason = check_length((reason or "").strip(), text_limit(Certificate.revoked_reason), "reason")
     if not reason:
         raise ServiceError(_("Give the reason for revoking it."), field="reason")
     if certificate.revoked_dt is not None:

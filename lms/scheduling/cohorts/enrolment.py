@@ -15,9 +15,10 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from lms.core import audit
-from lms.core.db import rowcount
+from lms.core.db import rowcount, text_limit
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
+from lms.core.inputs import check_length
 from lms.core.time import now_utc, today_local
 from lms.courses.facts import learner_facts
 from lms.courses.pathways import explain
@@ -279,7 +280,7 @@ def fill_places(cohort: Cohort, *, on: date | None = None, now: datetime | None 
 
 def withdraw(enrolment: Enrolment, reason: str, actor: User | None, *, on: date | None = None) -> list[Enrolment]:
     """Withdraw a learner (with a reason) and offer the freed place to the next person waiting."""
-    reason = (reason or "").strip()
+    reason = check_length((reason or "").strip(), text_limit(Enrolment.withdrawn_reason), "reason")
     if not reason:
         raise ServiceError(_("Give a reason for the withdrawal."), field="reason")
     if enrolment.status not in (*HOLDS_PLACE, EnrolmentStatus.WAITLISTED):
@@ -413,9 +414,10 @@ def accept_referral(referral: Referral, cohort: Cohort, actor: User, note: str =
         raise ServiceError(_("This referral has already been reviewed."))
     if cohort.organisation_id != referral.organisation_id:
         raise ServiceError(_("Choose a cohort of your organisation."), field="cohort_id")
+    note = check_length((note or "").strip(), text_limit(Referral.decision_note), "note")
     result = enrol(cohort, referral.learner, actor=actor, referral=referral)
     referral.status, referral.cohort_id = ReferralStatus.ACCEPTED, cohort.id
-    referral.reviewed_by_id, referral.reviewed_dt, referral.decision_note = actor.id, now_utc(), (note or "").strip()
+    referral.reviewed_by_id, referral.reviewed_dt, referral.decision_note = actor.id, now_utc(), note
     db.session.flush()
     return result
 
@@ -423,7 +425,7 @@ def accept_referral(referral: Referral, cohort: Cohort, actor: User, note: str =
 def decline_referral(referral: Referral, note: str, actor: User) -> None:
     if referral.status is not ReferralStatus.NEW:
         raise ServiceError(_("This referral has already been reviewed."))
-    note = (note or "").strip()
+    note = check_length((note or "").strip(), text_limit(Referral.decision_note), "note")
     if not note:
         raise ServiceError(_("Say why, so the referrer can be told."), field="note")
     referral.status, referral.decision_note = ReferralStatus.DECLINED, note
@@ -436,7 +438,7 @@ def decline_referral(referral: Referral, note: str, actor: User) -> None:
 
 
 def add_drop_in_attendee(cohort: Cohort, name: str, on: date, actor: User) -> DropInAttendee:
-    name = (name or "").strip()
+    name = check_length((name or "").strip(), text_limit(DropInAttendee.name), "name")
     if not name:
         raise ServiceError(_("Enter the person's name."), field="name")
     if not cohort.is_drop_in:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.core.forms import BaseForm, MultiCheckboxField, enum_choices
+from lms.core.forms import BaseForm, IdSelectField, IdsField, enum_choices
 from lms.core.i18n import _l
 from lms.core.inputs import optional_id
 from lms.courses.models import DeliveryMode, DeliverySetting
@@ -44,9 +44,9 @@ class CohortForm(BaseForm):
         description=_l("For example: Hospitality, Tuesday and Thursday, autumn 2026."),
         validators=[DataRequired(), Length(max=200)],
     )
-    course_id = SelectField(_l("Course"), choices=[], validate_choice=False, validators=[InputRequired()])
-    programme_id = SelectField(_l("Programme"), choices=[], validate_choice=False)
-    venue_id = SelectField(_l("Venue"), choices=[], validate_choice=False)
+    course_id = IdSelectField(_l("Course"), validators=[InputRequired()])
+    programme_id = IdSelectField(_l("Programme"))
+    venue_id = IdSelectField(_l("Venue"))
     start_date = DateField(_l("Starts"), validators=[InputRequired()])
     end_date = DateField(_l("Ends"), validators=[InputRequired()])
     capacity = IntegerField(_l("Places for learners"), validators=[Optional(), NumberRange(min=0, max=1000)])
@@ -86,7 +86,7 @@ class CohortForm(BaseForm):
 
 
 class EnrolForm(BaseForm):
-    learner_ids = MultiCheckboxField(_l("Learners"), choices=[], validate_choice=False)
+    learner_ids = IdsField(_l("Learners"))
 
 
 class WithdrawForm(BaseForm):
@@ -94,14 +94,14 @@ class WithdrawForm(BaseForm):
 
 
 class ReferralForm(BaseForm):
-    learner_id = SelectField(_l("Learner"), choices=[], validate_choice=False, validators=[InputRequired()])
+    learner_id = IdSelectField(_l("Learner"), validators=[InputRequired()])
     source = SelectField(_l("Referred by"), choices=enum_choices(ReferralSource))
-    referrer_organisation_id = SelectField(_l("Referring organisation"), choices=[], validate_choice=False)
+    referrer_organisation_id = IdSelectField(_l("Referring organisation"))
     referrer_name = StringField(_l("Referrer's name"), validators=[Optional(), Length(max=200)])
     referrer_email = StringField(_l("Referrer's e-mail address"), validators=[Optional(), Length(max=254)])
     referrer_phone = StringField(_l("Referrer's phone number"), validators=[Optional(), Length(max=30)])
     consent_to_share_progress = BooleanField(_l("The learner agrees we may tell the referrer how they are doing"))
-    cohort_id = SelectField(_l("Cohort asked for"), choices=[], validate_choice=False)
+    cohort_id = IdSelectField(_l("Cohort asked for"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
 
     def to_input(self) -> ReferralInput:
@@ -118,7 +118,7 @@ class ReferralForm(BaseForm):
 
 
 class ReferralDecisionForm(BaseForm):
-    cohort_id = SelectField(_l("Cohort"), choices=[], validate_choice=False)
+    cohort_id = IdSelectField(_l("Cohort"))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
@@ -127,4 +127,4 @@ class DropInForm(BaseForm):
 
 
 class MergeForm(BaseForm):
-    learner_id = SelectField(_l("Learner record"), choices=[], validate_choice=False, validators=[InputRequired()])
+    learner_id = IdSelectField(_l("Learner record"), validators=[InputRequired()])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import Field
+
 from lms.core.inputs import Input
 from lms.courses.models import DeliveryMode, DeliverySetting
 from lms.scheduling.models import CohortStatus, ReferralSource
@@ -12,20 +14,20 @@ DEFAULT_OFFER_HOURS = 72
 
 
 class VenueInput(Input):
-    name: str = ""
-    address: str = ""
-    postcode: str = ""
+    name: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=1000)
+    postcode: str = Field(default="", max_length=10)
     #: how many people it holds; None when it has no set limit
     capacity: int | None = None
     step_free: bool = False
     has_creche: bool = False
-    accessibility_notes: str = ""
+    accessibility_notes: str = Field(default="", max_length=2000)
     is_virtual: bool = False
-    meeting_url: str = ""
+    meeting_url: str = Field(default="", max_length=500)
 
 
 class CohortInput(Input):
-    name: str = ""
+    name: str = Field(default="", max_length=200)
     course_id: int | None = None
     programme_id: int | None = None
     venue_id: int | None = None
@@ -41,15 +43,15 @@ class CohortInput(Input):
     is_drop_in: bool = False
     allow_late_joiners: bool = False
     offer_hours: int = DEFAULT_OFFER_HOURS
-    what_to_bring: str = ""
+    what_to_bring: str = Field(default="", max_length=500)
 
 
 class ReferralInput(Input):
     source: ReferralSource = ReferralSource.PARTNER
     referrer_organisation_id: int | None = None
-    referrer_name: str = ""
-    referrer_email: str = ""
-    referrer_phone: str = ""
+    referrer_name: str = Field(default="", max_length=200)
+    referrer_email: str = Field(default="", max_length=254)
+    referrer_phone: str = Field(default="", max_length=30)
     consent_to_share_progress: bool = False
     cohort_id: int | None = None
-    notes: str = ""
+    notes: str = Field(default="", max_length=4000)

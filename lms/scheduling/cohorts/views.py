@@ -12,6 +12,7 @@ from lms.core.access import get_or_404, role_required
 from lms.core.errors import ServiceError
 from lms.core.forms import NONE, object_choices
 from lms.core.i18n import _
+from lms.core.inputs import parse_id
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
 from lms.core.web import attempt, save_or_show
@@ -199,7 +200,7 @@ def cohort(cohort_id: int):
 def cohort_enrol(cohort_id: int):
     cohort = load_cohort(cohort_id, manage=True)
     form = EnrolForm(prefix="enrol")
-    ids = {int(value) for value in form.learner_ids.data or [] if str(value).isdigit()}
+    ids = {parse_id(value) for value in form.learner_ids.data or []} - {None}
     if not form.validate_on_submit() or not ids:
         form.form_errors.append(_("Tick at least one learner."))
         return _render_cohort(cohort, status=400, enrol_form=form)
@@ -260,9 +261,8 @@ def drop_in_add(cohort_id: int):
 def drop_in_merge(attendee_id: int):
     attendee = get_or_404(DropInAttendee, attendee_id, can_manage_drop_in)
     form = MergeForm()
-    learner = (
-        db.session.get(Learner, int(form.learner_id.data or 0)) if str(form.learner_id.data or "").isdigit() else None
-    )
+    learner_id = parse_id(form.learner_id.data)
+    learner = db.session.get(Learner, learner_id) if learner_id else None
 
     def merge() -> None:
         if learner is None:
@@ -310,7 +310,8 @@ def referral_new():
     )
     form.cohort_id.choices = _cohort_choices(organisation_id)
     if form.validate_on_submit():
-        learner = db.session.get(Learner, int(form.learner_id.data)) if str(form.learner_id.data).isdigit() else None
+        learner_id = parse_id(form.learner_id.data)
+        learner = db.session.get(Learner, learner_id) if learner_id else None
         if learner is None or learner.organisation_id != organisation_id:
             form.learner_id.errors = [*form.learner_id.errors, _("Choose the learner.")]
         else:
@@ -344,9 +345,8 @@ def referral(referral_id: int):
 
         def decide() -> str:
             if decision == "accept":
-                cohort = (
-                    db.session.get(Cohort, int(form.cohort_id.data)) if str(form.cohort_id.data).isdigit() else None
-                )
+                cohort_id = parse_id(form.cohort_id.data)
+                cohort = db.session.get(Cohort, cohort_id) if cohort_id else None
                 if cohort is None or cohort.organisation_id != referral.organisation_id:
                     raise ServiceError(_("Choose the cohort."), field="cohort_id")
                 return enrolment_service.accept_referral(referral, cohort, current_user, form.note.data).message

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.db import UTCDateTime, enum_type
+from lms.core.db import LimitedText, UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.time import now_utc
@@ -26,12 +26,12 @@ class Venue(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    address: Mapped[str] = mapped_column(sa.Text, default="")
+    address: Mapped[str] = mapped_column(LimitedText(1000), default="")
     postcode: Mapped[str] = mapped_column(sa.String(10), default="")
     capacity: Mapped[int | None]
     step_free: Mapped[bool] = mapped_column(default=False)
     has_creche: Mapped[bool] = mapped_column(default=False)
-    accessibility_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    accessibility_notes: Mapped[str] = mapped_column(LimitedText(2000), default="")
     is_virtual: Mapped[bool] = mapped_column(default=False)
     #: For virtual rooms; shown only to the people in the session.
     meeting_url: Mapped[str] = mapped_column(sa.String(500), default="")

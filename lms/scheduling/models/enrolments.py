@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.db import UTCDateTime, enum_type
+from lms.core.db import LimitedText, UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.time import now_utc
@@ -65,14 +65,14 @@ class Referral(Model):
     programme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programme.id"))
     course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("course.id"))
     cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohort.id", ondelete="SET NULL"), index=True)
-    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    notes: Mapped[str] = mapped_column(LimitedText(4000), default="")
     status: Mapped[ReferralStatus] = mapped_column(
         enum_type(ReferralStatus, "referral_status"), default=ReferralStatus.NEW
     )
     received_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     reviewed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+    decision_note: Mapped[str] = mapped_column(LimitedText(2000), default="")
 
     learner: Mapped[Learner] = relationship()
     referrer_organisation: Mapped[Organisation | None] = relationship(foreign_keys=[referrer_organisation_id])
@@ -128,7 +128,7 @@ class Enrolment(Model):
     requested_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     status_changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     offer_expires_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    withdrawn_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    withdrawn_reason: Mapped[str] = mapped_column(LimitedText(500), default="")
     #: Why the learner is waiting, when it is not simply a full cohort (e.g. no crèche place).
     waiting_note: Mapped[str] = mapped_column(sa.String(200), default="")
     referral_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referral.id", ondelete="SET NULL"))

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.db import UTCDateTime, enum_type
+from lms.core.db import LimitedText, UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.time import DEFAULT_TZ_NAME, now_utc
@@ -89,7 +89,7 @@ class Session(Model):
     status: Mapped[SessionStatus] = mapped_column(
         enum_type(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
     )
-    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    cancel_reason: Mapped[str] = mapped_column(LimitedText(500), default="")
     #: Moved by hand: regenerating the timetable leaves its time and room alone.
     is_moved: Mapped[bool] = mapped_column(default=False)
     #: A closure was added over it after it was scheduled: a coordinator must cancel or move it.

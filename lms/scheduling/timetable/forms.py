@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.core.forms import WEEKDAY_CHOICES, BaseForm, MultiCheckboxField, enum_choices
+from lms.core.forms import WEEKDAY_CHOICES, BaseForm, IdSelectField, MultiCheckboxField, enum_choices
 from lms.core.i18n import _l
 from lms.core.inputs import ids, optional_id
 from lms.scheduling.models import EducatorRole
@@ -20,8 +20,8 @@ class TimetableRuleForm(BaseForm):
         _l("From"), description=_l("Leave empty to use the cohort's dates."), validators=[Optional()]
     )
     end_date = DateField(_l("Until"), validators=[Optional()])
-    venue_id = SelectField(_l("Venue"), choices=[], validate_choice=False)
-    room_id = SelectField(_l("Room"), choices=[], validate_choice=False)
+    venue_id = IdSelectField(_l("Venue"))
+    room_id = IdSelectField(_l("Room"))
 
     def to_input(self) -> TimetableRuleInput:
         return TimetableRuleInput(
@@ -43,8 +43,8 @@ class SessionForm(BaseForm):
     day = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts at"), validators=[InputRequired()])
     end_time = TimeField(_l("Ends at"), validators=[InputRequired()])
-    venue_id = SelectField(_l("Venue"), choices=[], validate_choice=False)
-    room_id = SelectField(_l("Room"), choices=[], validate_choice=False)
+    venue_id = IdSelectField(_l("Venue"))
+    room_id = IdSelectField(_l("Room"))
     accept_learner_clashes = BooleanField(_l("Go ahead even though some learners are in another class then"))
 
 
@@ -53,22 +53,20 @@ class CancelForm(BaseForm):
 
 
 class ClosureForm(BaseForm):
-    venue_id = SelectField(
-        _l("Venue"), description=_l("Leave as none to close everything."), choices=[], validate_choice=False
-    )
+    venue_id = IdSelectField(_l("Venue"), description=_l("Leave as none to close everything."))
     start_date = DateField(_l("First closed day"), validators=[InputRequired()])
     end_date = DateField(_l("Last closed day"), validators=[InputRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
 
 
 class AssignForm(BaseForm):
-    user_id = SelectField(_l("Educator"), choices=[], validate_choice=False, validators=[InputRequired()])
+    user_id = IdSelectField(_l("Educator"), validators=[InputRequired()])
     role = SelectField(_l("Role"), choices=enum_choices(EducatorRole))
 
 
 class CoverForm(BaseForm):
-    absent_id = SelectField(_l("Who cannot come"), choices=[], validate_choice=False, validators=[InputRequired()])
-    user_id = SelectField(_l("Who covers"), choices=[], validate_choice=False, validators=[InputRequired()])
+    absent_id = IdSelectField(_l("Who cannot come"), validators=[InputRequired()])
+    user_id = IdSelectField(_l("Who covers"), validators=[InputRequired()])
 
 
 class RoomForm(BaseForm):

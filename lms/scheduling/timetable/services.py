@@ -19,8 +19,10 @@ import sqlalchemy as sa
 from dateutil.rrule import WEEKLY, rrule
 
 from lms.core import audit
+from lms.core.db import text_limit
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
+from lms.core.inputs import check_length
 from lms.extensions import db
 from lms.people.models import User
 from lms.scheduling.clashes import ClashError, ClashReport, Slot, find_clashes
@@ -428,7 +430,7 @@ def move_session(
 
 
 def cancel_session(session: Session, reason: str, actor: User) -> Session:
-    reason = (reason or "").strip()
+    reason = check_length((reason or "").strip(), text_limit(Session.cancel_reason), "reason")
     if not reason:
         raise ServiceError(_("Give a reason: learners see it."), field="reason")
     if session.is_cancelled:

@@ -11,8 +11,9 @@ from werkzeug.wrappers import Response
 
 from lms.core.access import get_or_404, login_required, role_required
 from lms.core.errors import ServiceError
-from lms.core.forms import NONE, BaseForm, object_choices
+from lms.core.forms import NONE, BaseForm, form_id, object_choices
 from lms.core.i18n import _
+from lms.core.inputs import parse_id
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
 from lms.core.web import attach_error, attempt
@@ -154,7 +155,8 @@ def _add_rule(cohort: Cohort, rule_form: TimetableRuleForm) -> TimetableOutcome:
 
 
 def _preview_or_generate(cohort: Cohort, action: str, generate_form: GenerateForm) -> TimetableOutcome:
-    rule = db.session.get(TimetableRule, int(request.form.get("rule_id", "0") or 0))
+    rule_id = form_id("rule_id")
+    rule = db.session.get(TimetableRule, rule_id) if rule_id else None
     if rule is None or rule.cohort_id != cohort.id:
         abort(404)
     generate_form.validate_on_submit()
@@ -192,7 +194,8 @@ def _assign_to_cohort(cohort: Cohort, assign_form: AssignForm) -> TimetableOutco
 
 
 def _unassign_from_cohort(cohort: Cohort) -> TimetableOutcome:
-    user = db.session.get(User, int(request.form.get("user_id", "0") or 0))
+    user_id = form_id("user_id")
+    user = db.session.get(User, user_id) if user_id else None
     if user is None:
         abort(404)
     staffing.unassign_from_cohort(cohort, user, current_user)
@@ -377,8 +380,8 @@ def schedule():
     monday = day - timedelta(days=day.weekday())
     start = datetime.combine(monday, time.min, tzinfo=zone).astimezone(UTC)
     end = datetime.combine(monday + timedelta(weeks=weeks), time.min, tzinfo=zone).astimezone(UTC)
-    venue_id = request.args.get("venue", type=int)
-    educator_id = request.args.get("educator", type=int)
+    venue_id = parse_id(request.args.get("venue"))
+    educator_id = parse_id(request.args.get("educator"))
     own_only = current_user.has_role(Role.EDUCATOR) and not current_user.has_role(Role.COORDINATOR, Role.ADMIN)
     if own_only:
         educator_id = current_user.id  # educators see their own timetable here, not their colleagues' work
@@ -440,7 +443,8 @@ def _change_availability(
             user, absence_form.start_date.data, absence_form.end_date.data, absence_form.reason.data, current_user
         )
     elif action == "remove_slot":
-        row = db.session.get(EducatorAvailability, int(request.form.get("slot_id", "0") or 0))
+        slot_id = form_id("slot_id")
+        row = db.session.get(EducatorAvailability, slot_id) if slot_id else None
         if row is None or row.user_id != user.id:
             abort(404)
         db.session.delete(row)

@@ -33,6 +33,7 @@ from lms.assessments.progression.views import bp
 from lms.core.access import login_required, public, role_required
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
+from lms.core.inputs import MAX_ID, parse_id, parse_int
 from lms.core.roles import Role
 from lms.core.web import attempt, writes_on_get
 from lms.courses.models import CertificateKind, CertificateType, IntegrationDomain, Qualification
@@ -48,10 +49,20 @@ def _int(name: str) -> int | None:
     value = request.form.get(name, "").strip()
     if not value:
         return None
-    try:
-        return int(value)
-    except ValueError:
+    number = parse_int(value, -MAX_ID - 1, MAX_ID)  # what a database integer holds
+    if number is None:
         raise ServiceError(_("Enter a whole number."), field=name)
+    return number
+
+
+def _id(name: str) -> int | None:
+    """The id chosen in the select `name`: None when none is chosen, refused when it is not an id."""
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    if parse_id(value) is None:
+        raise ServiceError(_("Choose from the list."), field=name)
+    return parse_id(value)
 
 
 def _date(name: str) -> date | None:
@@ -129,7 +140,7 @@ def plan(enrolment_id: int):
             elif action == "objective":
                 progression.add_objective(the_plan, request.form.get("text", ""), current_user)
             elif action == "revise":
-                objective = db.session.get(LearningObjective, _int("objective_id") or 0)
+                objective = db.session.get(LearningObjective, _id("objective_id") or 0)
                 if objective is None or objective.plan_id != the_plan.id:
                     abort(404)
                 progression.revise_objective(objective, request.form.get("text", ""), current_user)
@@ -187,7 +198,7 @@ def record_result(learner_id: int):
         _("Result recorded."),
         lambda: progression.record_result(
             learner,
-            db.session.get(Qualification, _int("qualification_id") or 0),
+            db.session.get(Qualification, _id("qualification_id") or 0),
             request.form.get("grade", ""),
             request.form.get("reference", ""),
             _date("result_date"),
@@ -241,7 +252,7 @@ def record_placement(learner_id: int):
         lambda: progression.record_placement(
             learner,
             PlacementInput(
-                employer_id=_int("employer_id"),
+                employer_id=_id("employer_id"),
                 start_date=_date("start_date"),
                 end_date=_date("end_date"),
                 hours_per_week=_int("hours_per_week"),
@@ -278,7 +289,7 @@ def certificates(cohort_id: int):
             return _done(here, _("Saved."), complete)
         if chosen is None:
             abort(400)
-        ids = [int(value) for value in request.form.getlist("enrolment_ids") if value.isdigit()]
+        ids = [number for number in map(parse_id, request.form.getlist("enrolment_ids")) if number]
         return _done(
             here, _("Certificates issued."), lambda: progression.issue_certificates(cohort, chosen, ids, current_user)
         )
