@@ -60,9 +60,10 @@ def _id(name: str) -> int | None:
     value = request.form.get(name, "").strip()
     if not value:
         return None
-    if parse_id(value) is None:
+    chosen = parse_id(value)
+    if chosen is None:
         raise ServiceError(_("Choose from the list."), field=name)
-    return parse_id(value)
+    return chosen
 
 
 def _date(name: str) -> date | None:
