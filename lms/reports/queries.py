@@ -346,16 +346,26 @@ def _outcomes(report: FunderReturn, scope: _Scope, took_part: dict[int, date]) -
         took_part,
         grant_end,
     )
+    _count_outcomes(report, scope, firsts)
+
+
+def _count_outcomes(report: FunderReturn, scope: _Scope, firsts: dict[tuple[int, str], Any]) -> None:
+    """The outcome figures from each learner's first outcome of each kind."""
     counted = [row for row in firsts.values() if scope.in_period(row.day)]
     groups = Counter(group for (_learner, group), row in firsts.items() if scope.in_period(row.day))
-    work = [row for (_learner, group), row in firsts.items() if group == "into_work"]
     report.figures |= {group: groups[group] for group in ("into_work", "into_training", "volunteering", "placements")}
-    report.figures["into_work_16_hours"] = sum(
-        1 for row in work if scope.in_period(row.day) and (row.hours_per_week or 0) >= 16
-    )
-    for key, after in SUSTAINED_AFTER.items():
-        report.figures[key] = sum(1 for row in work if getattr(row, key) and scope.in_period(row.day + after))
+    report.figures |= _work_figures([row for (_learner, group), row in firsts.items() if group == "into_work"], scope)
     report.breakdowns["domains"] = _domain_breakdown([getattr(row, "domains", None) or [] for row in counted])
+
+
+def _work_figures(work: list[Any], scope: _Scope) -> dict[str, float]:
+    """From each learner's counted job: 16 hours or more, and the 13- and 26-week checks due in the period."""
+    figures: dict[str, float] = {
+        "into_work_16_hours": sum(1 for row in work if scope.in_period(row.day) and (row.hours_per_week or 0) >= 16)
+    }
+    for key, after in SUSTAINED_AFTER.items():
+        figures[key] = sum(1 for row in work if getattr(row, key) and scope.in_period(row.day + after))
+    return figures
 
 
 def _domain_breakdown(domain_lists: list[list[str]]) -> list[tuple[str, int]]:
