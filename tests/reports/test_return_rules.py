@@ -281,3 +281,42 @@ def test_programmes_side_by_side_and_the_period_before(client, db, autumn):
     client.post("/logout")
     log_in(client, funder_viewer)
     assert client.get("/reports/compare").status_code in (403, 404)
+
+
+def test_a_return_runs_the_same_statements_for_one_learner_or_many(db, autumn, count_queries):
+    def add_learner_with_everything() -> None:
+        learner = make_learner(organisation=autumn["coordinator"].organisation, nationality="AF")
+        make_enrolment(autumn["cohort"], learner, actor=autumn["coordinator"])
+        attend(autumn, learner)
+        progression.record_outcome(
+            learner,
+            OutcomeInput(kind="education", outcome_date=date(2027, 1, 10), domains=["education"]),
+            autumn["coordinator"],
+        )
+
+    add_learner_with_everything()
+    db.commit()
+    with count_queries() as few:
+        funder_return(autumn["programme"], *GRANT)
+    for _ in range(6):
+        add_learner_with_everything()
+    db.commit()
+    with count_queries() as many:
+        report = funder_return(autumn["programme"], *GRANT)
+    assert report.figures["participants"] == 7 and report.figures["into_training"] == 7
+    assert len(many.statements) == len(few.statements) <= 25
+
+
+def test_a_funder_sees_no_average_of_fewer_than_five_plans(db, autumn):
+    from lms.reports.disclosure import publish
+    from lms.reports.queries import FunderReturn
+
+    report = FunderReturn(autumn["programme"], *Q3)
+    report.figures = dict.fromkeys(("participants", "referrals_in", "into_work", "into_work_16_hours"), 0)
+    report.ratings = [("confidence", 2.0, 4.0, 3), ("wellbeing", 2.5, 3.5, 5)]
+    funder = publish(report, protect=True)
+    assert [(key, before.shown, after.shown) for key, before, after in funder.ratings] == [
+        ("confidence", "[c]", "[c]"),
+        ("wellbeing", "2.5", "3.5"),
+    ]
+    assert publish(report, protect=False).ratings[0][1].shown == "2"
