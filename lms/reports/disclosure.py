@@ -124,9 +124,9 @@ def _suppress(published: PublishedReturn) -> None:
         cell.hidden = is_sensitive(cell.value)
     counts = {key: count for key, _before, _after, count in published.report.ratings}
     for key, before, after in published.ratings:
-        for cell in (before, after):
-            if cell is not None:
-                cell.hidden = counts[key] < SUPPRESS_BELOW
+        for average in (before, after):
+            if average is not None:
+                average.hidden = counts[key] < SUPPRESS_BELOW
     relations = published.relations
     while any(_protect(relation, relations) for relation in relations):
         pass
