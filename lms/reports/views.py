@@ -17,13 +17,15 @@ from lms.assessments.progression.models import ExternalCertificate, Outcome
 from lms.core.access import role_required
 from lms.core.i18n import _, _l
 from lms.core.roles import Role
-from lms.core.spreadsheets import csv_stream, csv_text, xlsx_bytes
+from lms.core.spreadsheets import csv_stream, csv_text
 from lms.core.time import now_utc, today_local
 from lms.courses.models import Programme
 from lms.extensions import db
 from lms.people.access import visible_learners
 from lms.people.models import Learner
-from lms.reports import charts
+from lms.people.queries import organisation_logo
+from lms.reports import charts, documents
+from lms.reports.disclosure import publish
 from lms.reports.access import SUPPRESS_BELOW, is_hidden, load_return_programme, sees_individuals, visible_programmes
 from lms.reports.queries import funder_return
 from lms.scheduling import queries as scheduling_queries
@@ -178,12 +180,25 @@ def programme_return_csv(programme_id: int):
 @bp.get("/reports/programmes/<int:programme_id>.xlsx")
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def programme_return_xlsx(programme_id: int):
-    rows, title = _return_rows(load_return_programme(programme_id))
-    return _download(
-        xlsx_bytes(_("Return"), [[title], *rows]),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "funder-return.xlsx",
-    )
+    published, title = _published(load_return_programme(programme_id))
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(documents.return_xlsx(published, title), xlsx, "funder-return.xlsx")
+
+
+@bp.get("/reports/programmes/<int:programme_id>.pdf")
+@role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
+def programme_return_pdf(programme_id: int):
+    programme = load_return_programme(programme_id)
+    published, title = _published(programme)
+    pdf = documents.return_pdf(published, programme, title, organisation_logo(programme.organisation_id))
+    return _download(pdf, "application/pdf", "funder-return.pdf")
+
+
+def _published(programme: Programme) -> tuple[documents.PublishedReturn, str]:
+    """The return as the current user may see it (protected for funders), and its title."""
+    start, end, label = _period(programme)
+    published = publish(funder_return(programme, start, end), protect=not sees_individuals(current_user, programme))
+    return published, _("Funder return: %(programme)s, %(period)s", programme=programme.name, period=label)
 
 
 def _download(body: bytes | Iterator[str], mimetype: str, filename: str) -> Response:
