@@ -86,8 +86,11 @@ def return_xlsx(published: PublishedReturn, title: str) -> bytes:
 
 
 def _return_sheet(published: PublishedReturn, title: str) -> Sheet:
+    programme = published.report.programme
     rows: list[list[Any]] = [
         [title],
+        [_("Programme"), programme.name],
+        [_("Funder"), programme.funder.name if programme.funder else ""],
         [_("Period"), period_text(published)],
         [_("Generated"), today_local()],
         [_("Symbols"), legend()],
@@ -232,7 +235,7 @@ class _ReturnPDF(FPDF):
     def paragraph(self, text: str, size: float, *, w: float = 0, colour: tuple[int, int, int] = INK) -> None:
         font_for(self, text, size)
         self.set_text_color(*colour)
-        self.multi_cell(w, size * 0.45, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(w, size * 0.45, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(*INK)
 
     def heading(self, text: str, room: float = 30) -> None:
@@ -311,7 +314,7 @@ def _figures(pdf: _ReturnPDF, published: PublishedReturn) -> None:
     for key, cell in published.figures.items():
         measure = MEASURES[key]
         font_for(pdf, str(measure.definition), 8)
-        definition_h = pdf.multi_cell(text_w - 4, 3.6, str(measure.definition), dry_run=True, output="HEIGHT")
+        definition_h = pdf.multi_cell(text_w - 4, 3.6, str(measure.definition), align="L", dry_run=True, output="HEIGHT")
         pdf.ensure(6 + definition_h + 3)
         y = pdf.get_y()
         pdf.text_line(str(measure.title), 10, h=6, w=text_w)
@@ -356,7 +359,7 @@ def _targets_chart(pdf: _ReturnPDF, published: PublishedReturn) -> None:
         pdf.ensure(2 * bar_h + 5)
         y = pdf.get_y()
         font_for(pdf, str(measure.title), 9)
-        pdf.multi_cell(label_w - 3, 4.2, str(measure.title), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(label_w - 3, 4.2, str(measure.title), align="L", new_x="LMARGIN", new_y="NEXT")
         x = pdf.l_margin + label_w
         largest = max(target, cell.number or 0) or 1
         shown = cell.number

@@ -106,8 +106,12 @@ def _workbook(response):  # noqa: ANN001, ANN202
 
 
 def _rows(sheet) -> dict:  # noqa: ANN001
-    """The sheet's rows by their first cell."""
-    return {row[0]: row[1:] for row in sheet.iter_rows(values_only=True) if row and row[0] is not None}
+    """The sheet's rows by their first cell (the first row of each name: the figures before the targets)."""
+    rows: dict = {}
+    for row in sheet.iter_rows(values_only=True):
+        if row and row[0] is not None:
+            rows.setdefault(row[0], row[1:])
+    return rows
 
 
 def _chart_cells(workbook, chart):  # noqa: ANN001, ANN202
@@ -199,7 +203,7 @@ def test_the_funders_workbook_holds_no_hidden_value_anywhere(client, db, world):
         for name in charts:
             xml = package.read(name).decode()
             assert "numCache" not in xml and "numLit" not in xml and "<c:pt" not in xml, name
-        assert "definedName" not in package.read("xl/workbook.xml").decode()
+        assert "<definedName " not in package.read("xl/workbook.xml").decode()
 
 
 def _pdf_text(response) -> tuple[PdfReader, str]:  # noqa: ANN001

@@ -1,7 +1,7 @@
 """Add organisation logos
 
-Revision ID: 5c1e0a7b3d21
-Revises: db9bb4a6956f
+Revision ID: a4d9e2f61c07
+Revises: 5c1e0a7d2b3f
 Create Date: 2026-12-01 15:00:00.000000
 
 """
@@ -12,8 +12,8 @@ from lms.core.migrating import refuse_to_drop_data
 
 
 # revision identifiers, used by Alembic.
-revision = '5c1e0a7b3d21'
-down_revision = 'db9bb4a6956f'
+revision = 'a4d9e2f61c07'
+down_revision = '5c1e0a7d2b3f'
 branch_labels = None
 depends_on = None
 
