@@ -128,7 +128,8 @@ def xlsx_workbook(sheets: Iterable[Sheet]) -> bytes:
     from openpyxl.styles import Alignment
 
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    for empty in workbook.worksheets:
+        workbook.remove(empty)
     for spec in sheets:
         sheet = workbook.create_sheet(spec.title)
         for row in spec.rows:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from fpdf import FPDF
 
@@ -314,8 +314,8 @@ def _figures(pdf: _ReturnPDF, published: PublishedReturn) -> None:
     for key, cell in published.figures.items():
         measure = MEASURES[key]
         font_for(pdf, str(measure.definition), 8)
-        definition_h = pdf.multi_cell(text_w - 4, 3.6, str(measure.definition), align="L", dry_run=True, output="HEIGHT")
-        pdf.ensure(6 + definition_h + 3)
+        height = pdf.multi_cell(text_w - 4, 3.6, str(measure.definition), align="L", dry_run=True, output="HEIGHT")
+        pdf.ensure(6 + float(cast(float, height)) + 3)
         y = pdf.get_y()
         pdf.text_line(str(measure.title), 10, h=6, w=text_w)
         pdf.set_xy(pdf.l_margin + text_w, y)

@@ -20,7 +20,8 @@ from PIL import Image
 from pypdf import PdfReader
 
 from lms.assessments.attendance import services as attendance
-from lms.assessments.progression import achievements, services as progression
+from lms.assessments.progression import achievements
+from lms.assessments.progression import services as progression
 from lms.assessments.progression.inputs import OutcomeInput
 from lms.assessments.progression.models import AssessmentKind
 from lms.core.roles import Role
@@ -86,8 +87,12 @@ def world(db, frozen_clock):
     progression.record_outcome(
         learners[1], OutcomeInput(kind="employment", outcome_date=date(2026, 11, 20), hours_per_week=20), coordinator
     )
-    achievements.record_esol_levels(learners[2], {"reading": "e1"}, AssessmentKind.INITIAL, date(2026, 11, 2), coordinator)
-    achievements.record_esol_levels(learners[2], {"reading": "e2"}, AssessmentKind.INITIAL, date(2026, 11, 20), coordinator)
+    achievements.record_esol_levels(
+        learners[2], {"reading": "e1"}, AssessmentKind.INITIAL, date(2026, 11, 2), coordinator
+    )
+    achievements.record_esol_levels(
+        learners[2], {"reading": "e2"}, AssessmentKind.INITIAL, date(2026, 11, 20), coordinator
+    )
     viewer = make_user(roles=(Role.FUNDER_VIEWER,), organisation=funder)
     db.commit()
     return {"coordinator": coordinator, "viewer": viewer, "programme": programme}
@@ -248,7 +253,9 @@ def test_the_logo_is_printed_once_uploaded(client, db, world):
     image = io.BytesIO()
     Image.new("RGB", (300, 120), (0, 114, 178)).save(image, format="PNG")
     upload = client.post(
-        "/organisation/logo", data={"logo": (io.BytesIO(image.getvalue()), "logo.png")}, content_type="multipart/form-data"
+        "/organisation/logo",
+        data={"logo": (io.BytesIO(image.getvalue()), "logo.png")},
+        content_type="multipart/form-data",
     )
     assert upload.status_code == 302
     for user in ("coordinator", "viewer"):
@@ -266,4 +273,3 @@ def test_the_return_page_links_to_the_pdf(client, db, world):
 def test_someone_else_gets_no_pdf(client, db, world):
     log_in(client, make_user())
     assert client.get(f"/reports/programmes/{world['programme'].id}.pdf").status_code == 404
-
