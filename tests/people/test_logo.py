@@ -134,3 +134,4 @@ def test_a_forged_upload_is_refused(app, db):
         assert _upload(client, _image("PNG"), "logo.png", csrf_token=token).status_code == 302
         assert _stored(coordinator.organisation_id) is not None
         _db.session.remove()
+        _db.engine.dispose()
