@@ -21,13 +21,14 @@ from lms.core.errors import ServiceError
 from lms.core.i18n import _, format_date
 from lms.core.inputs import parse_id
 from lms.core.roles import Role
-from lms.core.spreadsheets import csv_stream, csv_text, xlsx_bytes
+from lms.core.spreadsheets import csv_stream, csv_text
 from lms.core.time import now_utc, today_local
 from lms.courses.models import Programme
 from lms.extensions import db
 from lms.people.access import visible_learners
 from lms.people.models import Learner
-from lms.reports import charts
+from lms.people.queries import organisation_logo
+from lms.reports import charts, documents
 from lms.reports.access import load_return_programme, period_problem, sees_individuals, visible_programmes
 from lms.reports.disclosure import PublishedReturn, legend, publish
 from lms.reports.measures import BREAKDOWN_DEFINITIONS, BREAKDOWNS, MEASURES, OUTCOME_RULE
@@ -233,12 +234,28 @@ def programme_return_csv(programme_id: int):
 @bp.get("/reports/programmes/<int:programme_id>.xlsx")
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def programme_return_xlsx(programme_id: int):
-    rows, title = _return_rows(load_return_programme(programme_id))
-    return _download(
-        xlsx_bytes(_("Return"), [[title], *rows]),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "funder-return.xlsx",
-    )
+    published, title = _document(load_return_programme(programme_id))
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(documents.return_xlsx(published, title), xlsx, "funder-return.xlsx")
+
+
+@bp.get("/reports/programmes/<int:programme_id>.pdf")
+@role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
+def programme_return_pdf(programme_id: int):
+    programme = load_return_programme(programme_id)
+    published, title = _document(programme)
+    pdf = documents.return_pdf(published, programme, title, organisation_logo(programme.organisation_id))
+    return _download(pdf, "application/pdf", "funder-return.pdf")
+
+
+def _document(programme: Programme) -> tuple[PublishedReturn, str]:
+    """The return as the current user may have it (protected for funders), and the file's title."""
+    try:
+        period = _period(programme, not sees_individuals(current_user, programme))
+    except ServiceError as refused:
+        abort(400, refused.message)
+    published = _published(programme, period.start, period.end)
+    return published, _("Funder return: %(programme)s, %(period)s", programme=programme.name, period=period.label)
 
 
 def _download(body: bytes | Iterator[str], mimetype: str, filename: str) -> Response:
