@@ -2,13 +2,12 @@
 
 Both are built from a `PublishedReturn` only, never from the raw figures, so a funder's copy holds
 exactly what the page shows them: a hidden cell is `[c]` in a table, no bar in a chart, nothing in a
-chart's data, and its place in a sorted list says nothing about its size (see `by_size`).
+chart's data, and its place in a sorted list says nothing about its size (see `disclosure.by_size`).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
 from typing import Any, cast
 
 from fpdf import FPDF
@@ -41,22 +40,6 @@ RATING_TITLES = {
 CHARTED = (*PARTICIPANT_BREAKDOWNS, "esol_gains")
 
 
-def by_size(rows: Iterable[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
-    """Largest first by what is shown: hidden rows after the shown ones (by name), zeros last.
-
-    The published rows arrive in the order of their true counts; keeping that order would tell a
-    reader which of two hidden cells is the larger, or where a hidden cell sits among the shown."""
-
-    def key(row: tuple[str, Cell]) -> tuple[int, float, str]:
-        name, cell = row
-        number = cell.number
-        if number is None:
-            return (1, 0, name)
-        return (0 if number else 2, -number, name)
-
-    return sorted(rows, key=key)
-
-
 def _value(cell: Cell) -> float | str:
     """A cell as a spreadsheet holds it: the number where shown, `[c]` where hidden."""
     return cell.shown if cell.number is None else cell.number
@@ -80,7 +63,7 @@ def return_xlsx(published: PublishedReturn, title: str) -> bytes:
         if rows:
             name = sheet_name(str(BREAKDOWNS.get(key, key)), [sheet.title for sheet in sheets])
             sheets.append(_breakdown_sheet(key, rows, name))
-    if published.report.weekly_attendance:
+    if published.weekly:
         sheets.append(_weekly_sheet(published, sheet_name(_("Attendance per week"), [s.title for s in sheets])))
     return xlsx_workbook(sheets)
 
@@ -138,7 +121,7 @@ def _breakdown_sheet(key: str, items: list[tuple[str, Cell]], name: str) -> Shee
     header = [_("Group"), _("Count")]
     rows.append([*header, _("Count as charted (hidden counts left out)")] if charted else header)
     first = len(rows) + 1
-    ordered = items if key == "esol_gains" else by_size(items)
+    ordered = items
     rows += [[label, _value(cell), cell.number] if charted else [label, _value(cell)] for label, cell in ordered]
     charts = []
     if charted:
@@ -157,7 +140,7 @@ def _breakdown_sheet(key: str, items: list[tuple[str, Cell]], name: str) -> Shee
 
 
 def _weekly_sheet(published: PublishedReturn, name: str) -> Sheet:
-    """Rates, not counts of people: a rate is not suppressed, and a week with no marks has none."""
+    """Rates, not counts of people; for funders a week of few marks is hidden (`PublishedReturn.weekly`)."""
     rows: list[list[Any]] = [
         [_("Attendance rate per week")],
         [str(MEASURES["attendance_rate"].definition)],
@@ -165,8 +148,8 @@ def _weekly_sheet(published: PublishedReturn, name: str) -> Sheet:
         [_("Week of"), _("Attendance rate, per cent")],
     ]
     first = len(rows) + 1
-    weeks = published.report.weekly_attendance
-    rows += [[monday, round(attended / counted * 100, 1) if counted else None] for monday, attended, counted in weeks]
+    weeks = published.weekly
+    rows += [[monday, _value(cell)] for monday, cell in weeks]
     chart = Chart(
         _("Attendance rate per week"),
         first,
@@ -391,7 +374,7 @@ def _breakdown_table(pdf: _ReturnPDF, key: str, rows: list[tuple[str, Cell]]) ->
     if not rows:
         pdf.paragraph(_("None in this period."), 9, colour=MUTED)
         return
-    _table(pdf, [_("Group"), _("Count")], [[label, cell.shown] for label, cell in by_size(rows)])
+    _table(pdf, [_("Group"), _("Count")], [[label, cell.shown] for label, cell in rows])
 
 
 def _table(pdf: _ReturnPDF, header: list[str], rows: list[list[str]]) -> None:

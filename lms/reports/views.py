@@ -144,7 +144,6 @@ def _dates_shown(period: Period | None = None) -> dict:
 
 
 def _charts(published: PublishedReturn) -> dict[str, Markup]:
-    weekly = published.report.weekly_attendance
     return {
         "targets": charts.bar_chart(
             "chart-targets",
@@ -154,7 +153,7 @@ def _charts(published: PublishedReturn) -> dict[str, Markup]:
         "weekly": charts.column_chart(
             "chart-weekly",
             _("Attendance rate per week"),
-            [(week.strftime("%d/%m"), round(a / c * 100, 1) if c else 0) for week, a, c in weekly],
+            [(week.strftime("%d/%m"), cell) for week, cell in published.weekly],
         ),
         "gains": charts.bar_chart(
             "chart-gains",

@@ -1,7 +1,7 @@
 """Keep each place's attendance summary, and index marks by session
 
 Revision ID: 1a374f9d4e38
-Revises: 5c1e0a7d2b3f
+Revises: a4d9e2f61c07
 Create Date: 2026-12-01 13:03:15.203483
 
 The summaries of existing places are counted from their marks here, reading marks in one pass in
@@ -22,7 +22,7 @@ BATCH = 2000
 
 # revision identifiers, used by Alembic.
 revision = '1a374f9d4e38'
-down_revision = '5c1e0a7d2b3f'
+down_revision = 'a4d9e2f61c07'
 branch_labels = None
 depends_on = None
 
