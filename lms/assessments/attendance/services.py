@@ -325,9 +325,13 @@ def _write_marks(
         db.session.execute(sa.update(AttendanceMark), updates)
     if changes:
         _record_changes(changes, actor, now, source)
-        refresh_summaries(session.cohort_id, [v["learner_id"] for v in wanted.values() if v["learner_id"]])
+        refresh_summaries(session.cohort_id, _learners_of(wanted.values()))
     db.session.expire_all()  # the bulk statements bypassed the objects this session holds
     return len(changes)
+
+
+def _learners_of(marks: Iterable[dict[str, Any]]) -> list[int]:
+    return [values["learner_id"] for values in marks if values["learner_id"]]
 
 
 def save_register(
