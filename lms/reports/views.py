@@ -276,12 +276,12 @@ def dashboard():
     monday = today - timedelta(days=today.weekday())
     start = datetime.combine(monday, time.min, tzinfo=zone).astimezone(UTC)
     week = scheduling_queries.sessions_between(organisation.id, start, start + timedelta(days=7))
-    rows = db.session.execute(scheduling_queries.cohorts_page_select(organisation.id)).all()
-    live = [
-        (c, waiting)
-        for c, waiting in rows
-        if c.status in (CohortStatus.OPEN, CohortStatus.RUNNING, CohortStatus.PLANNED) and not c.is_drop_in
-    ]
+    live = db.session.execute(
+        scheduling_queries.cohorts_page_select(organisation.id).where(
+            Cohort.status.in_([CohortStatus.OPEN, CohortStatus.RUNNING, CohortStatus.PLANNED]),
+            Cohort.is_drop_in.is_(False),
+        )
+    ).all()
     expiring = db.session.execute(
         sa.select(ExternalCertificate, Learner)
         .join(Learner, Learner.id == ExternalCertificate.learner_id)
