@@ -269,7 +269,9 @@ class FunderReturnOut(BaseModel):
     programme_id: int
     start: date
     end: date
-    suppressed: bool = Field(description="True when counts under 5 are hidden (funder viewers)")
+    suppressed: bool = Field(
+        description='True for funder viewers: counts from 1 to 4, and counts that would reveal them, are "[c]"'
+    )
     figures: dict[str, float | str]
     breakdowns: dict[str, list[CountOut]]
     targets: list[TargetOut]

@@ -34,6 +34,7 @@ from lms.people.inputs import LearnerInput
 from lms.people.models import Learner, Organisation
 from lms.reports import access as report_access
 from lms.reports import queries as report_queries
+from lms.reports.disclosure import Cell, publish
 from lms.scheduling import access as scheduling_access
 from lms.scheduling.clashes import ClashError
 from lms.scheduling.cohorts import enrolment
@@ -531,29 +532,28 @@ def funder_return(programme_id: int):
     programme = report_access.load_return_programme(programme_id)
     start = _date_arg("from") or programme.start_date
     end = _date_arg("to") or programme.end_date
-    if end < start:
-        raise field_problem("to", _("The end of the period is before its start."), 400)
-    report = report_queries.funder_return(programme, start, end)
-    suppress = not report_access.sees_individuals(current_user, programme)
+    protected = not report_access.sees_individuals(current_user, programme)
+    problem = report_access.period_problem(programme, start, end, protected=protected)
+    if problem:
+        raise field_problem("to", problem, 400)
+    published = publish(report_queries.funder_return(programme, start, end), protect=protected)
 
-    def shown(value: float, key: str = "") -> float | str:
-        if suppress and report_access.is_hidden(value, key):
-            return f"<{report_access.SUPPRESS_BELOW}"
-        return value
+    def shown(cell: Cell) -> float | str:
+        return cell.shown if cell.hidden else cell.value
 
     body = schemas.FunderReturnOut(
         programme_id=programme.id,
         start=start,
         end=end,
-        suppressed=suppress,
-        figures={key: shown(value, key) for key, value in report.figures.items()},
+        suppressed=protected,
+        figures={key: shown(cell) for key, cell in published.figures.items()},
         breakdowns={
-            key: [schemas.CountOut(name=name, value=shown(value)) for name, value in items]
-            for key, items in report.breakdowns.items()
+            key: [schemas.CountOut(name=name, value=shown(cell)) for name, cell in items]
+            for key, items in published.breakdowns.items()
         },
         targets=[
-            schemas.TargetOut(measure=measure.value, target=target, actual=shown(actual, measure.value))
-            for measure, target, actual in report.targets
+            schemas.TargetOut(measure=measure.value, target=target, actual=shown(cell))
+            for measure, target, cell in published.targets
         ],
     )
     return json_response(body.model_dump(mode="json"))

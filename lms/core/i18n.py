@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeGuard
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from flask import current_app, has_request_context, request, session
 from flask_babel import force_locale, format_date, format_datetime, get_locale, lazy_gettext, ngettext
 from flask_babel import gettext as _
@@ -82,3 +82,22 @@ def compile_catalogues(directory: str | None = None) -> list[str]:
             write_mo(mo_file, catalogue)
         compiled.append(str(po_path.parent.parent.name))
     return compiled
+
+
+def _reader_locale() -> Locale:
+    return get_locale() or Locale.parse("en_GB")
+
+
+def territory_name(code: str) -> str:
+    """A nationality or country code (ISO 3166, as stored) as the reader's language names it."""
+    return _reader_locale().territories.get(code.upper(), code) if code else ""
+
+
+def language_name(tag: str) -> str:
+    """A language tag (BCP 47, as stored: `ar`, `fa-AF`, `ckb`) as the reader's language names it."""
+    if not tag:
+        return ""
+    try:
+        return Locale.parse(tag, sep="-").get_display_name(_reader_locale()) or tag
+    except (ValueError, TypeError, UnknownLocaleError):
+        return tag

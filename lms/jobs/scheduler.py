@@ -46,7 +46,7 @@ def _minute(now: datetime) -> str:
 
 
 def jobs() -> list[Job]:
-    from lms.assessments.progression.jobs import certificate_expiry_reminders
+    from lms.assessments.progression.jobs import certificate_expiry_reminders, complete_ended_classes
     from lms.jobs.digest import coordinator_digest
     from lms.jobs.retention import apply_retention
     from lms.messaging.services import deliver_due
@@ -60,6 +60,7 @@ def jobs() -> list[Job]:
         Job("waitlist_offers", {"minute": "*/15"}, _quarter_hour, waitlist_offers),
         Job("coordinator_digest", {"hour": 7, "minute": 30}, _day, coordinator_digest),
         Job("certificate_expiry_reminders", {"hour": 9, "minute": 0}, _day, certificate_expiry_reminders),
+        Job("complete_ended_classes", {"hour": 1, "minute": 30}, _day, complete_ended_classes),
         Job(
             "data_retention",
             {"hour": 2, "minute": 0},

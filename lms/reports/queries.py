@@ -1,14 +1,18 @@
 """The figures funders count, computed with SQL aggregates over a programme and a period.
 
-A participant is a learner who attended at least one session of the programme in the period; they
-are counted once however many cohorts they are in. Contact hours are minutes attended, summed.
+docs/reports.md ("What each figure means") is the specification: one definition per measure, and
+`tests/reports/test_reconciliation.py` holds this module to it. The number of statements is fixed,
+whatever the size of the programme. Outcomes belong to the people who took part in the programme
+during the grant and count, once per person and kind, in the period of their own date.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,9 +27,11 @@ from lms.assessments.progression.models import (
     Outcome,
     OutcomeKind,
     Placement,
+    QualificationResult,
+    ResultGrade,
 )
-from lms.core.esol import EsolLevel, EsolSkill
-from lms.core.i18n import _
+from lms.core.esol import EsolSkill
+from lms.core.i18n import _, language_name, territory_name
 from lms.core.time import age_on, now_utc
 from lms.courses.models import IntegrationDomain, Programme, TargetMeasure
 from lms.extensions import db
@@ -34,6 +40,7 @@ from lms.scheduling.models import Cohort, Enrolment, EnrolmentStatus, Referral, 
 
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
 NOT_COUNTED = (AttendanceStatus.EXCUSED, AttendanceStatus.CANCELLED_BY_PROVIDER)
+PASSED = (ResultGrade.PASS, ResultGrade.MERIT, ResultGrade.DISTINCTION)
 MAX_BOUND_IDS = 30_000
 AGE_BANDS = [
     (0, 17, "Under 18"),
@@ -43,6 +50,15 @@ AGE_BANDS = [
     (50, 64, "50-64"),
     (65, 200, "65+"),
 ]
+#: Outcome kinds counted together, once per learner (employment and self-employment are both work).
+OUTCOME_GROUPS = {
+    OutcomeKind.EMPLOYMENT: "into_work",
+    OutcomeKind.SELF_EMPLOYMENT: "into_work",
+    OutcomeKind.EDUCATION: "into_training",
+    OutcomeKind.VOLUNTEERING: "volunteering",
+    OutcomeKind.PLACEMENT: "placements",
+}
+SUSTAINED_AFTER = {"sustained_13_weeks": timedelta(weeks=13), "sustained_26_weeks": timedelta(weeks=26)}
 
 
 @dataclass
@@ -53,78 +69,151 @@ class FunderReturn:
     figures: dict[str, float] = field(default_factory=dict)
     breakdowns: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     targets: list[tuple[TargetMeasure, int, float]] = field(default_factory=list)
-    ratings: list[tuple[str, float | None, float | None]] = field(default_factory=list)
+    #: (rating, average at the start, average at the end, how many plans)
+    ratings: list[tuple[str, float | None, float | None, int]] = field(default_factory=list)
     weekly_attendance: list[tuple[date, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class _Scope:
+    """What every statement of one return filters on."""
+
+    programme: Programme
+    start: date
+    end: date
+    zone: ZoneInfo
+    first: datetime
+    last: datetime
+    now: datetime
+
+    @property
+    def in_programme(self) -> sa.ColumnElement[bool]:
+        return Cohort.programme_id == self.programme.id
+
+    def held(self, first: datetime | None = None, last: datetime | None = None) -> sa.ColumnElement[bool]:
+        """Sessions of the programme held between two instants: not cancelled, already started."""
+        return sa.and_(
+            Session.status == SessionStatus.SCHEDULED,
+            Session.start_dt >= (first or self.first),
+            Session.start_dt < (last or self.last),
+            Session.start_dt < self.now,
+        )
+
+    def in_period(self, day: date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
+
+    def local_day(self, instant: datetime) -> date:
+        if instant.tzinfo is None:  # an aggregate of a column does not always keep its type on SQLite
+            instant = instant.replace(tzinfo=UTC)
+        return instant.astimezone(self.zone).date()
 
 
 def period_instants(programme: Programme, start: date, end: date) -> tuple[datetime, datetime]:
     """The period's first and last local days as instants, in the provider's time zone."""
     zone = ZoneInfo(db.session.get_one(Organisation, programme.organisation_id).timezone)
+    return _instants(zone, start, end)
+
+
+def _instants(zone: ZoneInfo, start: date, end: date) -> tuple[datetime, datetime]:
     return (
         datetime.combine(start, time.min, tzinfo=zone).astimezone(UTC),
         datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC),
     )
 
 
-def _count(query: sa.Select[int]) -> int:
+def _count(query: sa.Select[Any]) -> int:
     """A COUNT query's figure: it always returns one row."""
     return db.session.scalar(query) or 0
 
 
-def funder_return(programme: Programme, start: date, end: date, now: datetime | None = None) -> FunderReturn:
-    now = now or now_utc()
-    report = FunderReturn(programme, start, end)
-    first, last = period_instants(programme, start, end)
-    in_programme = Cohort.programme_id == programme.id
-    held = sa.and_(
-        Session.status == SessionStatus.SCHEDULED,
-        Session.start_dt >= first,
-        Session.start_dt < last,
-        Session.start_dt < now,
+def _marks_in(scope: _Scope) -> sa.Select[Any]:
+    return (
+        sa.select()
+        .select_from(AttendanceMark)
+        .join(Session, Session.id == AttendanceMark.session_id)
+        .join(Cohort, Cohort.id == Session.cohort_id)
     )
 
-    # Attendance, participants and contact hours: one aggregate query.
-    attended_case = sa.case((AttendanceMark.status.in_(ATTENDED), 1), else_=0)
-    counted_case = sa.case((AttendanceMark.status.in_(NOT_COUNTED), 0), else_=1)
-    participants, attended, counted, minutes = db.session.execute(
-        sa.select(
-            sa.func.count(sa.distinct(sa.case((AttendanceMark.status.in_(ATTENDED), AttendanceMark.learner_id)))),
-            sa.func.coalesce(sa.func.sum(attended_case), 0),
-            sa.func.coalesce(sa.func.sum(counted_case), 0),
-            sa.func.coalesce(sa.func.sum(AttendanceMark.minutes_attended), 0),
+
+def funder_return(programme: Programme, start: date, end: date, now: datetime | None = None) -> FunderReturn:
+    zone = ZoneInfo(db.session.get_one(Organisation, programme.organisation_id).timezone)
+    scope = _Scope(programme, start, end, zone, *_instants(zone, start, end), now or now_utc())
+    report = FunderReturn(programme, start, end)
+    participant_ids = _attendance(report, scope)
+    _places(report, scope)
+    took_part = _took_part(scope)
+    _outcomes(report, scope, took_part)
+    _achievements(report, scope, took_part)
+    _esol_gains(report, scope, took_part)
+    _participant_breakdowns(report, participant_ids, start, end)
+    _rarpa(report, scope)
+    _referrals(report, scope)
+    report.targets = [(t.measure, t.value, report.figures[t.measure.value]) for t in programme.targets]
+    report.weekly_attendance = _weekly(scope)
+    return report
+
+
+def _attendance(report: FunderReturn, scope: _Scope) -> list[int] | sa.Select[Any]:
+    """Participants, contact hours, attendance rate, sessions and unlinked drop-in attendees; returns
+    the participants (their ids, or past what one statement can bind, the query that finds them)."""
+    learner = AttendanceMark.learner_id.is_not(None)
+    attended = AttendanceMark.status.in_(ATTENDED)
+    participants, attended_marks, counted_marks, minutes, unlinked = db.session.execute(
+        _marks_in(scope)
+        .add_columns(
+            sa.func.count(sa.distinct(sa.case((sa.and_(learner, attended), AttendanceMark.learner_id)))),
+            sa.func.coalesce(sa.func.sum(sa.case((sa.and_(learner, attended), 1), else_=0)), 0),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((sa.and_(learner, AttendanceMark.status.not_in(NOT_COUNTED)), 1), else_=0)), 0
+            ),
+            sa.func.coalesce(sa.func.sum(sa.case((learner, AttendanceMark.minutes_attended), else_=0)), 0),
+            sa.func.count(
+                sa.distinct(
+                    sa.case((sa.and_(AttendanceMark.attendee_id.is_not(None), attended), AttendanceMark.attendee_id))
+                )
+            ),
         )
-        .join(Session, Session.id == AttendanceMark.session_id)
-        .join(Cohort, Cohort.id == Session.cohort_id)
-        .where(in_programme, held, AttendanceMark.learner_id.is_not(None))
+        .where(scope.in_programme, scope.held())
     ).one()
     sessions = _count(
-        sa.select(sa.func.count(Session.id)).join(Cohort, Cohort.id == Session.cohort_id).where(in_programme, held)
+        sa.select(sa.func.count(Session.id))
+        .join(Cohort, Cohort.id == Session.cohort_id)
+        .where(scope.in_programme, scope.held())
     )
     participants_select = (
-        sa.select(AttendanceMark.learner_id)
+        _marks_in(scope)
+        .add_columns(AttendanceMark.learner_id)
         .distinct()
-        .join(Session, Session.id == AttendanceMark.session_id)
-        .join(Cohort, Cohort.id == Session.cohort_id)
-        .where(in_programme, held, AttendanceMark.status.in_(ATTENDED), AttendanceMark.learner_id.is_not(None))
+        .where(scope.in_programme, scope.held(), attended, learner)
     )
     # Found once and reused: as a subquery it would be recomputed by each query below. Past what one
     # statement can bind (about 32,000 parameters on SQLite), the subquery is used after all.
     found = list(db.session.scalars(participants_select))
-    participant_ids = found if len(found) <= MAX_BOUND_IDS else participants_select
+    report.figures |= {
+        "participants": participants,
+        "sessions": sessions,
+        "contact_hours": round(minutes / 60, 1),
+        "attendance_rate": round(attended_marks / counted_marks * 100, 1) if counted_marks else 0,
+        "drop_in_unlinked": unlinked,
+    }
+    return found if len(found) <= MAX_BOUND_IDS else participants_select
 
-    # Starts: enrolments whose first attended session falls in the period.
+
+def _places(report: FunderReturn, scope: _Scope) -> None:
+    """Starts, enrolments, completions and certificates: places on the programme's classes."""
     first_attended = (
-        sa.select(AttendanceMark.learner_id, Session.cohort_id, sa.func.min(Session.start_dt).label("first"))
-        .join(Session, Session.id == AttendanceMark.session_id)
-        .join(Cohort, Cohort.id == Session.cohort_id)
+        _marks_in(scope)
+        .add_columns(AttendanceMark.learner_id, Session.cohort_id, sa.func.min(Session.start_dt).label("first"))
         .where(
-            in_programme,
+            scope.in_programme,
             AttendanceMark.status.in_(ATTENDED),
+            AttendanceMark.learner_id.is_not(None),
             Session.status == SessionStatus.SCHEDULED,
-            # Only cohorts still running when the period began can start anyone in it.
-            Cohort.end_date >= start,
-            Cohort.start_date <= end,
-            Session.start_dt < last,
+            Session.start_dt < scope.now,
+            # Only classes running by the period's end can start anyone in it.
+            Cohort.start_date <= scope.end,
+            Cohort.end_date >= scope.start,
+            Session.start_dt < scope.last,
         )
         .group_by(AttendanceMark.learner_id, Session.cohort_id)
         .subquery()
@@ -132,144 +221,229 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
     starts = _count(
         sa.select(sa.func.count())
         .select_from(first_attended)
-        .where(first_attended.c.first >= first, first_attended.c.first < last)
+        .where(first_attended.c.first >= scope.first, first_attended.c.first < scope.last)
     )
-    enrolments = _count(
-        sa.select(sa.func.count(Enrolment.id))
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(
-            in_programme,
-            Enrolment.status.in_(
-                [
-                    EnrolmentStatus.ENROLLED,
-                    EnrolmentStatus.COMPLETED,
-                    EnrolmentStatus.DID_NOT_COMPLETE,
-                    EnrolmentStatus.WITHDRAWN,
-                ]
+    placed = (
+        EnrolmentStatus.ENROLLED,
+        EnrolmentStatus.COMPLETED,
+        EnrolmentStatus.DID_NOT_COMPLETE,
+        EnrolmentStatus.WITHDRAWN,
+    )
+    enrolments, completions = db.session.execute(
+        sa.select(
+            sa.func.count(
+                sa.case((sa.and_(Cohort.start_date <= scope.end, Cohort.end_date >= scope.start), Enrolment.id))
             ),
-            Cohort.start_date <= end,
-            Cohort.end_date >= start,
+            sa.func.count(
+                sa.case(
+                    (
+                        sa.and_(
+                            Enrolment.status == EnrolmentStatus.COMPLETED,
+                            Enrolment.completed_date >= scope.start,
+                            Enrolment.completed_date <= scope.end,
+                        ),
+                        Enrolment.id,
+                    )
+                )
+            ),
         )
-    )
-    completions = _count(
-        sa.select(sa.func.count(Enrolment.id))
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(
-            in_programme,
-            Enrolment.status == EnrolmentStatus.COMPLETED,
-            Enrolment.status_changed_dt >= first,
-            Enrolment.status_changed_dt < last,
-        )
-    )
+        .where(scope.in_programme, Enrolment.status.in_(placed))
+    ).one()
     certificates = _count(
         sa.select(sa.func.count(Certificate.id))
         .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(
-            in_programme,
-            Certificate.issued_date >= start,
-            Certificate.issued_date <= end,
+            scope.in_programme,
+            Certificate.issued_date >= scope.start,
+            Certificate.issued_date <= scope.end,
             Certificate.revoked_dt.is_(None),
         )
     )
-    external = _count(
-        sa.select(sa.func.count(ExternalCertificate.id)).where(
-            ExternalCertificate.learner_id.in_(participant_ids),
-            ExternalCertificate.issued_date >= start,
-            ExternalCertificate.issued_date <= end,
-        )
-    )
-    placements = _count(
-        sa.select(sa.func.count(Placement.id)).where(
-            Placement.learner_id.in_(participant_ids),
-            Placement.completed.is_(True),
-            Placement.end_date >= start,
-            Placement.end_date <= end,
-        )
-    )
-
-    report.figures = {
-        "participants": participants,
+    report.figures |= {
         "starts": starts,
         "enrolments": enrolments,
-        "sessions": sessions,
-        "contact_hours": round(minutes / 60, 1),
-        "attendance_rate": round(attended / counted * 100, 1) if counted else 0,
         "completions": completions,
         "certificates": certificates,
-        "external_certificates": external,
     }
-    _outcome_figures(report, participant_ids, start, end, placements)
-    _participant_breakdowns(report, participant_ids, start, end)
-    _rarpa(report, in_programme, first, last)
-    _esol_gains(report, participant_ids, end)
-    referrals = db.session.execute(
-        sa.select(Referral.source, sa.func.count(Referral.id))
-        .outerjoin(Cohort, Cohort.id == Referral.cohort_id)
+
+
+def _took_part(scope: _Scope) -> dict[int, date]:
+    """Grant participants, and the local day each first took part."""
+    grant_first, grant_last = _instants(scope.zone, scope.programme.start_date, scope.programme.end_date)
+    rows = db.session.execute(
+        _marks_in(scope)
+        .add_columns(AttendanceMark.learner_id, sa.func.min(Session.start_dt))
         .where(
-            sa.or_(in_programme, Referral.programme_id == programme.id),
-            Referral.received_dt >= first,
-            Referral.received_dt < last,
+            scope.in_programme,
+            scope.held(grant_first, grant_last),
+            AttendanceMark.status.in_(ATTENDED),
+            AttendanceMark.learner_id.is_not(None),
         )
-        .group_by(Referral.source)
+        .group_by(AttendanceMark.learner_id)
     ).all()
-    report.breakdowns["referrals"] = [(source.title, count) for source, count in referrals]
-    report.figures["referrals_in"] = sum(count for _source, count in referrals)
-    actual_for = {
-        TargetMeasure.PARTICIPANTS: "participants",
-        TargetMeasure.STARTS: "starts",
-        TargetMeasure.COMPLETIONS: "completions",
-        TargetMeasure.CERTIFICATES: "certificates",
-        TargetMeasure.INTO_WORK: "into_work",
-        TargetMeasure.INTO_TRAINING: "into_training",
-        TargetMeasure.VOLUNTEERING: "volunteering",
-        TargetMeasure.PLACEMENTS: "placements",
-        TargetMeasure.CONTACT_HOURS: "contact_hours",
-    }
-    report.targets = [(t.measure, t.value, report.figures[actual_for[t.measure]]) for t in programme.targets]
-    report.weekly_attendance = _weekly(in_programme, first, last, now)
-    return report
+    return {learner_id: scope.local_day(first) for learner_id, first in rows}
 
 
-def _outcome_figures(report: FunderReturn, participant_ids, start: date, end: date, placements: int) -> None:  # noqa: ANN001
-    """Where participants went: work (and whether it lasted), training, volunteering, placements; and
-    the Indicators of Integration their outcomes touched."""
-    outcome_rows = db.session.execute(
+def _grant_participants(scope: _Scope) -> sa.Select[Any]:
+    """The learners `_took_part` finds, as a subquery for the statements that follow it."""
+    grant_first, grant_last = _instants(scope.zone, scope.programme.start_date, scope.programme.end_date)
+    return (
+        _marks_in(scope)
+        .add_columns(AttendanceMark.learner_id)
+        .distinct()
+        .where(
+            scope.in_programme,
+            scope.held(grant_first, grant_last),
+            AttendanceMark.status.in_(ATTENDED),
+            AttendanceMark.learner_id.is_not(None),
+        )
+    )
+
+
+def _firsts(rows: Iterable[Any], key, when, took_part: dict[int, date], grant_end: date) -> dict:  # noqa: ANN001
+    """The first row per key dated on or after the learner took part and within the grant; rows come
+    ordered by date and id."""
+    first: dict = {}
+    for row in rows:
+        day = when(row)
+        if took_part.get(row.learner_id, date.max) <= day <= grant_end:
+            first.setdefault(key(row), row)
+    return first
+
+
+def _outcomes(report: FunderReturn, scope: _Scope, took_part: dict[int, date]) -> None:
+    """Where grant participants went, by the outcome's own date, once per learner and kind."""
+    grant_end = scope.programme.end_date
+    outcomes = db.session.execute(
         sa.select(
+            Outcome.id,
+            Outcome.learner_id,
             Outcome.kind,
+            Outcome.outcome_date.label("day"),
             Outcome.hours_per_week,
             Outcome.sustained_13_weeks,
             Outcome.sustained_26_weeks,
             Outcome.domains,
-        ).where(Outcome.learner_id.in_(participant_ids), Outcome.outcome_date >= start, Outcome.outcome_date <= end)
+        )
+        .where(Outcome.learner_id.in_(_grant_participants(scope)), Outcome.outcome_date <= grant_end)
+        .order_by(Outcome.outcome_date, Outcome.id)
     ).all()
-    kinds = Counter(row.kind for row in outcome_rows)
-    work = [row for row in outcome_rows if row.kind in (OutcomeKind.EMPLOYMENT, OutcomeKind.SELF_EMPLOYMENT)]
-    report.figures |= {
-        "into_work": len(work),
-        "into_work_16_hours": sum(1 for row in work if (row.hours_per_week or 0) >= 16),
-        "sustained_13_weeks": sum(1 for row in work if row.sustained_13_weeks),
-        "sustained_26_weeks": sum(1 for row in work if row.sustained_26_weeks),
-        "into_training": kinds[OutcomeKind.EDUCATION],
-        "volunteering": kinds[OutcomeKind.VOLUNTEERING],
-        "placements": placements + kinds[OutcomeKind.PLACEMENT],
-    }
-    report.breakdowns["domains"] = _domain_breakdown([row.domains for row in outcome_rows])
+    placements = db.session.execute(
+        sa.select(Placement.id, Placement.learner_id, Placement.end_date.label("day"))
+        .where(
+            Placement.learner_id.in_(_grant_participants(scope)),
+            Placement.completed.is_(True),
+            Placement.end_date <= grant_end,
+        )
+        .order_by(Placement.end_date, Placement.id)
+    ).all()
+    firsts = _firsts(
+        sorted([*outcomes, *placements], key=lambda row: row.day),
+        lambda row: (row.learner_id, OUTCOME_GROUPS[row.kind] if hasattr(row, "kind") else "placements"),
+        lambda row: row.day,
+        took_part,
+        grant_end,
+    )
+    counted = [row for row in firsts.values() if scope.in_period(row.day)]
+    groups = Counter(group for (_learner, group), row in firsts.items() if scope.in_period(row.day))
+    work = [row for (_learner, group), row in firsts.items() if group == "into_work"]
+    report.figures |= {group: groups[group] for group in ("into_work", "into_training", "volunteering", "placements")}
+    report.figures["into_work_16_hours"] = sum(
+        1 for row in work if scope.in_period(row.day) and (row.hours_per_week or 0) >= 16
+    )
+    for key, after in SUSTAINED_AFTER.items():
+        report.figures[key] = sum(1 for row in work if getattr(row, key) and scope.in_period(row.day + after))
+    report.breakdowns["domains"] = _domain_breakdown([getattr(row, "domains", None) or [] for row in counted])
 
 
 def _domain_breakdown(domain_lists: list[list[str]]) -> list[tuple[str, int]]:
-    """How many outcomes touched each Indicator of Integration (one list per outcome), in the framework's order."""
+    """How many outcomes touched each Indicator of Integration (one list per outcome), largest first."""
     domain_counts: Counter[str] = Counter()
     for domains in domain_lists:
         domain_counts.update(domains or [])
-    return [(IntegrationDomain(d).title, domain_counts[d]) for d in IntegrationDomain if domain_counts[d]]
+    return _by_size((str(IntegrationDomain(d).title), domain_counts[d]) for d in IntegrationDomain if domain_counts[d])
+
+
+def _achievements(report: FunderReturn, scope: _Scope, took_part: dict[int, date]) -> None:
+    """Qualifications passed and external certificates gained, once per learner and kind, by date."""
+    grant_end = scope.programme.end_date
+    results = db.session.execute(
+        sa.select(
+            QualificationResult.learner_id,
+            QualificationResult.qualification_id,
+            QualificationResult.result_date.label("day"),
+        )
+        .where(
+            QualificationResult.learner_id.in_(_grant_participants(scope)),
+            QualificationResult.grade.in_(PASSED),
+            QualificationResult.result_date <= grant_end,
+        )
+        .order_by(QualificationResult.result_date, QualificationResult.id)
+    ).all()
+    external = db.session.execute(
+        sa.select(
+            ExternalCertificate.learner_id,
+            ExternalCertificate.certificate_type_id,
+            ExternalCertificate.issued_date.label("day"),
+        )
+        .where(
+            ExternalCertificate.learner_id.in_(_grant_participants(scope)),
+            ExternalCertificate.issued_date <= grant_end,
+        )
+        .order_by(ExternalCertificate.issued_date, ExternalCertificate.id)
+    ).all()
+
+    def counted(rows: list[Any], kind: str) -> int:
+        firsts = _firsts(
+            rows, lambda row: (row.learner_id, getattr(row, kind)), lambda row: row.day, took_part, grant_end
+        )
+        return sum(1 for row in firsts.values() if scope.in_period(row.day))
+
+    report.figures["qualifications"] = counted(results, "qualification_id")
+    report.figures["external_certificates"] = counted(external, "certificate_type_id")
+
+
+def _esol_gains(report: FunderReturn, scope: _Scope, took_part: dict[int, date]) -> None:
+    """Per skill, grant participants whose first assessment above their baseline is dated in the period."""
+    rows = db.session.execute(
+        sa.select(EsolAssessment.learner_id, EsolAssessment.skill, EsolAssessment.level, EsolAssessment.assessed_date)
+        .where(
+            EsolAssessment.learner_id.in_(_grant_participants(scope)),
+            EsolAssessment.assessed_date <= scope.programme.end_date,
+        )
+        .order_by(EsolAssessment.assessed_date, EsolAssessment.id)
+    ).all()
+    series: dict[tuple[int, EsolSkill], list[Any]] = defaultdict(list)
+    for row in rows:
+        series[(row.learner_id, row.skill)].append(row)
+    gains: Counter[EsolSkill] = Counter()
+    for (learner_id, skill), assessments in series.items():
+        joined = took_part[learner_id]
+        before = [row for row in assessments if row.assessed_date <= joined]
+        baseline = before[-1] if before else assessments[0]
+        later = assessments[assessments.index(baseline) + 1 :]
+        gain = next((row for row in later if row.level > baseline.level), None)
+        if gain is not None and scope.in_period(gain.assessed_date):
+            gains[skill] += 1
+    report.breakdowns["esol_gains"] = [(str(skill.title), gains[skill]) for skill in EsolSkill]
+
+
+def _by_size(items: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    return sorted(items, key=lambda item: (-item[1], item[0]))
 
 
 def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, end: date) -> None:  # noqa: ANN001
     learners = db.session.execute(
-        sa.select(Learner.id, Learner.sex, Learner.nationality, Learner.referral_source, Learner.date_of_birth).where(
-            Learner.id.in_(participant_ids)
-        )
+        sa.select(
+            Learner.id,
+            Learner.sex,
+            Learner.nationality,
+            Learner.preferred_languages,
+            Learner.referral_source,
+            Learner.date_of_birth,
+        ).where(Learner.id.in_(participant_ids))
     ).all()
     statuses: dict[int, list] = defaultdict(list)
     for row in db.session.execute(
@@ -294,25 +468,29 @@ def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, 
         age = age_on(dob, start)
         return next(label for low, high, label in AGE_BANDS if low <= age <= high)
 
-    def counted(values) -> list[tuple[str, int]]:  # noqa: ANN001
-        return sorted(Counter(values).items(), key=lambda item: (-item[1], item[0]))
+    def counted(values: Iterable[str]) -> list[tuple[str, int]]:
+        return _by_size(Counter(values).items())
 
-    report.breakdowns["eligibility"] = counted(status_at_end(row.id).title for row in learners)
+    not_recorded = _("Not recorded")
+    report.breakdowns["eligibility"] = counted(str(status_at_end(row.id).title) for row in learners)
     report.breakdowns["age"] = counted(band(row.date_of_birth) for row in learners)
-    report.breakdowns["sex"] = counted(Sex(row.sex).title for row in learners)
-    report.breakdowns["nationality"] = counted(row.nationality or _("Not recorded") for row in learners)
-    report.breakdowns["referral_source"] = counted(row.referral_source or _("Not recorded") for row in learners)
+    report.breakdowns["sex"] = counted(str(Sex(row.sex).title) for row in learners)
+    report.breakdowns["nationality"] = counted(territory_name(row.nationality) or not_recorded for row in learners)
+    report.breakdowns["language"] = counted(
+        language_name((row.preferred_languages or "").split(" ")[0]) or not_recorded for row in learners
+    )
+    report.breakdowns["referral_source"] = counted(row.referral_source or not_recorded for row in learners)
 
 
-def _rarpa(report: FunderReturn, in_programme, first: datetime, last: datetime) -> None:  # noqa: ANN001
+def _rarpa(report: FunderReturn, scope: _Scope) -> None:
     plans = db.session.execute(
         sa.select(LearningPlan.outcome, LearningPlan.start_ratings, LearningPlan.end_ratings)
         .join(Enrolment, Enrolment.id == LearningPlan.enrolment_id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(in_programme, LearningPlan.signed_off_dt >= first, LearningPlan.signed_off_dt < last)
+        .where(scope.in_programme, LearningPlan.signed_off_dt >= scope.first, LearningPlan.signed_off_dt < scope.last)
     ).all()
     outcomes = Counter(plan.outcome for plan in plans if plan.outcome)
-    report.breakdowns["rarpa"] = [(outcome.title, outcomes[outcome]) for outcome in outcomes]
+    report.breakdowns["rarpa"] = _by_size((str(outcome.title), count) for outcome, count in outcomes.items())
     for key in SELF_RATINGS:
         pairs = [
             (p.start_ratings.get(key), p.end_ratings.get(key))
@@ -324,25 +502,27 @@ def _rarpa(report: FunderReturn, in_programme, first: datetime, last: datetime) 
                 key,
                 round(sum(a for a, _b in pairs) / len(pairs), 1) if pairs else None,
                 round(sum(b for _a, b in pairs) / len(pairs), 1) if pairs else None,
+                len(pairs),
             )
         )
 
 
-def _esol_gains(report: FunderReturn, participant_ids, end: date) -> None:  # noqa: ANN001
-    rows = db.session.execute(
-        sa.select(EsolAssessment.learner_id, EsolAssessment.skill, EsolAssessment.level, EsolAssessment.assessed_date)
-        .where(EsolAssessment.learner_id.in_(participant_ids), EsolAssessment.assessed_date <= end)
-        .order_by(EsolAssessment.assessed_date, EsolAssessment.id)
+def _referrals(report: FunderReturn, scope: _Scope) -> None:
+    referrals = db.session.execute(
+        sa.select(Referral.source, sa.func.count(Referral.id))
+        .outerjoin(Cohort, Cohort.id == Referral.cohort_id)
+        .where(
+            sa.or_(scope.in_programme, Referral.programme_id == scope.programme.id),
+            Referral.received_dt >= scope.first,
+            Referral.received_dt < scope.last,
+        )
+        .group_by(Referral.source)
     ).all()
-    first_last: dict[tuple[int, EsolSkill], list[EsolLevel]] = {}
-    for row in rows:
-        levels = first_last.setdefault((row.learner_id, row.skill), [row.level, row.level])
-        levels[1] = row.level
-    gains = Counter(skill for (_learner, skill), (first, last) in first_last.items() if last > first)
-    report.breakdowns["esol_gains"] = [(skill.title, gains[skill]) for skill in EsolSkill]
+    report.breakdowns["referrals"] = _by_size((str(source.title), count) for source, count in referrals)
+    report.figures["referrals_in"] = sum(count for _source, count in referrals)
 
 
-def _weekly(in_programme, first: datetime, last: datetime, now: datetime) -> list[tuple[date, int, int]]:  # noqa: ANN001
+def _weekly(scope: _Scope) -> list[tuple[date, int, int]]:
     """Attended and counted marks per week: summed per session in SQL, then grouped by local week."""
     attended = sa.func.sum(sa.case((AttendanceMark.status.in_(ATTENDED), 1), else_=0))
     counted = sa.func.sum(sa.case((AttendanceMark.status.in_(NOT_COUNTED), 0), else_=1))
@@ -350,20 +530,12 @@ def _weekly(in_programme, first: datetime, last: datetime, now: datetime) -> lis
         sa.select(Session.start_dt, attended, counted)
         .join(AttendanceMark, AttendanceMark.session_id == Session.id)
         .join(Cohort, Cohort.id == Session.cohort_id)
-        .where(
-            in_programme,
-            Session.status == SessionStatus.SCHEDULED,
-            Session.start_dt >= first,
-            Session.start_dt < min(last, now),
-        )
+        .where(scope.in_programme, scope.held(), AttendanceMark.learner_id.is_not(None))
         .group_by(Session.id, Session.start_dt)
     ).all()
     weeks: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    zone = ZoneInfo("Europe/London")
     for start_dt, session_attended, session_counted in rows:
-        if start_dt.tzinfo is None:  # a column in a GROUP BY keeps its type on PostgreSQL but not always on SQLite
-            start_dt = start_dt.replace(tzinfo=UTC)
-        day = start_dt.astimezone(zone).date()
+        day = scope.local_day(start_dt)
         monday = day - timedelta(days=day.weekday())
         weeks[monday][0] += int(session_attended or 0)
         weeks[monday][1] += int(session_counted or 0)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
+from markupsafe import Markup
 
 from lms.assessments.attendance import services as attendance
 from lms.assessments.attendance.access import markable_sessions
 from lms.assessments.attendance.models import AttendanceMark
 from lms.assessments.progression.models import ExternalCertificate, Outcome
 from lms.core.access import role_required
-from lms.core.i18n import _, _l
+from lms.core.errors import ServiceError
+from lms.core.i18n import _, format_date
+from lms.core.inputs import parse_id
 from lms.core.roles import Role
 from lms.core.spreadsheets import csv_stream, csv_text, xlsx_bytes
 from lms.core.time import now_utc, today_local
@@ -24,7 +28,9 @@ from lms.extensions import db
 from lms.people.access import visible_learners
 from lms.people.models import Learner
 from lms.reports import charts
-from lms.reports.access import SUPPRESS_BELOW, is_hidden, load_return_programme, sees_individuals, visible_programmes
+from lms.reports.access import load_return_programme, period_problem, sees_individuals, visible_programmes
+from lms.reports.disclosure import PublishedReturn, legend, publish
+from lms.reports.measures import BREAKDOWN_DEFINITIONS, BREAKDOWNS, MEASURES, OUTCOME_RULE
 from lms.reports.queries import funder_return
 from lms.scheduling import queries as scheduling_queries
 from lms.scheduling.access import readable_sessions
@@ -32,57 +38,58 @@ from lms.scheduling.models import Cohort, CohortStatus, Session
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
-FIGURES = {
-    "participants": _l("Unique participants"),
-    "starts": _l("Starts"),
-    "enrolments": _l("Enrolments"),
-    "sessions": _l("Sessions delivered"),
-    "contact_hours": _l("Contact hours"),
-    "attendance_rate": _l("Attendance rate, per cent"),
-    "completions": _l("Completions"),
-    "certificates": _l("Certificates issued"),
-    "external_certificates": _l("External certificates gained"),
-    "into_work": _l("Into work"),
-    "into_work_16_hours": _l("Into work, 16 hours a week or more"),
-    "sustained_13_weeks": _l("Still in work after 13 weeks"),
-    "sustained_26_weeks": _l("Still in work after 26 weeks"),
-    "into_training": _l("Into education or training"),
-    "volunteering": _l("Into volunteering"),
-    "placements": _l("Work placements completed"),
-    "referrals_in": _l("Referrals in"),
-}
-BREAKDOWNS = {
-    "eligibility": _l("Participants by immigration status"),
-    "age": _l("Participants by age band"),
-    "sex": _l("Participants by sex"),
-    "nationality": _l("Participants by nationality"),
-    "referral_source": _l("Participants by referrer"),
-    "rarpa": _l("RARPA outcomes"),
-    "esol_gains": _l("Learners who moved up an ESOL level, per skill"),
-    "referrals": _l("Referrals in, by source"),
-    "domains": _l("Outcomes by Indicators of Integration domain"),
-}
+
+@dataclass
+class Period:
+    start: date
+    end: date
+    label: str
+    #: The period before, of the same length (the reporting period before, if one was chosen).
+    previous: tuple[date, date] | None = None
 
 
-def suppressed(value: float, suppress: bool, key: str = "") -> str:
-    if suppress and is_hidden(value, key):
-        return f"<{SUPPRESS_BELOW}"
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
-
-
-def _period(programme: Programme) -> tuple[date, date, str]:
+def _dates(programme: Programme) -> Period:
+    """The period asked for: a reporting period, dates, or the whole grant. ServiceError if unreadable."""
     period_id = request.args.get("period", type=int)
-    period = next((p for p in programme.reporting_periods if p.id == period_id), None)
-    if period is not None:
-        return period.start_date, period.end_date, period.name
+    periods = sorted(programme.reporting_periods, key=lambda p: p.start_date)
+    chosen = next((p for p in periods if p.id == period_id), None)
+    if chosen is not None:
+        length = chosen.end_date - chosen.start_date
+        before = [
+            p
+            for p in periods
+            if p.end_date < chosen.start_date and abs((p.end_date - p.start_date) - length) <= timedelta(days=5)
+        ]
+        previous = (before[-1].start_date, before[-1].end_date) if before else None
+        return Period(chosen.start_date, chosen.end_date, chosen.name, previous)
     try:
         start = date.fromisoformat(request.args["from"]) if request.args.get("from") else programme.start_date
         end = date.fromisoformat(request.args["to"]) if request.args.get("to") else programme.end_date
     except ValueError:
-        abort(400)
-    if end < start:
-        abort(400)
-    return start, end, _("%(start)s to %(end)s", start=start.isoformat(), end=end.isoformat())
+        raise ServiceError(_("Enter each date as day, month and year.")) from None
+    length = end - start
+    previous_end = start - timedelta(days=1)
+    previous = (previous_end - length, previous_end) if previous_end - length >= programme.start_date else None
+    if start == programme.start_date and end == programme.end_date:
+        return Period(start, end, _("The whole grant period"), None)
+    label = _("%(start)s to %(end)s", start=format_date(start, "long"), end=format_date(end, "long"))
+    return Period(start, end, label, previous)
+
+
+def _period(programme: Programme, protected: bool) -> Period:
+    """The period asked for, if this reader may have it; ServiceError with the reason if not."""
+    period = _dates(programme)
+    problem = period_problem(programme, period.start, period.end, protected=protected)
+    if problem:
+        raise ServiceError(problem)
+    if period.previous and period_problem(programme, *period.previous, protected=protected):
+        period.previous = None
+    return period
+
+
+def _published(programme: Programme, start: date, end: date) -> PublishedReturn:
+    protected = not sees_individuals(current_user, programme)
+    return publish(funder_return(programme, start, end), protect=protected)
 
 
 @bp.get("/reports")
@@ -101,70 +108,113 @@ def index():
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def programme_return(programme_id: int):
     programme = load_return_programme(programme_id)
-    start, end, label = _period(programme)
-    report = funder_return(programme, start, end)
-    suppress = not sees_individuals(current_user, programme)
-    target_chart = charts.bar_chart(
-        _("Results against targets"),
-        [
-            (measure.title, report.figures[key], target)
-            for measure, target, actual in report.targets
-            for key in [_target_key(measure)]
-        ],
-    )
-    weekly_chart = charts.column_chart(
-        _("Attendance rate per week"),
-        [(week.strftime("%d/%m"), round(a / c * 100, 1) if c else 0) for week, a, c in report.weekly_attendance],
-    )
-    gains_chart = charts.bar_chart(
-        _("Learners who moved up an ESOL level, per skill"),
-        [(name, value, None) for name, value in report.breakdowns["esol_gains"]],
-    )
+    protected = not sees_individuals(current_user, programme)
+    try:
+        period = _period(programme, protected)
+    except ServiceError as refused:
+        return render_template(
+            "reports/return.html", programme=programme, published=None, error=refused.message, **_dates_shown()
+        ), 400
+    published = _published(programme, period.start, period.end)
+    previous = _published(programme, *period.previous) if period.previous else None
     return render_template(
         "reports/return.html",
         programme=programme,
-        report=report,
-        label=label,
-        suppress=suppress,
-        figures=FIGURES,
+        published=published,
+        previous=previous,
+        period=period,
+        error=None,
+        measures=MEASURES,
         breakdowns=BREAKDOWNS,
-        shown=lambda value, key="": suppressed(value, suppress, key),
-        target_chart=target_chart,
-        weekly_chart=weekly_chart,
-        gains_chart=gains_chart,
+        breakdown_definitions=BREAKDOWN_DEFINITIONS,
+        outcome_rule=OUTCOME_RULE,
+        legend=legend(),
+        charts=_charts(published),
         query=request.query_string.decode(),
+        **_dates_shown(period),
     )
 
 
-def _target_key(measure) -> str:  # noqa: ANN001
+def _dates_shown(period: Period | None = None) -> dict:
+    """What the date form shows: the period's dates, or what was typed."""
+    if period is not None:
+        return {"shown_from": period.start.isoformat(), "shown_to": period.end.isoformat()}
+    return {"shown_from": request.args.get("from", ""), "shown_to": request.args.get("to", "")}
+
+
+def _charts(published: PublishedReturn) -> dict[str, Markup]:
+    weekly = published.report.weekly_attendance
     return {
-        "participants": "participants",
-        "starts": "starts",
-        "completions": "completions",
-        "certificates": "certificates",
-        "into_work": "into_work",
-        "into_training": "into_training",
-        "volunteering": "volunteering",
-        "placements": "placements",
-        "contact_hours": "contact_hours",
-    }[measure.value]
+        "targets": charts.bar_chart(
+            "chart-targets",
+            _("Results against targets"),
+            [(str(measure.title), cell, target) for measure, target, cell in published.targets],
+        ),
+        "weekly": charts.column_chart(
+            "chart-weekly",
+            _("Attendance rate per week"),
+            [(week.strftime("%d/%m"), round(a / c * 100, 1) if c else 0) for week, a, c in weekly],
+        ),
+        "gains": charts.bar_chart(
+            "chart-gains",
+            _("Learners who moved up an ESOL level, per skill"),
+            [(name, cell, None) for name, cell in published.breakdowns["esol_gains"]],
+        ),
+    }
+
+
+@bp.get("/reports/compare")
+@role_required(Role.COORDINATOR)
+def compare():
+    """Several programmes side by side over the same dates, each clipped to its own grant."""
+    programmes = db.session.scalars(
+        sa.select(Programme).where(visible_programmes(current_user)).order_by(Programme.start_date.desc())
+    ).all()
+    chosen_ids = {parse_id(value) for value in request.args.getlist("programme")}
+    chosen = [p for p in programmes if p.id in chosen_ids]
+    error = None
+    try:
+        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
+        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
+    except ValueError:
+        start = end = None
+        error = _("Enter each date as day, month and year.")
+    if start and end and end < start:
+        error = _("The end of the period is before its start.")
+    columns = []
+    for programme in [] if error else chosen:
+        first = max(start or programme.start_date, programme.start_date)
+        last = min(end or programme.end_date, programme.end_date)
+        columns.append((programme, first, last, _published(programme, first, last) if first <= last else None))
+    return render_template(
+        "reports/compare.html",
+        programmes=programmes,
+        chosen_ids=chosen_ids,
+        columns=columns,
+        measures=MEASURES,
+        error=error,
+        shown_from=request.args.get("from", ""),
+        shown_to=request.args.get("to", ""),
+    ), 400 if error else 200
 
 
 def _return_rows(programme: Programme) -> tuple[list[list[str]], str]:
-    start, end, label = _period(programme)
-    report = funder_return(programme, start, end)
-    suppress = not sees_individuals(current_user, programme)
+    protected = not sees_individuals(current_user, programme)
+    try:
+        period = _period(programme, protected)
+    except ServiceError as refused:
+        abort(400, refused.message)
+    published = _published(programme, period.start, period.end)
     rows = [[_("Section"), _("Measure"), _("Value")]]
+    rows += [[_("Figures"), str(MEASURES[key].title), cell.shown] for key, cell in published.figures.items()]
+    for key, items in published.breakdowns.items():
+        rows += [[str(BREAKDOWNS[key]), name, cell.shown] for name, cell in items]
     rows += [
-        [_("Figures"), str(FIGURES[key]), suppressed(value, suppress, key)] for key, value in report.figures.items()
+        [_("Targets"), str(measure.title), f"{cell.shown} / {target}"] for measure, target, cell in published.targets
     ]
-    for key, items in report.breakdowns.items():
-        rows += [[str(BREAKDOWNS[key]), name, suppressed(value, suppress)] for name, value in items]
-    rows += [
-        [_("Targets"), measure.title, f"{suppressed(actual, suppress, _target_key(measure))} / {target}"]
-        for measure, target, actual in report.targets
-    ]
-    return rows, f"{programme.name} {label}"
+    if protected:
+        rows.append([_("Note"), "", legend()])
+    return rows, f"{programme.name} {period.label}"
 
 
 @bp.get("/reports/programmes/<int:programme_id>.csv")

@@ -33,6 +33,7 @@ from lms.assessments.attendance.models import (
     MarkSource,
     NoticeReason,
 )
+from lms.core import audit
 from lms.core.db import upsert_insert
 from lms.core.errors import ServiceError
 from lms.core.i18n import _, ngettext
@@ -40,6 +41,7 @@ from lms.core.roles import Role
 from lms.core.time import now_utc
 from lms.extensions import db
 from lms.people.models import Learner, User
+from lms.scheduling.cohorts.enrolment import link_drop_in
 from lms.scheduling.models import Cohort, DropInAttendee, Enrolment, EnrolmentStatus, Session, SessionStatus
 
 #: Learners on the register: everyone who holds or held a place (withdrawn learners keep past marks).
@@ -694,3 +696,37 @@ def attendance_figures(
         )
         for row in db.session.execute(query)
     ]
+
+
+def merge_drop_in(attendee: DropInAttendee, learner: Learner, actor: User) -> int:
+    """Link a name-only drop-in attendee to a learner record and move their marks to the learner, so
+    that their attendance counts (participants, contact hours, funder returns). Where the learner
+    already has a mark for the same session, the learner's own mark is kept. Returns marks moved."""
+    link_drop_in(attendee, learner, actor)
+    marks = db.session.scalars(sa.select(AttendanceMark).where(AttendanceMark.attendee_id == attendee.id)).all()
+    already = set(
+        db.session.scalars(
+            sa.select(AttendanceMark.session_id).where(
+                AttendanceMark.learner_id == learner.id,
+                AttendanceMark.session_id.in_([mark.session_id for mark in marks] or [0]),
+            )
+        )
+    )
+    moved = 0
+    for mark in marks:
+        if mark.session_id in already:
+            db.session.delete(mark)
+        else:
+            mark.attendee_id, mark.learner_id = None, learner.id
+            moved += 1
+    db.session.flush()
+    audit.record(
+        "attendance.dropin.move",
+        actor_id=actor.id,
+        subject_type="learner",
+        subject_id=learner.id,
+        attendee_id=attendee.id,
+        moved=moved,
+        kept_learners=len(marks) - moved,
+    )
+    return moved

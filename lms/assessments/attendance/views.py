@@ -19,15 +19,18 @@ from lms.core.access import get_or_404, login_required, role_required
 from lms.core.errors import ServiceError
 from lms.core.forms import form_id
 from lms.core.i18n import _
+from lms.core.inputs import parse_id
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
 from lms.core.web import attempt
 from lms.extensions import db
 from lms.people.access import load_learner
-from lms.people.models import User
+from lms.people.models import Learner, User
 from lms.scheduling import queries as scheduling_queries
+from lms.scheduling.access import can_manage_drop_in
 from lms.scheduling.cohorts.enrolment import add_drop_in_attendee
-from lms.scheduling.models import Cohort, Enrolment, Session, SessionStatus
+from lms.scheduling.cohorts.forms import MergeForm
+from lms.scheduling.models import Cohort, DropInAttendee, Enrolment, Session, SessionStatus
 
 bp = Blueprint("attendance", __name__, template_folder="templates")
 
@@ -344,3 +347,22 @@ def my_registers():
         current_user.organisation_id, start, start + timedelta(days=7), educator_id=current_user.id
     )
     return render_template("attendance/my_registers.html", sessions=sessions, zone=zone, now=now_utc())
+
+
+@bp.post("/drop-in/<int:attendee_id>/merge")
+@role_required(Role.COORDINATOR)
+def drop_in_merge(attendee_id: int):
+    """Link a drop-in attendee to a learner record; their marks move to the learner."""
+    attendee = get_or_404(DropInAttendee, attendee_id, can_manage_drop_in)
+    form = MergeForm()
+    learner_id = parse_id(form.learner_id.data)
+    learner = db.session.get(Learner, learner_id) if learner_id else None
+
+    def merge() -> None:
+        if learner is None:
+            raise ServiceError(_("Choose the learner."))
+        attendance.merge_drop_in(attendee, learner, current_user)
+
+    if attempt(merge):
+        flash(_("Linked to the learner's record; their attendance now counts for them."), "success")
+    return redirect(url_for("cohorts.cohort", cohort_id=attendee.cohort_id))

@@ -379,6 +379,29 @@ def _check_attendance(check: Eligibility, minimum: int | None) -> None:
         check.reasons.append(_("Attendance %(rate)s%%, below %(minimum)d%%.", rate=shown, minimum=minimum))
 
 
+def record_completion(enrolment: Enrolment, course_id: int, on: date, actor: User | None) -> None:
+    """The course's completion rules were met: the place is completed on `on`, and the course counts on
+    the learner's pathways. Funder returns count completions by this date."""
+    enrolment.status = EnrolmentStatus.COMPLETED
+    enrolment.completed_date = on
+    enrolment.status_changed_dt = now_utc()
+    exists = db.session.scalar(
+        sa.select(CourseCompletion.id).where(
+            CourseCompletion.learner_id == enrolment.learner_id, CourseCompletion.course_id == course_id
+        )
+    )
+    if not exists:
+        db.session.add(
+            CourseCompletion(
+                learner_id=enrolment.learner_id,
+                course_id=course_id,
+                completed_date=on,
+                source=CompletionSource.ENROLMENT,
+                recorded_by_id=actor.id if actor else None,
+            )
+        )
+
+
 def complete_cohort(cohort: Cohort, actor: User, on: date | None = None) -> tuple[int, int]:
     """Mark each enrolled learner completed or not by the course's rules; completions count on pathways."""
     on = on or today_local()
@@ -388,27 +411,12 @@ def complete_cohort(cohort: Cohort, actor: User, on: date | None = None) -> tupl
         if enrolment.status is not EnrolmentStatus.ENROLLED:
             continue
         if check.qualifies:
-            enrolment.status = EnrolmentStatus.COMPLETED
-            exists = db.session.scalar(
-                sa.select(CourseCompletion.id).where(
-                    CourseCompletion.learner_id == enrolment.learner_id, CourseCompletion.course_id == cohort.course_id
-                )
-            )
-            if not exists:
-                db.session.add(
-                    CourseCompletion(
-                        learner_id=enrolment.learner_id,
-                        course_id=cohort.course_id,
-                        completed_date=on,
-                        source=CompletionSource.ENROLMENT,
-                        recorded_by_id=actor.id,
-                    )
-                )
+            record_completion(enrolment, cohort.course_id, on, actor)
             completed += 1
         else:
             enrolment.status = EnrolmentStatus.DID_NOT_COMPLETE
+            enrolment.status_changed_dt = now_utc()
             not_completed += 1
-        enrolment.status_changed_dt = now_utc()
     db.session.flush()
     audit.record(
         "cohort.complete",
@@ -419,6 +427,22 @@ def complete_cohort(cohort: Cohort, actor: User, on: date | None = None) -> tupl
         not_completed=not_completed,
     )
     return completed, not_completed
+
+
+def complete_qualifying(cohort: Cohort, on: date) -> int:
+    """After a class has ended: record as completed every place still open whose learner meets the
+    course's rules (the others stay open, since a result may still come in). Returns how many."""
+    completed = 0
+    for check in completion_check(cohort):
+        if check.enrolment.status is EnrolmentStatus.ENROLLED and check.qualifies:
+            record_completion(check.enrolment, cohort.course_id, on, None)
+            completed += 1
+    db.session.flush()
+    if completed:
+        audit.record(
+            "cohort.complete.rules_met", actor_id=None, subject_type="cohort", subject_id=cohort.id, completed=completed
+        )
+    return completed
 
 
 def certificate_preview(cohort: Cohort, certificate_type: CertificateType) -> list[Eligibility]:
@@ -490,6 +514,10 @@ def issue_certificates(
         )
         db.session.add(certificate)
         certificates.append(certificate)
+        if check.enrolment.status is not EnrolmentStatus.COMPLETED and cohort.end_date <= on:
+            # Issuing checked the course's completion rules: once the class has ended the place is
+            # completed (before then the learner stays on the class, and the nightly job completes it).
+            record_completion(check.enrolment, cohort.course_id, on, actor)
     db.session.flush()
     audit.record(
         "certificate.issue", actor_id=actor.id, subject_type="cohort", subject_id=cohort.id, count=len(certificates)

@@ -107,6 +107,8 @@ def has_started(cohort: Cohort, on: date) -> bool:
 def _set_status(enrolment: Enrolment, status: EnrolmentStatus, **changes: object) -> None:
     enrolment.status = status
     enrolment.status_changed_dt = now_utc()
+    if status is not EnrolmentStatus.COMPLETED:
+        enrolment.completed_date = None
     for key, value in changes.items():
         setattr(enrolment, key, value)
 
@@ -449,8 +451,9 @@ def add_drop_in_attendee(cohort: Cohort, name: str, on: date, actor: User) -> Dr
     return attendee
 
 
-def merge_drop_in(attendee: DropInAttendee, learner: Learner, actor: User) -> None:
-    """Link a name-only attendee to a learner record (their attendance follows once attendance exists)."""
+def link_drop_in(attendee: DropInAttendee, learner: Learner, actor: User) -> None:
+    """Link a name-only attendee to a learner record. Their marks move with them in
+    `assessments.attendance.services.merge_drop_in`, which is what the page calls."""
     if attendee.learner_id is not None:
         raise ServiceError(_("This attendee is already linked to a learner."))
     if learner.organisation_id != attendee.cohort.organisation_id:

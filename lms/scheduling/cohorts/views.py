@@ -24,7 +24,6 @@ from lms.people.models import Learner, Organisation, OrganisationKind
 from lms.scheduling import queries
 from lms.scheduling.access import (
     can_manage_cohort,
-    can_manage_drop_in,
     can_request_place,
     is_own_enrolment,
     load_cohort,
@@ -40,7 +39,6 @@ from lms.scheduling.cohorts.forms import (
     CohortForm,
     DropInForm,
     EnrolForm,
-    MergeForm,
     ReferralDecisionForm,
     ReferralForm,
     VenueForm,
@@ -254,24 +252,6 @@ def drop_in_add(cohort_id: int):
         flash(_("Added."), "success")
         return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
     return _render_cohort(cohort, status=400, drop_in_form=form)
-
-
-@bp.post("/drop-in/<int:attendee_id>/merge")
-@role_required(Role.COORDINATOR)
-def drop_in_merge(attendee_id: int):
-    attendee = get_or_404(DropInAttendee, attendee_id, can_manage_drop_in)
-    form = MergeForm()
-    learner_id = parse_id(form.learner_id.data)
-    learner = db.session.get(Learner, learner_id) if learner_id else None
-
-    def merge() -> None:
-        if learner is None:
-            raise ServiceError(_("Choose the learner."))
-        enrolment_service.merge_drop_in(attendee, learner, current_user)
-
-    if attempt(merge):
-        flash(_("Linked to the learner's record."), "success")
-    return redirect(url_for("cohorts.cohort", cohort_id=attendee.cohort_id))
 
 
 # --- referrals -----------------------------------------------------------------------------------

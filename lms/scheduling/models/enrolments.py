@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -127,6 +127,8 @@ class Enrolment(Model):
     #: When the learner asked: the waitlist is first come, first served.
     requested_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     status_changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    #: The local day the course's completion rules were met and recorded (funder returns count by it).
+    completed_date: Mapped[date | None]
     offer_expires_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str] = mapped_column(LimitedText(500), default="")
     #: Why the learner is waiting, when it is not simply a full cohort (e.g. no crèche place).
