@@ -28,6 +28,7 @@ from lms.assessments.attendance import services as attendance
 from lms.assessments.attendance.models import AttendanceMark, AttendanceStatus
 from lms.assessments.progression import achievements
 from lms.assessments.progression import services as progression
+from lms.assessments.progression.jobs import complete_ended_classes
 from lms.assessments.progression.inputs import OutcomeInput, PlacementInput
 from lms.assessments.progression.models import (
     Certificate,
@@ -250,7 +251,7 @@ def build(data: st.DataObject, clock) -> World:  # noqa: ANN001, C901
             _attempt(
                 world,
                 f"link drop-in a{attendee.id} ({attendee.name}) to l{learner.id}",
-                lambda a=attendee, lr=learner: enrolments.merge_drop_in(a, lr, coordinator),
+                lambda a=attendee, lr=learner: attendance.merge_drop_in(a, lr, coordinator),
             )
 
     _withdraw_complete_and_certify(data, world, classes, provider_type, coordinator, clock)
@@ -300,6 +301,10 @@ def _withdraw_complete_and_certify(data, world, classes, provider_type, coordina
                     f"withdraw l{enrolment.learner_id} from {cohort.name} on {day}",
                     lambda e=enrolment, d=day: enrolments.withdraw(e, "Moved away.", coordinator, on=d),
                 )
+    if data.draw(st.booleans(), "nightly completion job?"):
+        day = data.draw(days, "nightly job on")
+        clock.now = datetime.combine(day, time(2), tzinfo=ZONE).astimezone(UTC)
+        _attempt(world, f"nightly complete_ended_classes on {day}", lambda: complete_ended_classes(clock.now))
     for cohort in classes:
         if cohort.programme_id != world.programme.id and data.draw(st.booleans(), "other programme's class"):
             continue
@@ -440,9 +445,9 @@ def rows(model):  # noqa: ANN001, ANN201
     return _db.session.scalars(sa.select(model)).all()
 
 
-def completion_day(enrolment: Enrolment) -> date:
+def completion_day(enrolment: Enrolment) -> date | None:
     """The day a place was recorded as completed."""
-    return local_day(enrolment.status_changed_dt)
+    return enrolment.completed_date
 
 
 def age_band(born: date | None, on: date) -> str:
@@ -556,7 +561,11 @@ def plain_count(programme_id: int, start: date, end: date, now: datetime) -> Exp
             for e in places
             if e.status in PLACES and cohorts[e.cohort_id].start_date <= end and cohorts[e.cohort_id].end_date >= start
         ),
-        "completions": sum(1 for e in places if e.status is EnrolmentStatus.COMPLETED and in_period(completion_day(e))),
+        "completions": sum(
+            1
+            for e in places
+            if e.status is EnrolmentStatus.COMPLETED and (day := completion_day(e)) is not None and in_period(day)
+        ),
         "sessions": sum(1 for s in held.values() if in_period(local_day(s.start_dt))),
         "contact_hours": round(sum(m.minutes_attended for m in learners_marks) / 60, 1),
         "attendance_rate": round(len(attended) / len(counted) * 100, 1) if counted else 0,
