@@ -28,8 +28,8 @@ from lms.assessments.attendance import services as attendance
 from lms.assessments.attendance.models import AttendanceMark, AttendanceStatus
 from lms.assessments.progression import achievements
 from lms.assessments.progression import services as progression
-from lms.assessments.progression.jobs import complete_ended_classes
 from lms.assessments.progression.inputs import OutcomeInput, PlacementInput
+from lms.assessments.progression.jobs import complete_ended_classes
 from lms.assessments.progression.models import (
     Certificate,
     EsolAssessment,
@@ -98,7 +98,12 @@ ATTENDED = {AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LE
 NOT_IN_RATE = {AttendanceStatus.EXCUSED, AttendanceStatus.CANCELLED_BY_PROVIDER}
 PASSED = {ResultGrade.PASS, ResultGrade.MERIT, ResultGrade.DISTINCTION}
 WORK = {OutcomeKind.EMPLOYMENT, OutcomeKind.SELF_EMPLOYMENT}
-PLACES = {EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.DID_NOT_COMPLETE, EnrolmentStatus.WITHDRAWN}
+PLACES = {
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.COMPLETED,
+    EnrolmentStatus.DID_NOT_COMPLETE,
+    EnrolmentStatus.WITHDRAWN,
+}
 AGE_BANDS = [(0, 17, "Under 18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 49, "35-49"), (50, 64, "50-64")]
 NOT_RECORDED = "Not recorded"
 EXAMPLES = int(os.environ.get("LMS_RECONCILIATION_EXAMPLES", "12"))
@@ -285,7 +290,9 @@ def _learner(data: st.DataObject, world: World, organisation, coordinator, n: in
         used.add(since)
         until = data.draw(st.one_of(st.none(), st.integers(0, 400).map(lambda n, s=since: s + timedelta(days=n))))
         status = data.draw(st.sampled_from(list(ImmigrationStatus)), "status")
-        people.add_immigration_status(learner, status=status, from_date=since, until_date=until, note="", actor=coordinator)
+        people.add_immigration_status(
+            learner, status=status, from_date=since, until_date=until, note="", actor=coordinator
+        )
         world.say(f"  l{learner.id} status {status.value} from {since} until {until}")
     return learner
 
@@ -475,7 +482,9 @@ def plain_count(programme_id: int, start: date, end: date, now: datetime) -> Exp
     cohorts = {c.id: c for c in rows(Cohort) if c.programme_id == programme_id}
     # A held session: of one of the programme's classes, not cancelled, already started.
     held = {
-        s.id: s for s in rows(Session) if s.cohort_id in cohorts and s.status is not SessionStatus.CANCELLED and s.start_dt < now
+        s.id: s
+        for s in rows(Session)
+        if s.cohort_id in cohorts and s.status is not SessionStatus.CANCELLED and s.start_dt < now
     }
     attendees = {a.id: a for a in rows(DropInAttendee)}
 
@@ -505,7 +514,9 @@ def plain_count(programme_id: int, start: date, end: date, now: datetime) -> Exp
         learner_id = person(mark)
         if learner_id is not None and mark.status in ATTENDED:
             key = (learner_id, held[mark.session_id].cohort_id)
-            first_in_class[key] = min(first_in_class.get(key, held[mark.session_id].start_dt), held[mark.session_id].start_dt)
+            first_in_class[key] = min(
+                first_in_class.get(key, held[mark.session_id].start_dt), held[mark.session_id].start_dt
+            )
 
     places = [e for e in rows(Enrolment) if e.cohort_id in cohorts]
     place_ids = {e.id for e in places}
@@ -588,9 +599,7 @@ def plain_count(programme_id: int, start: date, end: date, now: datetime) -> Exp
         "volunteering": first_counted(by_kind[OutcomeKind.VOLUNTEERING.value], lambda key: key),
         "placements": first_counted(placements, lambda key: key),
         "referrals_in": len(referrals),
-        "drop_in_unlinked": len(
-            {m.attendee_id for m in period_marks if person(m) is None and m.status in ATTENDED}
-        ),
+        "drop_in_unlinked": len({m.attendee_id for m in period_marks if person(m) is None and m.status in ATTENDED}),
     }
 
     learners = {learner.id: learner for learner in rows(Learner) if learner.id in participants}
@@ -599,7 +608,9 @@ def plain_count(programme_id: int, start: date, end: date, now: datetime) -> Exp
         statuses[record.learner_id].append(record)
 
     def status_on_last_day(learner_id: int) -> str | None:
-        current = [r for r in statuses[learner_id] if r.from_date <= end and (r.until_date is None or r.until_date >= end)]
+        current = [
+            r for r in statuses[learner_id] if r.from_date <= end and (r.until_date is None or r.until_date >= end)
+        ]
         return max(current, key=lambda r: r.from_date).status.value if current else None
 
     breakdowns = {
@@ -607,9 +618,7 @@ def plain_count(programme_id: int, start: date, end: date, now: datetime) -> Exp
         "age": Counter(age_band(learner.date_of_birth, start) for learner in learners.values()),
         "sex": Counter(str(learner.sex.title) for learner in learners.values()),
         "nationality": Counter(learner.nationality or None for learner in learners.values()),
-        "language": Counter(
-            (learner.preferred_languages.split() or [None])[0] for learner in learners.values()
-        ),
+        "language": Counter((learner.preferred_languages.split() or [None])[0] for learner in learners.values()),
         "referral_source": Counter(learner.referral_source or None for learner in learners.values()),
         "referrals": Counter(r.source.value for r in referrals),
         "esol_gains": _esol_gains(took_part, in_period, in_grant),
@@ -662,10 +671,7 @@ def differences(report, expected: Expected) -> dict[str, tuple]:  # noqa: ANN001
             actual[str(label)] += count
         actual = +actual  # rows of nought do not count
         wanted = +expected.breakdowns[key]
-        if key in BY_COUNTS:
-            same = sorted(actual.values()) == sorted(wanted.values())
-        else:
-            same = actual == wanted
+        same = sorted(actual.values()) == sorted(wanted.values()) if key in BY_COUNTS else actual == wanted
         if not same:
             found[key] = (dict(wanted), dict(actual))
     for key in ("eligibility", "age", "sex", "nationality", "language", "referral_source"):
@@ -677,9 +683,9 @@ def differences(report, expected: Expected) -> dict[str, tuple]:  # noqa: ANN001
 
 def _report_now(data: st.DataObject) -> datetime:
     day = data.draw(st.dates(GRANT_START + timedelta(days=30), GRANT_END), "now")
-    return datetime.combine(day, data.draw(st.sampled_from([time(0, 10), time(10), time(23, 50)])), tzinfo=ZONE).astimezone(
-        UTC
-    )
+    return datetime.combine(
+        day, data.draw(st.sampled_from([time(0, 10), time(10), time(23, 50)])), tzinfo=ZONE
+    ).astimezone(UTC)
 
 
 def _period(data: st.DataObject) -> tuple[date, date]:
