@@ -79,3 +79,64 @@ def test_a_downgrade_refuses_to_delete_data_unless_told(scratch_database_url, mo
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # switched back on
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_completion_dates_are_filled_in_from_what_was_recorded(scratch_database_url, monkeypatch):
+    """5c1e0a7d2b3f: completed places take the day their status changed; a place that was issued a
+    course certificate is completed on the day of its first certificate."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from lms.demo.services import add_demo_data
+
+    monkeypatch.setenv("LMS_ALLOW_DATA_LOSS", "1")
+    app = _migrated_app(scratch_database_url)
+    with app.app_context():
+        upgrade()
+        add_demo_data()
+        _db.session.commit()
+        _db.session.remove()
+        downgrade(revision="db9bb4a6956f")
+        with _db.engine.begin() as connection:
+            place = connection.execute(
+                sa.text("SELECT id, learner_id FROM enrolment WHERE status = 'enrolled' ORDER BY id")
+            ).first()
+            kinds = connection.execute(sa.text("SELECT id FROM certificate_type ORDER BY id")).scalars().all()
+            assert len(kinds) >= 2, "the demo has certificate types"
+            for code, kind, issued, revoked in (
+                ("AAAA1111", kinds[0], "2026-11-20", None),
+                ("BBBB2222", kinds[1], "2026-11-10", "2026-11-11 10:00:00+00:00"),
+            ):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO certificate (code, learner_id, enrolment_id, certificate_type_id, holder_name,"
+                        " holder_name_latin, course_title, organisation_name, issued_date, revoked_dt,"
+                        " revoked_reason) VALUES (:code, :learner, :place, :kind, 'A', '', 'C', 'O', :issued,"
+                        " :revoked, '')"
+                    ),
+                    {
+                        "code": code,
+                        "learner": place[1],
+                        "place": place[0],
+                        "kind": kind,
+                        "issued": issued,
+                        "revoked": revoked,
+                    },
+                )
+            certified = (place[0], "2026-11-20")  # the revoked one does not count
+            completed = connection.execute(
+                sa.text("SELECT id, status_changed_dt FROM enrolment WHERE status = 'completed' ORDER BY id")
+            ).first()
+        upgrade()
+        with _db.engine.connect() as connection:
+            rows = dict(
+                connection.execute(sa.text("SELECT id, status FROM enrolment WHERE completed_date IS NOT NULL")).all()
+            )
+            day = connection.execute(
+                sa.text("SELECT completed_date FROM enrolment WHERE id = :id"), {"id": certified[0]}
+            ).scalar_one()
+        assert rows[certified[0]] == "completed" and str(day) == str(certified[1])
+        if completed is not None:
+            assert completed[0] in rows
+        _db.session.remove()
+        _db.engine.dispose()

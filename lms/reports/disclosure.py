@@ -90,7 +90,7 @@ def shortest_funder_period(start: date) -> date:
 
 def publish(report: FunderReturn, protect: bool) -> PublishedReturn:
     """The return as a reader may see it: everything for a coordinator, protected for a funder."""
-    figures = {key: Cell(value) for key, value in report.figures.items()}
+    figures = {key: Cell(report.figures[key]) for key in MEASURES if key in report.figures}
     breakdowns = {key: [(name, Cell(value)) for name, value in rows] for key, rows in report.breakdowns.items()}
     ratings = [(key, _average(before, count), _average(after, count)) for key, before, after, count in report.ratings]
     relations = _relations(figures, breakdowns, report)
@@ -140,15 +140,19 @@ def _protect(relation: Relation, relations: list[Relation]) -> bool:
     if candidates:
         min(candidates, key=lambda cell: cell.value).hidden = True
         return True
-    # Every part is hidden and each must be 1: hide the total, and wherever another relation would
-    # give the total back (all its parts shown), hide one of its parts too.
+    _hide_total(relation, relations)
+    return True
+
+
+def _hide_total(relation: Relation, relations: list[Relation]) -> None:
+    """Every part is hidden and each must be 1: hide the total, and wherever another relation would
+    give the total back (all its parts shown), hide one of its parts too."""
     relation.total.hidden = True
     for other in relations:
         if other.total is relation.total and other is not relation:
             shown = [cell for cell in other.parts if not cell.hidden and cell.value > 0]
             if shown and not other.implicit and len(shown) == len(other.parts):
                 min(shown, key=lambda cell: cell.value).hidden = True
-    return True
 
 
 def _total_known(total: Cell, relations: list[Relation]) -> bool:

@@ -9,7 +9,7 @@ during the grant and count, once per person and kind, in the period of their own
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -85,6 +85,8 @@ class _Scope:
     first: datetime
     last: datetime
     now: datetime
+    #: The grant's participants: their ids, or past what a statement can bind, the query that finds them.
+    grant_ids: list[int] | sa.Select[Any] = field(default_factory=list)
 
     @property
     def in_programme(self) -> sa.ColumnElement[bool]:
@@ -142,6 +144,7 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
     participant_ids = _attendance(report, scope)
     _places(report, scope)
     took_part = _took_part(scope)
+    scope.grant_ids = list(took_part) if len(took_part) <= MAX_BOUND_IDS else _grant_participants(scope)
     _outcomes(report, scope, took_part)
     _achievements(report, scope, took_part)
     _esol_gains(report, scope, took_part)
@@ -327,13 +330,13 @@ def _outcomes(report: FunderReturn, scope: _Scope, took_part: dict[int, date]) -
             Outcome.sustained_26_weeks,
             Outcome.domains,
         )
-        .where(Outcome.learner_id.in_(_grant_participants(scope)), Outcome.outcome_date <= grant_end)
+        .where(Outcome.learner_id.in_(scope.grant_ids), Outcome.outcome_date <= grant_end)
         .order_by(Outcome.outcome_date, Outcome.id)
     ).all()
     placements = db.session.execute(
         sa.select(Placement.id, Placement.learner_id, Placement.end_date.label("day"))
         .where(
-            Placement.learner_id.in_(_grant_participants(scope)),
+            Placement.learner_id.in_(scope.grant_ids),
             Placement.completed.is_(True),
             Placement.end_date <= grant_end,
         )
@@ -346,16 +349,26 @@ def _outcomes(report: FunderReturn, scope: _Scope, took_part: dict[int, date]) -
         took_part,
         grant_end,
     )
+    _count_outcomes(report, scope, firsts)
+
+
+def _count_outcomes(report: FunderReturn, scope: _Scope, firsts: dict[tuple[int, str], Any]) -> None:
+    """The outcome figures from each learner's first outcome of each kind."""
     counted = [row for row in firsts.values() if scope.in_period(row.day)]
     groups = Counter(group for (_learner, group), row in firsts.items() if scope.in_period(row.day))
-    work = [row for (_learner, group), row in firsts.items() if group == "into_work"]
     report.figures |= {group: groups[group] for group in ("into_work", "into_training", "volunteering", "placements")}
-    report.figures["into_work_16_hours"] = sum(
-        1 for row in work if scope.in_period(row.day) and (row.hours_per_week or 0) >= 16
-    )
-    for key, after in SUSTAINED_AFTER.items():
-        report.figures[key] = sum(1 for row in work if getattr(row, key) and scope.in_period(row.day + after))
+    report.figures |= _work_figures([row for (_learner, group), row in firsts.items() if group == "into_work"], scope)
     report.breakdowns["domains"] = _domain_breakdown([getattr(row, "domains", None) or [] for row in counted])
+
+
+def _work_figures(work: list[Any], scope: _Scope) -> dict[str, float]:
+    """From each learner's counted job: 16 hours or more, and the 13- and 26-week checks due in the period."""
+    figures: dict[str, float] = {
+        "into_work_16_hours": sum(1 for row in work if scope.in_period(row.day) and (row.hours_per_week or 0) >= 16)
+    }
+    for key, after in SUSTAINED_AFTER.items():
+        figures[key] = sum(1 for row in work if getattr(row, key) and scope.in_period(row.day + after))
+    return figures
 
 
 def _domain_breakdown(domain_lists: list[list[str]]) -> list[tuple[str, int]]:
@@ -376,7 +389,7 @@ def _achievements(report: FunderReturn, scope: _Scope, took_part: dict[int, date
             QualificationResult.result_date.label("day"),
         )
         .where(
-            QualificationResult.learner_id.in_(_grant_participants(scope)),
+            QualificationResult.learner_id.in_(scope.grant_ids),
             QualificationResult.grade.in_(PASSED),
             QualificationResult.result_date <= grant_end,
         )
@@ -389,7 +402,7 @@ def _achievements(report: FunderReturn, scope: _Scope, took_part: dict[int, date
             ExternalCertificate.issued_date.label("day"),
         )
         .where(
-            ExternalCertificate.learner_id.in_(_grant_participants(scope)),
+            ExternalCertificate.learner_id.in_(scope.grant_ids),
             ExternalCertificate.issued_date <= grant_end,
         )
         .order_by(ExternalCertificate.issued_date, ExternalCertificate.id)
@@ -410,7 +423,7 @@ def _esol_gains(report: FunderReturn, scope: _Scope, took_part: dict[int, date])
     rows = db.session.execute(
         sa.select(EsolAssessment.learner_id, EsolAssessment.skill, EsolAssessment.level, EsolAssessment.assessed_date)
         .where(
-            EsolAssessment.learner_id.in_(_grant_participants(scope)),
+            EsolAssessment.learner_id.in_(scope.grant_ids),
             EsolAssessment.assessed_date <= scope.programme.end_date,
         )
         .order_by(EsolAssessment.assessed_date, EsolAssessment.id)
@@ -472,14 +485,24 @@ def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, 
         return _by_size(Counter(values).items())
 
     not_recorded = _("Not recorded")
-    report.breakdowns["eligibility"] = counted(str(status_at_end(row.id).title) for row in learners)
+    statuses_at_end = Counter(status_at_end(row.id) for row in learners)
+    report.breakdowns["eligibility"] = _by_size((str(status.title), n) for status, n in statuses_at_end.items())
     report.breakdowns["age"] = counted(band(row.date_of_birth) for row in learners)
-    report.breakdowns["sex"] = counted(str(Sex(row.sex).title) for row in learners)
-    report.breakdowns["nationality"] = counted(territory_name(row.nationality) or not_recorded for row in learners)
-    report.breakdowns["language"] = counted(
-        language_name((row.preferred_languages or "").split(" ")[0]) or not_recorded for row in learners
-    )
+    sexes = Counter(Sex(row.sex) for row in learners)
+    report.breakdowns["sex"] = _by_size((str(sex.title), n) for sex, n in sexes.items())
+    # Counted by code, then named: naming is the slow part, so it is done once per code.
+    nationalities = Counter(row.nationality for row in learners)
+    languages = Counter((row.preferred_languages or "").split(" ")[0] for row in learners)
+    report.breakdowns["nationality"] = _named(nationalities, territory_name, not_recorded)
+    report.breakdowns["language"] = _named(languages, language_name, not_recorded)
     report.breakdowns["referral_source"] = counted(row.referral_source or not_recorded for row in learners)
+
+
+def _named(counts: Counter[str], name: Callable[[str], str], not_recorded: str) -> list[tuple[str, int]]:
+    named: Counter[str] = Counter()
+    for code, count in counts.items():
+        named[name(code) or not_recorded] += count
+    return _by_size(named.items())
 
 
 def _rarpa(report: FunderReturn, scope: _Scope) -> None:

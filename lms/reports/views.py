@@ -170,17 +170,10 @@ def compare():
     programmes = db.session.scalars(
         sa.select(Programme).where(visible_programmes(current_user)).order_by(Programme.start_date.desc())
     ).all()
-    chosen_ids = {parse_id(value) for value in request.args.getlist("programme")}
-    chosen = [p for p in programmes if p.id in chosen_ids]
-    error = None
-    try:
-        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
-        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
-    except ValueError:
-        start = end = None
-        error = _("Enter each date as day, month and year.")
-    if start and end and end < start:
-        error = _("The end of the period is before its start.")
+    visible = {p.id: p for p in programmes}
+    chosen_ids = list(dict.fromkeys(parse_id(value) for value in request.args.getlist("programme")))
+    chosen = [visible[i] for i in chosen_ids if i in visible]  # in the order they were chosen
+    start, end, error = _compare_dates()
     columns = []
     for programme in [] if error else chosen:
         first = max(start or programme.start_date, programme.start_date)
@@ -196,6 +189,18 @@ def compare():
         shown_from=request.args.get("from", ""),
         shown_to=request.args.get("to", ""),
     ), 400 if error else 200
+
+
+def _compare_dates() -> tuple[date | None, date | None, str | None]:
+    """The dates to compare over (None: each programme's whole grant), and what is wrong with them."""
+    try:
+        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
+        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
+    except ValueError:
+        return None, None, _("Enter each date as day, month and year.")
+    if start and end and end < start:
+        return None, None, _("The end of the period is before its start.")
+    return start, end, None
 
 
 def _return_rows(programme: Programme) -> tuple[list[list[str]], str]:

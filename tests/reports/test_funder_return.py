@@ -94,7 +94,7 @@ def fixture(db, frozen_clock):
 
 def figure(page: str, title: str) -> str:
     """The value the figures table shows for a measure."""
-    found = re.search(re.escape(title) + r"</span><span class=\"hint\">[^<]*</span></th><td>([^<]*)</td>", page)
+    found = re.search(re.escape(title) + r"</summary><p class=\"hint\">[^<]*</p></details></th><td>([^<]*)</td>", page)
     assert found, title
     return found.group(1)
 
