@@ -78,6 +78,7 @@ QUARTERS = [
     (date(2026, 10, 1), date(2026, 12, 31)),
     (date(2027, 1, 1), date(2027, 3, 31)),
 ]
+MONTHS = [date(2026 + (month < 4), month, 1) for month in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2)]
 #: The clock while achievements are recorded: every date drawn is in its past, and every sustained-work
 #: check is due.
 LATE = datetime(2028, 9, 1, 12, tzinfo=UTC)
@@ -94,7 +95,8 @@ EDGES = sorted(
 )
 #: Wall-clock slots; 00:30 and 23:15 in summer fall on another UTC date than the local one.
 SLOTS = [(time(0, 30), time(1, 30)), (time(9, 30), time(12)), (time(18), time(20)), (time(23, 15), time(23, 55))]
-ATTENDED = {AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY}
+ATTENDED_IN_ORDER = [AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY]
+ATTENDED = set(ATTENDED_IN_ORDER)
 NOT_IN_RATE = {AttendanceStatus.EXCUSED, AttendanceStatus.CANCELLED_BY_PROVIDER}
 PASSED = {ResultGrade.PASS, ResultGrade.MERIT, ResultGrade.DISTINCTION}
 WORK = {OutcomeKind.EMPLOYMENT, OutcomeKind.SELF_EMPLOYMENT}
@@ -106,7 +108,7 @@ PLACES = {
 }
 AGE_BANDS = [(0, 17, "Under 18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 49, "35-49"), (50, 64, "50-64")]
 NOT_RECORDED = "Not recorded"
-EXAMPLES = int(os.environ.get("LMS_RECONCILIATION_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("LMS_RECONCILIATION_EXAMPLES", "25"))
 #: To shrink one discrepancy at a time: LMS_RECONCILIATION_KEYS=starts,age compares only those.
 ONLY = {key for key in os.environ.get("LMS_RECONCILIATION_KEYS", "").split(",") if key}
 
@@ -168,8 +170,8 @@ def build(data: st.DataObject, clock) -> World:  # noqa: ANN001, C901
     if data.draw(st.booleans(), "drop-in group"):
         plans.append((programme, True))
     for n, (owner, drop_in) in enumerate(plans):
-        start = data.draw(st.dates(GRANT_START, GRANT_END), f"class {n} start")
-        end = min(GRANT_END, start + timedelta(days=data.draw(st.integers(0, 150), f"class {n} days")))
+        start = data.draw(st.one_of(st.sampled_from(MONTHS), st.dates(GRANT_START, GRANT_END)), f"class {n} start")
+        end = min(GRANT_END, start + timedelta(days=data.draw(st.integers(7, 150), f"class {n} days")))
         course = data.draw(st.sampled_from(courses), f"class {n} course")
         cohort = make_cohort(
             coordinator,
@@ -193,7 +195,7 @@ def build(data: st.DataObject, clock) -> World:  # noqa: ANN001, C901
 
     for learner in learners:
         for cohort in classes:
-            if data.draw(st.booleans(), f"enrol {learner.given_name} in {cohort.name}"):
+            if data.draw(st.sampled_from([False, True, True, True]), f"enrol {learner.given_name} in {cohort.name}"):
                 _attempt(
                     world,
                     f"enrol {learner.given_name} in {cohort.name}",
@@ -207,9 +209,14 @@ def build(data: st.DataObject, clock) -> World:  # noqa: ANN001, C901
 
     sessions = []
     for cohort in cohorts:
-        for _ in range(data.draw(st.integers(1, 4), f"sessions of {cohort.name}")):
+        for _ in range(data.draw(st.integers(1, 5), f"sessions of {cohort.name}")):
+            # Mostly within the class's dates; now and then on an edge day, or a few days outside them.
             day = data.draw(
-                st.one_of(days, st.dates(cohort.start_date - timedelta(days=5), cohort.end_date + timedelta(days=5))),
+                st.one_of(
+                    st.dates(cohort.start_date, cohort.end_date),
+                    days,
+                    st.dates(cohort.start_date - timedelta(days=5), cohort.end_date + timedelta(days=5)),
+                ),
                 "session day",
             )
             start, end = data.draw(st.sampled_from(SLOTS), "session slot")
@@ -223,7 +230,7 @@ def build(data: st.DataObject, clock) -> World:  # noqa: ANN001, C901
             if session is not None:
                 sessions.append(session)
 
-    statuses = st.one_of(st.none(), st.sampled_from(list(AttendanceStatus)))
+    statuses = st.sampled_from([None, *AttendanceStatus, *ATTENDED_IN_ORDER])
     for session in sessions:
         entries = []
         for row in attendance.register_rows(session):
@@ -243,7 +250,7 @@ def build(data: st.DataObject, clock) -> World:  # noqa: ANN001, C901
                 ),
             )
     for session in sessions:
-        if data.draw(st.integers(0, 4), "cancel?") == 4:
+        if data.draw(st.sampled_from([False, False, False, False, True]), "cancel?"):
             _attempt(
                 world,
                 f"cancel session {session.id}",
@@ -261,8 +268,8 @@ def build(data: st.DataObject, clock) -> World:  # noqa: ANN001, C901
 
     _withdraw_complete_and_certify(data, world, classes, provider_type, coordinator, clock)
 
-    clock.now = LATE
     for learner in learners:
+        clock.now = LATE  # the referrals of the learner before moved it
         _achievements(data, world, learner, coordinator, employer, qualifications, external_types)
         _referrals(data, world, learner, organisation, cohorts, programme, other, coordinator, clock)
     clock.now = LATE
@@ -300,7 +307,9 @@ def _learner(data: st.DataObject, world: World, organisation, coordinator, n: in
 def _withdraw_complete_and_certify(data, world, classes, provider_type, coordinator, clock) -> None:  # noqa: ANN001
     for cohort in classes:
         for enrolment in _db.session.scalars(sa.select(Enrolment).where(Enrolment.cohort_id == cohort.id)).all():
-            if enrolment.status is EnrolmentStatus.ENROLLED and data.draw(st.integers(0, 5), "withdraw?") == 5:
+            if enrolment.status is EnrolmentStatus.ENROLLED and data.draw(
+                st.sampled_from([False, False, False, False, True]), "withdraw?"
+            ):
                 day = data.draw(days, "withdrawn on")
                 clock.now = at_noon(day)
                 _attempt(
@@ -324,7 +333,7 @@ def _withdraw_complete_and_certify(data, world, classes, provider_type, coordina
                 lambda c=cohort, d=day: progression.complete_cohort(c, coordinator, on=d),
             )
         places = _db.session.scalars(sa.select(Enrolment).where(Enrolment.cohort_id == cohort.id)).all()
-        chosen = [e for e in places if data.draw(st.integers(0, 2), "certificate?") == 2]
+        chosen = [e for e in places if data.draw(st.sampled_from([False, True, True]), "certificate?")]
         if chosen:
             day = data.draw(days, "issued on")
             clock.now = at_noon(day)
@@ -336,7 +345,7 @@ def _withdraw_complete_and_certify(data, world, classes, provider_type, coordina
                 ),
             )
             for certificate in issued or []:
-                if data.draw(st.integers(0, 3), "revoke?") == 3:
+                if data.draw(st.sampled_from([False, False, False, True]), "revoke?"):
                     clock.now = at_noon(day) + timedelta(days=3)
                     _attempt(
                         world,
@@ -682,18 +691,23 @@ def differences(report, expected: Expected) -> dict[str, tuple]:  # noqa: ANN001
 
 
 def _report_now(data: st.DataObject) -> datetime:
-    day = data.draw(st.dates(GRANT_START + timedelta(days=30), GRANT_END), "now")
+    day = data.draw(
+        st.one_of(
+            st.sampled_from([GRANT_END, date(2027, 1, 15), date(2026, 10, 1)]),
+            st.dates(GRANT_START + timedelta(days=30), GRANT_END),
+        ),
+        "now",
+    )
     return datetime.combine(
         day, data.draw(st.sampled_from([time(0, 10), time(10), time(23, 50)])), tzinfo=ZONE
     ).astimezone(UTC)
 
 
 def _period(data: st.DataObject) -> tuple[date, date]:
-    if data.draw(st.booleans(), "a quarter?"):
-        return data.draw(st.sampled_from(QUARTERS), "quarter")
-    first = data.draw(st.dates(GRANT_START, GRANT_END), "from")
-    last = data.draw(st.dates(first, GRANT_END), "to")
-    return first, last
+    if data.draw(st.booleans(), "a quarter or the grant?"):
+        return data.draw(st.sampled_from([(GRANT_START, GRANT_END), *QUARTERS]), "quarter or grant")
+    first = data.draw(st.one_of(st.sampled_from(MONTHS), st.dates(GRANT_START, GRANT_END)), "from")
+    return first, min(GRANT_END, first + timedelta(days=data.draw(st.integers(0, 240), "days")))
 
 
 @settings(
