@@ -9,6 +9,16 @@ issued and revoked, outcomes, placements, results, external certificates, ESOL a
 The expected figures are counted here, in Python, from the rows read back one table at a time, following the
 written definitions in docs/reports.md ("What each figure means") and nothing in lms/reports. Each example
 runs in one transaction that is rolled back, so the next one starts from an empty database.
+
+Where the definitions leave room, the plain reading is taken: a start is the first attended mark in the
+class among held sessions, whatever the class's own dates; "learners' marks" (contact hours, attendance
+rate) leave out drop-in attendees not linked to a record; a participant with no immigration status in force
+on the period's last day is "not recorded", apart from one recorded as "not known"; certificates revoked
+at any time do not count. Two statuses, jobs or ESOL levels of one learner from the same day are not
+generated, since nothing says which one holds.
+
+LMS_RECONCILIATION_EXAMPLES sets the number of examples; LMS_RECONCILIATION_KEYS=starts,age compares only
+those figures, to shrink one discrepancy at a time.
 """
 
 from __future__ import annotations
