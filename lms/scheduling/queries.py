@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -213,4 +214,58 @@ def educators_of(organisation_id: int) -> list[User]:
             .where(User.organisation_id == organisation_id, UserRole.role == Role.EDUCATOR)
             .order_by(User.display_name)
         )
+    )
+
+
+@dataclass
+class LiveCohorts:
+    """The first few cohorts (planned, open or running) nearly full, under half full and with a
+    waitlist, and how many there are of each."""
+
+    filling: list[Cohort]
+    under: list[Cohort]
+    waiting: list[tuple[Cohort, int]]
+    totals: dict[str, int]
+
+
+def live_cohort_lists(organisation_id: int, limit: int) -> LiveCohorts:
+    """Five bounded statements, however many cohorts the organisation has run."""
+    live = sa.and_(
+        Cohort.organisation_id == organisation_id,
+        Cohort.status.in_([CohortStatus.OPEN, CohortStatus.RUNNING, CohortStatus.PLANNED]),
+        Cohort.is_drop_in.is_(False),
+        Cohort.capacity > 0,
+    )
+    filling = Cohort.places_taken * 10 >= Cohort.capacity * 9
+    under = Cohort.places_taken * 2 < Cohort.capacity
+    waiting = (
+        sa.select(Enrolment.cohort_id, sa.func.count().label("waiting"))
+        .where(Enrolment.status == EnrolmentStatus.WAITLISTED)
+        .group_by(Enrolment.cohort_id)
+        .subquery()
+    )
+    by_start = (Cohort.start_date, Cohort.id)
+    totals = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((filling, Cohort.id))),
+            sa.func.count(sa.case((under, Cohort.id))),
+            sa.func.count(waiting.c.cohort_id),
+        )
+        .outerjoin(waiting, waiting.c.cohort_id == Cohort.id)
+        .where(live)
+    ).one()
+    return LiveCohorts(
+        filling=list(db.session.scalars(sa.select(Cohort).where(live, filling).order_by(*by_start).limit(limit))),
+        under=list(db.session.scalars(sa.select(Cohort).where(live, under).order_by(*by_start).limit(limit))),
+        waiting=[
+            (cohort, count)
+            for cohort, count in db.session.execute(
+                sa.select(Cohort, waiting.c.waiting)
+                .join(waiting, waiting.c.cohort_id == Cohort.id)
+                .where(live)
+                .order_by(waiting.c.waiting.desc(), *by_start)
+                .limit(limit)
+            )
+        ],
+        totals={"filling": totals[0], "under": totals[1], "waiting": totals[2]},
     )
