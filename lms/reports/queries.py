@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from lms.assessments.attendance.models import AttendanceMark, AttendanceStatus
 from lms.assessments.progression.models import (
@@ -121,6 +122,14 @@ def _instants(zone: ZoneInfo, start: date, end: date) -> tuple[datetime, datetim
         datetime.combine(start, time.min, tzinfo=zone).astimezone(UTC),
         datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC),
     )
+
+
+def among(column: Any, ids: list[int] | sa.Select[Any]) -> sa.ColumnElement[bool]:
+    """`column IN ids`. Thousands of ids are one array parameter on PostgreSQL (`= ANY(:ids)`): bound
+    one by one, planning 9,000 parameters cost 200 ms a statement at tier M."""
+    if isinstance(ids, list) and db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.Integer)))
+    return column.in_(ids)
 
 
 def _count(query: sa.Select[Any]) -> int:
@@ -327,13 +336,13 @@ def _outcomes(report: FunderReturn, scope: _Scope, took_part: dict[int, date]) -
             Outcome.sustained_26_weeks,
             Outcome.domains,
         )
-        .where(Outcome.learner_id.in_(scope.grant_ids), Outcome.outcome_date <= grant_end)
+        .where(among(Outcome.learner_id, scope.grant_ids), Outcome.outcome_date <= grant_end)
         .order_by(Outcome.outcome_date, Outcome.id)
     ).all()
     placements = db.session.execute(
         sa.select(Placement.id, Placement.learner_id, Placement.end_date.label("day"))
         .where(
-            Placement.learner_id.in_(scope.grant_ids),
+            among(Placement.learner_id, scope.grant_ids),
             Placement.completed.is_(True),
             Placement.end_date <= grant_end,
         )
@@ -386,7 +395,7 @@ def _achievements(report: FunderReturn, scope: _Scope, took_part: dict[int, date
             QualificationResult.result_date.label("day"),
         )
         .where(
-            QualificationResult.learner_id.in_(scope.grant_ids),
+            among(QualificationResult.learner_id, scope.grant_ids),
             QualificationResult.grade.in_(PASSED),
             QualificationResult.result_date <= grant_end,
         )
@@ -399,7 +408,7 @@ def _achievements(report: FunderReturn, scope: _Scope, took_part: dict[int, date
             ExternalCertificate.issued_date.label("day"),
         )
         .where(
-            ExternalCertificate.learner_id.in_(scope.grant_ids),
+            among(ExternalCertificate.learner_id, scope.grant_ids),
             ExternalCertificate.issued_date <= grant_end,
         )
         .order_by(ExternalCertificate.issued_date, ExternalCertificate.id)
@@ -420,7 +429,7 @@ def _esol_gains(report: FunderReturn, scope: _Scope, took_part: dict[int, date])
     rows = db.session.execute(
         sa.select(EsolAssessment.learner_id, EsolAssessment.skill, EsolAssessment.level, EsolAssessment.assessed_date)
         .where(
-            EsolAssessment.learner_id.in_(scope.grant_ids),
+            among(EsolAssessment.learner_id, scope.grant_ids),
             EsolAssessment.assessed_date <= scope.programme.end_date,
         )
         .order_by(EsolAssessment.assessed_date, EsolAssessment.id)
@@ -453,7 +462,7 @@ def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, 
             Learner.preferred_languages,
             Learner.referral_source,
             Learner.date_of_birth,
-        ).where(Learner.id.in_(participant_ids))
+        ).where(among(Learner.id, participant_ids))
     ).all()
     statuses: dict[int, list] = defaultdict(list)
     for row in db.session.execute(
@@ -462,7 +471,7 @@ def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, 
             ImmigrationStatusRecord.status,
             ImmigrationStatusRecord.from_date,
             ImmigrationStatusRecord.until_date,
-        ).where(ImmigrationStatusRecord.learner_id.in_(participant_ids))
+        ).where(among(ImmigrationStatusRecord.learner_id, participant_ids))
     ):
         statuses[row.learner_id].append(row)
 
