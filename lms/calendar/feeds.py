@@ -89,16 +89,20 @@ def feed_for_token(token: str) -> tuple[CalendarFeed, str] | None:
 # --- what a feed holds ---------------------------------------------------------------------------
 
 
+def _learner_cohorts(user_id: int) -> sa.Select:
+    return (
+        sa.select(Enrolment.cohort_id)
+        .join(Learner, Learner.id == Enrolment.learner_id)
+        .where(Learner.user_id == user_id, Enrolment.status.in_(ON_FEED))
+    )
+
+
 def _session_filter(kind: FeedKind, target_id: int) -> sa.ColumnElement:
     if kind is FeedKind.COHORT:
         return Session.cohort_id == target_id
     if kind is FeedKind.VENUE:
         return Session.venue_id == target_id
-    learner_cohorts = (
-        sa.select(Enrolment.cohort_id)
-        .join(Learner, Learner.id == Enrolment.learner_id)
-        .where(Learner.user_id == target_id, Enrolment.status.in_(ON_FEED))
-    )
+    learner_cohorts = _learner_cohorts(target_id)
     taught = sa.select(SessionEducator.session_id).where(SessionEducator.user_id == target_id)
     return sa.or_(Session.cohort_id.in_(learner_cohorts), Session.id.in_(taught))
 
@@ -107,14 +111,28 @@ def _window(now: datetime) -> sa.ColumnElement:
     return Session.end_dt >= now - WINDOW_BACK
 
 
+def _version_arms(kind: FeedKind, target_id: int, now: datetime) -> list[sa.Select]:
+    """The feed's sessions in the window as (id, updated) rows, one indexed SELECT per way a session
+    gets into the feed. A person's feed is the UNION of the classes they are on and the sessions they
+    teach: as one WHERE with an OR, the planner scanned every session in the window (35 ms at tier L)."""
+    rows = sa.select(Session.id, Session.updated_dt)
+    if kind is not FeedKind.USER:
+        return [rows.where(_session_filter(kind, target_id), _window(now))]
+    learner_cohorts = _learner_cohorts(target_id)
+    return [
+        rows.where(Session.cohort_id.in_(learner_cohorts), _window(now)),
+        rows.join(SessionEducator, SessionEducator.session_id == Session.id).where(
+            SessionEducator.user_id == target_id, _window(now)
+        ),
+    ]
+
+
 def feed_version(feed: CalendarFeed, owner_locale: str = "", now: datetime | None = None) -> tuple[str, datetime]:
     """ETag and Last-Modified from one aggregate query: they change whenever anything in the feed does."""
     now = now or now_utc()
-    count, latest = db.session.execute(
-        sa.select(sa.func.count(Session.id), sa.func.max(Session.updated_dt)).where(
-            _session_filter(feed.kind, _target_id(feed)), _window(now)
-        )
-    ).one()
+    arms = _version_arms(feed.kind, _target_id(feed), now)
+    rows = sa.union(*arms).subquery() if len(arms) > 1 else arms[0].subquery()
+    count, latest = db.session.execute(sa.select(sa.func.count(), sa.func.max(rows.c.updated_dt))).one()
     latest = latest or feed.created_dt
     if latest.tzinfo is None:  # aggregates bypass the column type on SQLite
         latest = datetime.fromisoformat(str(latest)).replace(tzinfo=UTC)
