@@ -272,9 +272,7 @@ def generate(tier: str, seed: int = 1, progress: bool = False) -> Generated:
             for n in range(total)
         ),
     )
-    cohort_ids = writer.ids(
-        sa.select(Cohort.id).where(Cohort.organisation_id == organisation_id).order_by(Cohort.id)
-    )
+    cohort_ids = writer.ids(sa.select(Cohort.id).where(Cohort.organisation_id == organisation_id).order_by(Cohort.id))
     say(f"{len(cohort_ids):,} cohorts")
 
     busy_educator, busy_learner = educator_ids[0], learner_ids[-1]

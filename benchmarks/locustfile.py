@@ -137,7 +137,7 @@ def _log_in(user: FastHttpUser, email: str) -> None:
 class CalendarApp(FastHttpUser):
     """A calendar app polling one learner's feed: mostly unchanged, so answered 304."""
 
-    weight = 10
+    weight = 6
 
     def wait_time(self) -> float:
         return random.uniform(0.5, 1.5)
@@ -197,7 +197,8 @@ class EducatorUser(FastHttpUser):
         self.saves += 1
         statuses = ["present", "late", "absent"]
         form = {
-            name: statuses[(index + self.saves) % 3] for index, name in enumerate(sorted(set(STATUS_FIELD.findall(page))))
+            name: statuses[(index + self.saves) % 3]
+            for index, name in enumerate(sorted(set(STATUS_FIELD.findall(page))))
         }
         form["csrf_token"] = token.group(1) if token else ""
         self.client.post(self.register, data=form, headers={"Accept": "application/json"}, name="register save")

@@ -273,7 +273,9 @@ class Bench:
             statements_304 = self.statements(test, lambda b: b.get(url, conditional))  # noqa: B023
             assert anonymous.get(url, conditional).status == 304
             (not_modified,) = self.timed(lambda: anonymous.get(url, conditional))  # noqa: B023
-            row = Result("feed 304 Not Modified (If-None-Match)", not_modified, statements_304, "p95 ≤ 3 ms, ≤ 2 statements")
+            row = Result(
+                "feed 304 Not Modified (If-None-Match)", not_modified, statements_304, "p95 ≤ 3 ms, ≤ 2 statements"
+            )
             row.met = row.figures["p95"] <= 3 and statements_304 <= 2
             results.append(row)
         return results

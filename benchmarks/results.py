@@ -105,9 +105,7 @@ def block(
 def write(path: Path, tier: str, database: str, text: str) -> None:
     """Replace the tier's block, or add it at the end of the results section (the end of the file)."""
     current = path.read_text()
-    pattern = re.compile(
-        rf"<!-- bench:{tier}:{database} -->.*?<!-- /bench:{tier}:{database} -->", re.DOTALL
-    )
+    pattern = re.compile(rf"<!-- bench:{tier}:{database} -->.*?<!-- /bench:{tier}:{database} -->", re.DOTALL)
     if pattern.search(current):
         updated = pattern.sub(lambda _m: text, current)
     else:
