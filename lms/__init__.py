@@ -135,11 +135,15 @@ def _init_extensions(app: Flask) -> None:
 
     for package in AREA_PACKAGES:  # every area's models, so metadata (and Alembic) see all tables
         _import_if_present(f"lms.{package}.models")
+    from lms.assessments.attendance.services import refresh_cohort_summaries
     from lms.assessments.facts import add_achievements
     from lms.courses.facts import register_provider
+    from lms.scheduling.hooks import on_sessions_changed
 
-    # Higher areas tell the curriculum what learners have achieved (it cannot import them).
+    # Higher areas tell the curriculum what learners have achieved (it cannot import them), and hear
+    # from scheduling when sessions change (attendance summaries count only sessions that run).
     register_provider(add_achievements)
+    on_sessions_changed(refresh_cohort_summaries)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -113,3 +113,14 @@ class ImportForm(BaseForm):
     file = FileField(
         _l("CSV file"), validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))]
     )
+
+
+class LogoForm(BaseForm):
+    logo = FileField(
+        _l("Logo (PNG or JPEG, at most 1 MB and 2000 by 2000 pixels)"),
+        validators=[FileRequired(), FileAllowed(["png", "jpg", "jpeg"], _l("Choose a PNG or JPEG image."))],
+    )
+
+
+class RemoveLogoForm(BaseForm):
+    """No fields: the CSRF token is what it carries."""

@@ -43,6 +43,9 @@ class Organisation(Model):
     holiday_region: Mapped[str] = mapped_column(sa.String(3), default="ENG", server_default="ENG")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    #: The logo printed on funder returns: a PNG re-encoded by `people.services.set_logo`. Deferred, so
+    #: that loading an organisation (every request loads the user's) does not load the image.
+    logo_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"

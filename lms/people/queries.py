@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lms.extensions import db
-from lms.people.models import Learner, User
+from lms.people.models import Learner, Organisation, User
 
 
 def users_of(organisation_id: int) -> list[User]:
@@ -35,3 +35,8 @@ def learners_select(organisation_id: int, search: str = "") -> sa.Select:
             )
         )
     return query.order_by(Learner.family_name_latin, Learner.given_name_latin, Learner.id)
+
+
+def organisation_logo(organisation_id: int) -> bytes | None:
+    """The organisation's logo as PNG bytes (the column is deferred, so it is read only here)."""
+    return db.session.scalar(sa.select(Organisation.logo_png).where(Organisation.id == organisation_id))

@@ -5,7 +5,9 @@ Services validate, change, flush and return; the caller commits once.
 
 from __future__ import annotations
 
+import io
 import re
+import warnings
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ import phonenumbers
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from PIL import Image
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -141,6 +144,58 @@ def create_organisation(name: str, kind: OrganisationKind, timezone: str = "Euro
     db.session.add(organisation)
     db.session.flush()
     return organisation
+
+
+#: What an organisation's logo may be, as uploaded: PNG or JPEG, this many bytes and pixels a side.
+LOGO_FORMATS = ("PNG", "JPEG")
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_MAX_SIDE = 2000
+
+
+def set_logo(organisation: Organisation, data: bytes, actor: User) -> None:
+    """Keep an uploaded logo for funder returns, judged by its content (never its name or stated type)
+    and re-encoded as PNG, so that what is stored is pixels only: no metadata, no trailing bytes."""
+    if len(data) > LOGO_MAX_BYTES:
+        raise ServiceError(_("The logo must be 1 MB or smaller."), field="logo")
+    png, (width, height) = _logo_as_png(data)
+    organisation.logo_png = png
+    audit.record(
+        "organisation.logo.set",
+        actor_id=actor.id,
+        subject_type="organisation",
+        subject_id=organisation.id,
+        width=width,
+        height=height,
+    )
+    db.session.flush()
+
+
+def _logo_as_png(data: bytes) -> tuple[bytes, tuple[int, int]]:
+    not_an_image = ServiceError(_("Choose a PNG or JPEG image."), field="logo")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=LOGO_FORMATS) as image:
+                # The size is read from the header: a huge image is refused before it is decoded.
+                if max(image.size) > LOGO_MAX_SIDE:
+                    raise ServiceError(
+                        _("The logo must be at most %(side)d by %(side)d pixels.", side=LOGO_MAX_SIDE), field="logo"
+                    )
+                image.load()
+                clear = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+                output = io.BytesIO()
+                image.convert("RGBA" if clear else "RGB").save(output, format="PNG", optimize=True)
+                return output.getvalue(), image.size
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise not_an_image from None
+
+
+def remove_logo(organisation: Organisation, actor: User) -> None:
+    if organisation.logo_png is None:
+        return
+    organisation.logo_png = None
+    audit.record("organisation.logo.remove", actor_id=actor.id, subject_type="organisation", subject_id=organisation.id)
+    db.session.flush()
 
 
 def _login_contact(email: str | None, phone: str | None) -> tuple[str | None, str | None]:

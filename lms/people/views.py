@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -20,8 +22,10 @@ from lms.people.forms import (
     LearnerForm,
     LearnerLoginForm,
     LoginForm,
+    LogoForm,
     PasswordChangeForm,
     PinLoginForm,
+    RemoveLogoForm,
     SensitiveForm,
     UserForm,
 )
@@ -204,6 +208,37 @@ def user_new():
             flash(_("Account created."), "success")
             return redirect(url_for("people.users"))
     return render_template("people/user_form.html", form=form)
+
+
+# --- the organisation --------------------------------------------------------------------------
+
+
+@bp.route("/organisation/logo", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def organisation_logo():
+    """The logo printed on the organisation's funder returns."""
+    form = LogoForm()
+    if form.validate_on_submit() and attempt(
+        lambda: services.set_logo(current_user.organisation, form.logo.data.read(), current_user), form
+    ):
+        flash(_("Logo saved."), "success")
+        return redirect(url_for("people.organisation_logo"))
+    logo = queries.organisation_logo(current_user.organisation_id)
+    return render_template(
+        "people/logo.html",
+        form=form,
+        remove_form=RemoveLogoForm(),
+        logo=base64.b64encode(logo).decode() if logo else None,
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/organisation/logo/remove")
+@role_required(Role.COORDINATOR)
+def organisation_logo_remove():
+    if RemoveLogoForm().validate_on_submit():
+        services.remove_logo(current_user.organisation, current_user)
+        flash(_("Logo removed."), "success")
+    return redirect(url_for("people.organisation_logo"))
 
 
 # --- learners ------------------------------------------------------------------------------------

@@ -50,8 +50,8 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, Cell, float | Non
     return Markup("".join(parts))  # noqa: S704 - every text node above is escaped
 
 
-def column_chart(chart_id: str, title: str, rows: list[tuple[str, float]], *, maximum: float = 100) -> Markup:
-    """Vertical columns over time (the attendance rate per week, in per cent: not counts of people)."""
+def column_chart(chart_id: str, title: str, rows: list[tuple[str, Cell]], *, maximum: float = 100) -> Markup:
+    """Vertical columns over time (the attendance rate per week, in per cent); a hidden week has none."""
     if not rows:
         return Markup("")
     height, bottom, left = 200, 30, 50
@@ -65,12 +65,12 @@ def column_chart(chart_id: str, title: str, rows: list[tuple[str, float]], *, ma
         f'<text x="{left - 4}" y="16" font-size="14" text-anchor="end">{maximum:.0f}%</text>'
         f'<text x="{left - 4}" y="{height - bottom}" font-size="14" text-anchor="end">0</text>'
     ]
-    for index, (label, value) in enumerate(rows):
-        bar = (height - bottom - 12) * min(value, maximum) / maximum
+    for index, (label, cell) in enumerate(rows):
+        bar = (height - bottom - 12) * min(cell.number or 0, maximum) / maximum
         x = left + index * step
         parts.append(
             f'<rect x="{x + 1:.1f}" y="{height - bottom - bar:.1f}" width="{max(step - 2, 1):.1f}" '
-            f'height="{bar:.1f}" fill="{BAR}"><title>{escape(label)}: {escape(_fmt(value))}%</title></rect>'
+            f'height="{bar:.1f}" fill="{BAR}"><title>{escape(label)}: {escape(_shown(cell, "%"))}</title></rect>'
         )
         if index % every == 0:
             parts.append(
@@ -81,8 +81,12 @@ def column_chart(chart_id: str, title: str, rows: list[tuple[str, float]], *, ma
     return Markup("".join(parts))  # noqa: S704 - every text node above is escaped
 
 
+def _shown(cell: Cell, unit: str) -> str:
+    return cell.shown + ("" if cell.hidden else unit)
+
+
 def _described(label: str, cell: Cell, target: float | None, unit: str) -> str:
-    shown = cell.shown + ("" if cell.hidden else unit)
+    shown = _shown(cell, unit)
     if target:
         return _("%(label)s: %(value)s of a target of %(target)s", label=label, value=shown, target=_fmt(target))
     return f"{label}: {shown}"

@@ -31,6 +31,8 @@ from lms.reports.queries import FunderReturn
 SUPPRESS_BELOW = 5
 #: How every hidden cell is written, in every format.
 HIDDEN = "[c]"
+#: Breakdowns in an order of their own (the skills'), not by size.
+KEEP_ORDER = ("esol_gains",)
 
 
 @dataclass
@@ -68,6 +70,9 @@ class PublishedReturn:
     targets: list[tuple[TargetMeasure, int, Cell]]
     ratings: list[tuple[str, Cell | None, Cell | None]]
     relations: list[Relation]
+    #: (Monday, attendance rate that week in per cent): a rate, but of few marks it tells what one
+    #: person did, so for funders a week of fewer than SUPPRESS_BELOW marks is hidden.
+    weekly: list[tuple[date, Cell]] = field(default_factory=list)
 
     @property
     def start(self) -> date:
@@ -98,7 +103,31 @@ def publish(report: FunderReturn, protect: bool) -> PublishedReturn:
     if protect:
         _suppress(published)
     published.targets = [(measure, target, figures[measure.value]) for measure, target, _actual in report.targets]
+    published.breakdowns = {
+        key: rows if key in KEEP_ORDER else by_size(rows) for key, rows in published.breakdowns.items()
+    }
+    published.weekly = [
+        (monday, Cell(round(attended / counted * 100, 1), hidden=protect and counted < SUPPRESS_BELOW))
+        for monday, attended, counted in report.weekly_attendance
+        if counted
+    ]
     return published
+
+
+def by_size(rows: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
+    """Largest first by what is shown: hidden rows after the shown ones (by name), zeros last.
+
+    Rows sorted by their true counts would tell a reader which of two hidden cells is the larger, or
+    where a hidden cell (which may be large, when hidden to protect another) sits among the shown."""
+
+    def key(row: tuple[str, Cell]) -> tuple[int, float, str]:
+        name, cell = row
+        number = cell.number
+        if number is None:
+            return (1, 0, name)
+        return (0 if number else 2, -number, name)
+
+    return sorted(rows, key=key)
 
 
 def _average(value: float | None, count: int) -> Cell | None:
@@ -124,9 +153,9 @@ def _suppress(published: PublishedReturn) -> None:
         cell.hidden = is_sensitive(cell.value)
     counts = {key: count for key, _before, _after, count in published.report.ratings}
     for key, before, after in published.ratings:
-        for cell in (before, after):
-            if cell is not None:
-                cell.hidden = counts[key] < SUPPRESS_BELOW
+        for average in (before, after):
+            if average is not None:
+                average.hidden = counts[key] < SUPPRESS_BELOW
     relations = published.relations
     while any(_protect(relation, relations) for relation in relations):
         pass

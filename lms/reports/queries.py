@@ -408,7 +408,7 @@ def _achievements(report: FunderReturn, scope: _Scope, took_part: dict[int, date
         .order_by(ExternalCertificate.issued_date, ExternalCertificate.id)
     ).all()
 
-    def counted(rows: list[Any], kind: str) -> int:
+    def counted(rows: Iterable[Any], kind: str) -> int:
         firsts = _firsts(
             rows, lambda row: (row.learner_id, getattr(row, kind)), lambda row: row.day, took_part, grant_end
         )

@@ -21,13 +21,14 @@ from lms.core.errors import ServiceError
 from lms.core.i18n import _, format_date
 from lms.core.inputs import parse_id
 from lms.core.roles import Role
-from lms.core.spreadsheets import csv_stream, csv_text, xlsx_bytes
+from lms.core.spreadsheets import csv_stream, csv_text
 from lms.core.time import now_utc, today_local
 from lms.courses.models import Programme
 from lms.extensions import db
 from lms.people.access import visible_learners
 from lms.people.models import Learner
-from lms.reports import charts
+from lms.people.queries import organisation_logo
+from lms.reports import charts, documents
 from lms.reports.access import load_return_programme, period_problem, sees_individuals, visible_programmes
 from lms.reports.disclosure import PublishedReturn, legend, publish
 from lms.reports.measures import BREAKDOWN_DEFINITIONS, BREAKDOWNS, MEASURES, OUTCOME_RULE
@@ -143,7 +144,6 @@ def _dates_shown(period: Period | None = None) -> dict:
 
 
 def _charts(published: PublishedReturn) -> dict[str, Markup]:
-    weekly = published.report.weekly_attendance
     return {
         "targets": charts.bar_chart(
             "chart-targets",
@@ -153,7 +153,7 @@ def _charts(published: PublishedReturn) -> dict[str, Markup]:
         "weekly": charts.column_chart(
             "chart-weekly",
             _("Attendance rate per week"),
-            [(week.strftime("%d/%m"), round(a / c * 100, 1) if c else 0) for week, a, c in weekly],
+            [(week.strftime("%d/%m"), cell) for week, cell in published.weekly],
         ),
         "gains": charts.bar_chart(
             "chart-gains",
@@ -233,12 +233,28 @@ def programme_return_csv(programme_id: int):
 @bp.get("/reports/programmes/<int:programme_id>.xlsx")
 @role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
 def programme_return_xlsx(programme_id: int):
-    rows, title = _return_rows(load_return_programme(programme_id))
-    return _download(
-        xlsx_bytes(_("Return"), [[title], *rows]),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "funder-return.xlsx",
-    )
+    published, title = _document(load_return_programme(programme_id))
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(documents.return_xlsx(published, title), xlsx, "funder-return.xlsx")
+
+
+@bp.get("/reports/programmes/<int:programme_id>.pdf")
+@role_required(Role.COORDINATOR, Role.FUNDER_VIEWER)
+def programme_return_pdf(programme_id: int):
+    programme = load_return_programme(programme_id)
+    published, title = _document(programme)
+    pdf = documents.return_pdf(published, programme, title, organisation_logo(programme.organisation_id))
+    return _download(pdf, "application/pdf", "funder-return.pdf")
+
+
+def _document(programme: Programme) -> tuple[PublishedReturn, str]:
+    """The return as the current user may have it (protected for funders), and the file's title."""
+    try:
+        period = _period(programme, not sees_individuals(current_user, programme))
+    except ServiceError as refused:
+        abort(400, refused.message)
+    published = _published(programme, period.start, period.end)
+    return published, _("Funder return: %(programme)s, %(period)s", programme=programme.name, period=period.label)
 
 
 def _download(body: bytes | Iterator[str], mimetype: str, filename: str) -> Response:
@@ -260,12 +276,12 @@ def dashboard():
     monday = today - timedelta(days=today.weekday())
     start = datetime.combine(monday, time.min, tzinfo=zone).astimezone(UTC)
     week = scheduling_queries.sessions_between(organisation.id, start, start + timedelta(days=7))
-    rows = db.session.execute(scheduling_queries.cohorts_page_select(organisation.id)).all()
-    live = [
-        (c, waiting)
-        for c, waiting in rows
-        if c.status in (CohortStatus.OPEN, CohortStatus.RUNNING, CohortStatus.PLANNED) and not c.is_drop_in
-    ]
+    live = db.session.execute(
+        scheduling_queries.cohorts_page_select(organisation.id).where(
+            Cohort.status.in_([CohortStatus.OPEN, CohortStatus.RUNNING, CohortStatus.PLANNED]),
+            Cohort.is_drop_in.is_(False),
+        )
+    ).all()
     expiring = db.session.execute(
         sa.select(ExternalCertificate, Learner)
         .join(Learner, Learner.id == ExternalCertificate.learner_id)

@@ -71,8 +71,10 @@ KEPT_ON_REFUSAL = {"login_attempt"}
 #: Never posted: it would end the logged-in session the fuzz runs in.
 NOT_POSTED = {"people.logout"}
 #: POST routes whose form this organisation's pages do not show a coordinator: a learner's own buttons,
-#: and the waitlist's (shown when someone waits and a place is free). Posted to with made-up fields.
+#: the waitlist's (shown when someone waits and a place is free) and removing the organisation's logo
+#: (shown when there is one). Posted to with made-up fields.
 POSTED_BARE = {
+    "people.organisation_logo_remove",
     "cohorts.my_offer",
     "cohorts.my_request",
     "attendance.check_in",

@@ -157,3 +157,17 @@ def test_hours_rates_and_sessions_are_not_people_and_coordinators_see_everything
     coordinator = publish(report, protect=False)
     assert coordinator.figures["participants"].shown == "1"
     assert not any(cell.hidden for cell in coordinator.figures.values())
+
+
+def test_rows_are_ordered_by_what_is_shown_and_thin_weeks_are_hidden():
+    people = [{key: "a" for key in PARTICIPANT_BREAKDOWNS} for _ in range(12)]
+    for person in people[:3]:
+        person["nationality"] = "c"
+    people[0]["nationality"] = "b"  # a: 9, b: 1 and c: 2, both hidden: their order must not tell which is larger
+    report = a_return(people, [0], (0, 0))
+    report.weekly_attendance = [(date(2026, 11, 2), 3, 4), (date(2026, 11, 9), 5, 6)]
+    funder = publish(report, protect=True)
+    rows = funder.breakdowns["nationality"]
+    assert [(label, cell.shown) for label, cell in rows] == [("a", "9"), ("b", HIDDEN), ("c", HIDDEN)]
+    assert [cell.shown for _week, cell in funder.weekly] == [HIDDEN, "83.3"]
+    assert [cell.shown for _week, cell in publish(report, protect=False).weekly] == ["75", "83.3"]

@@ -1,4 +1,4 @@
-"""Learner achievements that pathways and eligibility read: ESOL levels, completions, certificates held."""
+"""Registers: marks, their history, self check-in tries, and each place's attendance summary."""
 
 from __future__ import annotations
 
@@ -92,6 +92,8 @@ class AttendanceMark(Model):
             postgresql_where=sa.text("attendee_id IS NOT NULL"),
             sqlite_where=sa.text("attendee_id IS NOT NULL"),
         ),
+        # Whole-register reads (`WHERE session_id = ?`) cannot use the partial indexes above.
+        sa.Index("ix_attendance_mark_session", "session_id"),
         sa.CheckConstraint("(learner_id IS NULL) <> (attendee_id IS NULL)", name="one_person"),
         sa.CheckConstraint(
             "minutes_late >= 0 AND minutes_left_early >= 0 AND minutes_attended >= 0", name="minutes_not_negative"
@@ -161,3 +163,27 @@ class AbsenceNotice(Model):
     recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     __table_args__ = (sa.UniqueConstraint("learner_id", "session_id"),)
+
+
+class EnrolmentAttendance(Model):
+    """One place's attendance so far, kept at write time so that pages read one row instead of every
+    mark: by `services.refresh_summaries`, from every change of marks and of sessions (cancelled,
+    reinstated, moved). Counts marks at sessions that are not cancelled, as `attendance_rates` does."""
+
+    __tablename__ = "enrolment_attendance"
+
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolment.id", ondelete="CASCADE"), primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    #: Marks that count in the rate (not excused, not cancelled by us), and of those, attended.
+    counted: Mapped[int] = mapped_column(default=0)
+    attended: Mapped[int] = mapped_column(default=0)
+    minutes_attended: Mapped[int] = mapped_column(default=0)
+    #: The latest sessions in a row missed without telling us.
+    absences_in_a_row: Mapped[int] = mapped_column(default=0)
+    first_attended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint("attended <= counted AND attended >= 0 AND absences_in_a_row >= 0", name="counts_sane"),
+    )

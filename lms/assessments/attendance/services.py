@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from lms.assessments.attendance.models import (
     AttendanceMark,
     AttendanceStatus,
     CheckInTry,
+    EnrolmentAttendance,
     MarkSource,
     NoticeReason,
 )
@@ -38,7 +39,7 @@ from lms.core.db import upsert_insert
 from lms.core.errors import ServiceError
 from lms.core.i18n import _, ngettext
 from lms.core.roles import Role
-from lms.core.time import now_utc
+from lms.core.time import now_utc, today_local
 from lms.extensions import db
 from lms.people.models import Learner, User
 from lms.scheduling.cohorts.enrolment import link_drop_in
@@ -56,6 +57,8 @@ LATE_AFTER = timedelta(minutes=5)
 CODE_STEP_SECONDS = 60
 #: Wrong self check-in codes a learner may type for one session; then the educator marks them instead.
 WRONG_CODES_ALLOWED = 5
+#: At-risk lists keep a class for this many days after it ends (the last absences still matter).
+RECENT_DAYS = 14
 
 
 def session_minutes(session: Session) -> int:
@@ -322,8 +325,13 @@ def _write_marks(
         db.session.execute(sa.update(AttendanceMark), updates)
     if changes:
         _record_changes(changes, actor, now, source)
+        refresh_summaries(session.cohort_id, _learners_of(wanted.values()))
     db.session.expire_all()  # the bulk statements bypassed the objects this session holds
     return len(changes)
+
+
+def _learners_of(marks: Iterable[dict[str, Any]]) -> list[int]:
+    return [values["learner_id"] for values in marks if values["learner_id"]]
 
 
 def save_register(
@@ -545,43 +553,109 @@ class AtRisk:
 
 
 def learners_at_risk(
-    organisation_id: int, *, consecutive: int = 3, threshold: float = 0.75, minimum_sessions: int = 4
+    organisation_id: int,
+    *,
+    consecutive: int = 3,
+    threshold: float = 0.75,
+    minimum_sessions: int = 4,
+    today: date | None = None,
 ) -> list[AtRisk]:
-    """Learners in running cohorts with N absences without notice in a row, or a rate under the threshold.
-    For coordinators only: nobody e-mails the learner about it. One query."""
+    """Learners on classes running now (or ended in the last two weeks) with N absences without notice in
+    a row, or a rate under the threshold. For coordinators only: nobody e-mails the learner about it.
+    One indexed query over the places' attendance summaries, however long the organisation's history."""
+    today = today or today_local()
+    summary = EnrolmentAttendance
     rows = db.session.execute(
-        sa.select(
-            Learner.id,
-            Learner.given_name,
-            Learner.family_name,
-            Cohort.id,
-            Cohort.name,
-            AttendanceMark.status,
-        )
-        .join(Session, Session.id == AttendanceMark.session_id)
-        .join(Cohort, Cohort.id == Session.cohort_id)
-        .join(Learner, Learner.id == AttendanceMark.learner_id)
-        .join(Enrolment, sa.and_(Enrolment.cohort_id == Cohort.id, Enrolment.learner_id == Learner.id))
+        sa.select(Learner.id, Learner.given_name, Learner.family_name, Cohort.id, Cohort.name, summary)
+        .join(Enrolment, Enrolment.id == summary.enrolment_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Learner, Learner.id == Enrolment.learner_id)
         .where(
             Cohort.organisation_id == organisation_id,
+            Cohort.start_date <= today,
+            Cohort.end_date >= today - timedelta(days=RECENT_DAYS),
             Enrolment.status == EnrolmentStatus.ENROLLED,
-            Session.status == SessionStatus.SCHEDULED,
+            sa.or_(
+                summary.absences_in_a_row >= consecutive,
+                sa.and_(summary.counted >= minimum_sessions, summary.attended < summary.counted * threshold),
+            ),
         )
-        .order_by(AttendanceMark.learner_id, Cohort.id, Session.start_dt.desc())
     ).all()
-    grouped: dict[tuple[int, int], list] = defaultdict(list)
-    for row in rows:
-        grouped[(row[0], row[3])].append(row)
-    found = []
-    for (learner_id, cohort_id), marks in grouped.items():
-        statuses = [row[5] for row in marks]
-        streak = _absences_in_a_row(statuses)
-        counted = [s for s in statuses if s.counts_in_rate]
-        rate = sum(s.attended for s in counted) / len(counted) if counted else 1.0
-        if streak >= consecutive or (len(counted) >= minimum_sessions and rate < threshold):
-            name = " ".join(part for part in (marks[0][1], marks[0][2]) if part)
-            found.append(AtRisk(learner_id, name, cohort_id, marks[0][4], streak, rate, len(counted)))
-    return sorted(found, key=lambda r: (-r.consecutive_absences, r.rate))
+    found = [
+        AtRisk(
+            learner_id,
+            " ".join(part for part in (given, family) if part),
+            cohort_id,
+            cohort_name,
+            row.absences_in_a_row,
+            row.attended / row.counted if row.counted else 1.0,
+            row.counted,
+        )
+        for learner_id, given, family, cohort_id, cohort_name, row in rows
+    ]
+    return sorted(found, key=lambda r: (-r.consecutive_absences, r.rate, r.learner_id))
+
+
+# --- attendance summaries, kept at write time ---------------------------------------------------
+
+
+def refresh_cohort_summaries(cohort_ids: set[int]) -> None:
+    """Sessions of these cohorts changed when or whether they run: recount every place on them."""
+    for cohort_id in sorted(cohort_ids):
+        refresh_summaries(cohort_id)
+
+
+def refresh_summaries(cohort_id: int, learner_ids: Iterable[int] | None = None) -> None:
+    """Recount the attendance summaries of these learners' places on a cohort (all of them if None),
+    from their marks: four statements at most. The places are locked first (PostgreSQL), so two registers of
+    one cohort saved at once recount one after the other and the second sees the first's marks."""
+    wanted = sorted(set(learner_ids)) if learner_ids is not None else None
+    if wanted == []:
+        return
+    places = sa.select(Enrolment.id, Enrolment.learner_id).where(Enrolment.cohort_id == cohort_id)
+    if wanted is not None:
+        places = places.where(Enrolment.learner_id.in_(wanted))
+    enrolments = db.session.execute(places.order_by(Enrolment.id).with_for_update()).all()
+    if not enrolments:
+        return
+    marks = sa.select(
+        AttendanceMark.learner_id, AttendanceMark.status, AttendanceMark.minutes_attended, Session.start_dt
+    )
+    marks = marks.join(Session, Session.id == AttendanceMark.session_id).where(
+        Session.cohort_id == cohort_id,
+        Session.status == SessionStatus.SCHEDULED,
+        AttendanceMark.learner_id.in_([learner_id for _id, learner_id in enrolments]),
+    )
+    by_learner: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(marks.order_by(Session.start_dt.desc(), Session.id.desc())):
+        by_learner[row.learner_id].append(row)
+    db.session.execute(
+        sa.delete(EnrolmentAttendance).where(EnrolmentAttendance.enrolment_id.in_([e for e, _l in enrolments]))
+    )
+    summaries = [
+        summarise(enrolment_id, cohort_id, learner_id, by_learner[learner_id])
+        for enrolment_id, learner_id in enrolments
+        if by_learner[learner_id]  # a place with no marks has no summary
+    ]
+    if summaries:
+        db.session.execute(sa.insert(EnrolmentAttendance), summaries)
+
+
+def summarise(enrolment_id: int, cohort_id: int, learner_id: int, marks_latest_first: list[Any]) -> dict[str, Any]:
+    """One place's summary from its marks at sessions that run, latest first."""
+    statuses = [row.status for row in marks_latest_first]
+    attended = [row for row in marks_latest_first if row.status.attended]
+    return {
+        "enrolment_id": enrolment_id,
+        "cohort_id": cohort_id,
+        "learner_id": learner_id,
+        "counted": sum(1 for status in statuses if status.counts_in_rate),
+        "attended": len(attended),
+        "minutes_attended": sum(row.minutes_attended for row in attended),
+        "absences_in_a_row": _absences_in_a_row(statuses),
+        "first_attended_dt": attended[-1].start_dt if attended else None,
+        "last_attended_dt": attended[0].start_dt if attended else None,
+    }
 
 
 def _absences_in_a_row(statuses_latest_first: list[AttendanceStatus]) -> int:
@@ -719,7 +793,7 @@ def merge_drop_in(attendee: DropInAttendee, learner: Learner, actor: User) -> in
         else:
             mark.attendee_id, mark.learner_id = None, learner.id
             moved += 1
-    db.session.flush()
+    db.session.flush()  # drop-in groups have no places, so no attendance summary changes
     audit.record(
         "attendance.dropin.move",
         actor_id=actor.id,

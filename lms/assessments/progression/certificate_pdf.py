@@ -43,21 +43,32 @@ def script_of(text: str) -> str:
     return "latin"
 
 
+def add_script_fonts(pdf: FPDF) -> None:
+    """Load the font of every script into a document: certificates and funder returns alike."""
+    for script, filename in SCRIPT_FONTS.items():
+        pdf.add_font(script, fname=str(FONTS / filename))
+    # A label in one script can carry a code or URL in another (an Arabic label before a Latin code).
+    pdf.set_fallback_fonts(list(SCRIPT_FONTS))
+
+
+def font_for(pdf: FPDF, text: str, size: float) -> None:
+    """Set the font for a run of text by its script (its first letter's); letters of other scripts
+    come from the fallback fonts."""
+    # Shaping is needed for joined and right-to-left scripts, wherever they are in the run (a Latin
+    # label before an Arabic name); plain Latin runs keep exact text extraction.
+    pdf.set_text_shaping(any(script_of(char) != "latin" for char in text if char.isalpha()))
+    pdf.set_font(script_of(text), size=size)
+
+
 class _Certificate(FPDF):
     def __init__(self) -> None:
         super().__init__(orientation="landscape", format="A4")
-        for script, filename in SCRIPT_FONTS.items():
-            self.add_font(script, fname=str(FONTS / filename))
-        # A label in one script can carry a code or URL in another (an Arabic label before a Latin code).
-        self.set_fallback_fonts(list(SCRIPT_FONTS))
+        add_script_fonts(self)
         self.set_auto_page_break(False)
         self.set_margins(20, 20, 20)
 
     def line_of(self, text: str, size: float, *, gap: float = 4) -> None:
-        script = script_of(text)
-        # Shaping is needed for joined and right-to-left scripts; plain runs keep exact text extraction.
-        self.set_text_shaping(script in ("arabic", "bengali", "ethiopic"))
-        self.set_font(script, size=size)
+        font_for(self, text, size)
         self.cell(w=0, h=size * 0.5, text=text, align="C", new_x="LMARGIN", new_y="NEXT")
         self.ln(gap)
 

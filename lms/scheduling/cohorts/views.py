@@ -13,6 +13,7 @@ from lms.core.errors import ServiceError
 from lms.core.forms import NONE, object_choices
 from lms.core.i18n import _
 from lms.core.inputs import parse_id
+from lms.core.pages import rows_page
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
 from lms.core.web import attempt, save_or_show
@@ -90,8 +91,8 @@ def venue_form(venue_id: int | None = None):
 def cohorts():
     status, search = request.args.get("status", ""), request.args.get("q", "").strip()[:100]
     query = queries.cohorts_page_select(current_user.organisation_id, status=status, search=search)
-    rows = db.session.execute(query.where(readable_cohorts(current_user)))
-    return render_template("cohorts/cohorts.html", rows=rows.all(), status=status, search=search)
+    page = rows_page(query.where(readable_cohorts(current_user)), request.args.get("page", type=int))
+    return render_template("cohorts/cohorts.html", page=page, rows=page.items, status=status, search=search)
 
 
 def _cohort_form(cohort: Cohort | None) -> CohortForm:

@@ -26,6 +26,7 @@ from lms.core.inputs import check_length
 from lms.extensions import db
 from lms.people.models import User
 from lms.scheduling.clashes import ClashError, ClashReport, Slot, find_clashes
+from lms.scheduling.hooks import sessions_changed
 from lms.scheduling.models import (
     Closure,
     Cohort,
@@ -330,6 +331,8 @@ def generate(rule: TimetableRule, actor: User, *, accept_learner_clashes: bool =
         )
         session.touch()
     db.session.flush()
+    if plan.update or plan.reinstate or plan.cancel:
+        sessions_changed({cohort.id})
     audit.record(
         "timetable.generate",
         actor_id=actor.id,
@@ -425,6 +428,7 @@ def move_session(
     session.is_moved, session.needs_decision, session.decision_note = True, False, ""
     session.touch()
     db.session.flush()
+    sessions_changed({session.cohort_id})
     audit.record("session.move", actor_id=actor.id, subject_type="session", subject_id=session.id)
     return session
 
@@ -439,6 +443,7 @@ def cancel_session(session: Session, reason: str, actor: User) -> Session:
     session.needs_decision, session.decision_note = False, ""
     session.touch()
     db.session.flush()
+    sessions_changed({session.cohort_id})
     audit.record("session.cancel", actor_id=actor.id, subject_type="session", subject_id=session.id)
     return session
 
