@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
-DEFAULT_STEPS = "10,20,40,60,80,100,140"
+DEFAULT_STEPS = "10,20,40,60,80,100,140,180,240"
 
 
 def _url(args: argparse.Namespace, work: Path) -> str:

@@ -92,6 +92,8 @@ def block(
             out += ["", f"Knee: none; p95 was over {P95_LIMIT_MS} ms from the first step. Capacity target: **no**."]
         else:
             met = "yes" if knee.rps >= CAPACITY_TARGET else "**no**"
+            if knee is steps[-1]:
+                met += " (not yet at the knee: more users were not offered, so capacity is at least this)"
             out += [
                 "",
                 f"Knee: {knee.users} users, **{knee.rps:.1f} req/s** at p95 {_ms(knee.p95)} ms "
