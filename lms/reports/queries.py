@@ -213,9 +213,6 @@ def _places(report: FunderReturn, scope: _Scope) -> None:
             AttendanceMark.learner_id.is_not(None),
             Session.status == SessionStatus.SCHEDULED,
             Session.start_dt < scope.now,
-            # Only classes running by the period's end can start anyone in it.
-            Cohort.start_date <= scope.end,
-            Cohort.end_date >= scope.start,
             Session.start_dt < scope.last,
         )
         .group_by(AttendanceMark.learner_id, Session.cohort_id)
@@ -469,11 +466,11 @@ def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, 
     ):
         statuses[row.learner_id].append(row)
 
-    def status_at_end(learner_id: int) -> ImmigrationStatus:
+    def status_at_end(learner_id: int) -> ImmigrationStatus | None:
         current = [
             r for r in statuses[learner_id] if r.from_date <= end and (r.until_date is None or r.until_date >= end)
         ]
-        return max(current, key=lambda r: r.from_date).status if current else ImmigrationStatus.UNKNOWN
+        return max(current, key=lambda r: r.from_date).status if current else None
 
     def band(dob: date | None) -> str:
         if dob is None:
@@ -486,7 +483,9 @@ def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, 
 
     not_recorded = _("Not recorded")
     statuses_at_end = Counter(status_at_end(row.id) for row in learners)
-    report.breakdowns["eligibility"] = _by_size((str(status.title), n) for status, n in statuses_at_end.items())
+    report.breakdowns["eligibility"] = _by_size(
+        (str(status.title) if status else _("Not recorded"), n) for status, n in statuses_at_end.items()
+    )
     report.breakdowns["age"] = counted(band(row.date_of_birth) for row in learners)
     sexes = Counter(Sex(row.sex) for row in learners)
     report.breakdowns["sex"] = _by_size((str(sex.title), n) for sex, n in sexes.items())

@@ -160,7 +160,7 @@ def test_hours_rates_and_sessions_are_not_people_and_coordinators_see_everything
 
 
 def test_rows_are_ordered_by_what_is_shown_and_thin_weeks_are_hidden():
-    people = [{key: "a" for key in PARTICIPANT_BREAKDOWNS} for _ in range(12)]
+    people = [dict.fromkeys(PARTICIPANT_BREAKDOWNS, "a") for _ in range(12)]
     for person in people[:3]:
         person["nationality"] = "c"
     people[0]["nationality"] = "b"  # a: 9, b: 1 and c: 2, both hidden: their order must not tell which is larger
