@@ -21,6 +21,14 @@ def step_line(step: Step) -> str:
     )
 
 
+def peak_line(steps: list[Step]) -> str:
+    peak = max(steps, key=lambda step: step.rps)
+    return (
+        f"Most answered: {peak.rps:.1f} req/s at {peak.users} users, at p95 {_ms(peak.p95)} ms "
+        f"({peak.cpu_ms_per_request:.1f} ms of worker CPU per request)."
+    )
+
+
 def _ms(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
@@ -100,6 +108,8 @@ def block(
                 f"({knee.cpu_ms_per_request:.1f} ms of worker CPU per request). "
                 f"Target ≥ {CAPACITY_TARGET} req/s at p95 ≤ {P95_LIMIT_MS} ms: {met}.",
             ]
+    if steps:
+        out.append(peak_line(steps))
     out.append(f"<!-- /bench:{tier}:{database} -->")
     return "\n".join(out)
 
