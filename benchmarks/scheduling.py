@@ -14,13 +14,16 @@ import sqlalchemy as sa
 from benchmarks.timing import counting_queries, measure, report
 from lms.core.roles import Role
 from lms.courses import services as course_services
+from lms.courses.inputs import CourseInput
 from lms.extensions import db
 from lms.people import services as people_services
-from lms.people.models import OrganisationKind
+from lms.people.models import Learner, OrganisationKind
 from lms.scheduling.cohorts import services as scheduling_services
-from lms.scheduling.models import Cohort, Room, Session, SessionEducator
+from lms.scheduling.cohorts.inputs import CohortInput, VenueInput
+from lms.scheduling.models import Cohort, Enrolment, Room, Session, SessionEducator
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
+from lms.scheduling.timetable.inputs import TimetableRuleInput
 
 
 def seed(existing: int, seed_value: int = 1) -> dict:
@@ -41,11 +44,13 @@ def seed(existing: int, seed_value: int = 1) -> dict:
         )
         for n in range(60)
     ]
-    venue = scheduling_services.save_venue(organisation, {"name": "Benchmark centre"}, coordinator)
+    venue = scheduling_services.save_venue(organisation, VenueInput(name="Benchmark centre"), coordinator)
     rooms = [Room(venue_id=venue.id, name=f"Room {n}") for n in range(40)]
     db.session.add_all(rooms)
     course = course_services.save_course(
-        organisation, {"code": "BENCH", "title": "Benchmark course", "kind": "life_skills"}, coordinator
+        organisation,
+        CourseInput.model_validate({"code": "BENCH", "title": "Benchmark course", "kind": "life_skills"}),
+        coordinator,
     )
     cohort_rows = [
         {
@@ -102,16 +107,46 @@ def seed(existing: int, seed_value: int = 1) -> dict:
     )
     new_cohort = scheduling_services.save_cohort(
         organisation,
-        {
-            "name": "New term cohort",
-            "course_id": course.id,
-            "start_date": date(2027, 1, 4),
-            "end_date": date(2027, 3, 26),
-            "capacity": 12,
-            "status": "open",
-            "venue_id": venue.id,
-        },
+        CohortInput.model_validate(
+            {
+                "name": "New term cohort",
+                "course_id": course.id,
+                "start_date": date(2027, 1, 4),
+                "end_date": date(2027, 3, 26),
+                "capacity": 12,
+                "status": "open",
+                "venue_id": venue.id,
+            }
+        ),
         coordinator,
+    )
+    # Twelve learners in the new cohort, each also in five running cohorts, so the learner clash check
+    # has real diaries to look through (an empty cohort would make it free).
+    learner_ids = list(
+        db.session.scalars(
+            sa.insert(Learner).returning(Learner.id),
+            [
+                {"organisation_id": organisation.id, "given_name": f"Learner{n}", "created_dt": now, "updated_dt": now}
+                for n in range(12)
+            ],
+        )
+    )
+    enrolments = [(new_cohort.id, learner_id) for learner_id in learner_ids]
+    enrolments += [(cohort_id, lid) for lid in learner_ids for cohort_id in rng.sample(cohort_ids, 5)]
+    db.session.execute(
+        sa.insert(Enrolment),
+        [
+            {
+                "cohort_id": cohort_id,
+                "learner_id": learner_id,
+                "status": "enrolled",
+                "requested_dt": now,
+                "status_changed_dt": now,
+                "withdrawn_reason": "",
+                "waiting_note": "",
+            }
+            for cohort_id, learner_id in enrolments
+        ],
     )
     free_room = Room(venue_id=venue.id, name="Quiet room")
     db.session.add(free_room)
@@ -127,13 +162,15 @@ def run(repeat: int = 30, existing: int = 20_000) -> list[str]:
     coordinator, cohort = data["coordinator"], data["cohort"]
     rule = timetable.save_rule(
         cohort,
-        {
-            "weekdays": [1, 3],
-            "start_time": time(18, 0),
-            "end_time": time(20, 0),
-            "venue_id": data["venue"].id,
-            "room_id": data["room"].id,
-        },
+        TimetableRuleInput.model_validate(
+            {
+                "weekdays": [1, 3],
+                "start_time": time(18, 0),
+                "end_time": time(20, 0),
+                "venue_id": data["venue"].id,
+                "room_id": data["room"].id,
+            }
+        ),
         coordinator,
     )
     db.session.commit()
@@ -142,10 +179,12 @@ def run(repeat: int = 30, existing: int = 20_000) -> list[str]:
         timetable.generate(rule, coordinator, accept_learner_clashes=True)
         db.session.rollback()
 
+    enrolled = db.session.scalar(sa.select(sa.func.count()).where(Enrolment.cohort_id == cohort.id))
     generate_and_roll_back()  # warm caches
     samples = measure(generate_and_roll_back, repeat)
     with counting_queries(db.engine) as counter:
         plan = timetable.generate(rule, coordinator, accept_learner_clashes=True)
     db.session.rollback()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Session))
-    return [report(f"generate a term ({len(plan.create)} sessions) vs {total:,} sessions", samples, counter["count"])]
+    name = f"generate a term ({len(plan.create)} sessions, {enrolled} learners) vs {total:,} sessions"
+    return [report(name, samples, counter["count"])]
