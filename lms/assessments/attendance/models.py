@@ -168,7 +168,7 @@ class AbsenceNotice(Model):
 class EnrolmentAttendance(Model):
     """One place's attendance so far, kept at write time so that pages read one row instead of every
     mark: by `services.refresh_summaries`, from every change of marks and of sessions (cancelled,
-    reinstated, moved). Counts marks at sessions that are not cancelled, as `attendance_rates` does."""
+    reinstated, moved). Counts marks at sessions that are not cancelled. Completion rules read their rates from it."""
 
     __tablename__ = "enrolment_attendance"
 
