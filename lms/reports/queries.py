@@ -137,7 +137,8 @@ def _count(query: sa.Select[Any]) -> int:
     return db.session.scalar(query) or 0
 
 
-def _marks_in(scope: _Scope) -> sa.Select[Any]:
+def _marks() -> sa.Select[Any]:
+    """Marks joined to their session and its cohort, selecting nothing yet."""
     return (
         sa.select()
         .select_from(AttendanceMark)
@@ -171,7 +172,7 @@ def _attendance(report: FunderReturn, scope: _Scope) -> list[int] | sa.Select[An
     learner = AttendanceMark.learner_id.is_not(None)
     attended = AttendanceMark.status.in_(ATTENDED)
     participants, attended_marks, counted_marks, minutes, unlinked = db.session.execute(
-        _marks_in(scope)
+        _marks()
         .add_columns(
             sa.func.count(sa.distinct(sa.case((sa.and_(learner, attended), AttendanceMark.learner_id)))),
             sa.func.coalesce(sa.func.sum(sa.case((sa.and_(learner, attended), 1), else_=0)), 0),
@@ -193,7 +194,7 @@ def _attendance(report: FunderReturn, scope: _Scope) -> list[int] | sa.Select[An
         .where(scope.in_programme, scope.held())
     )
     participants_select = (
-        _marks_in(scope)
+        _marks()
         .add_columns(AttendanceMark.learner_id)
         .distinct()
         .where(scope.in_programme, scope.held(), attended, learner)
@@ -214,7 +215,7 @@ def _attendance(report: FunderReturn, scope: _Scope) -> list[int] | sa.Select[An
 def _places(report: FunderReturn, scope: _Scope) -> None:
     """Starts, enrolments, completions and certificates: places on the programme's classes."""
     first_attended = (
-        _marks_in(scope)
+        _marks()
         .add_columns(AttendanceMark.learner_id, Session.cohort_id, sa.func.min(Session.start_dt).label("first"))
         .where(
             scope.in_programme,
@@ -280,16 +281,9 @@ def _places(report: FunderReturn, scope: _Scope) -> None:
 
 def _took_part(scope: _Scope) -> dict[int, date]:
     """Grant participants, and the local day each first took part."""
-    grant_first, grant_last = _instants(scope.zone, scope.programme.start_date, scope.programme.end_date)
     rows = db.session.execute(
-        _marks_in(scope)
+        _grant_attendance(scope)
         .add_columns(AttendanceMark.learner_id, sa.func.min(Session.start_dt))
-        .where(
-            scope.in_programme,
-            scope.held(grant_first, grant_last),
-            AttendanceMark.status.in_(ATTENDED),
-            AttendanceMark.learner_id.is_not(None),
-        )
         .group_by(AttendanceMark.learner_id)
     ).all()
     return {learner_id: scope.local_day(first) for learner_id, first in rows}
@@ -297,17 +291,17 @@ def _took_part(scope: _Scope) -> dict[int, date]:
 
 def _grant_participants(scope: _Scope) -> sa.Select[Any]:
     """The learners `_took_part` finds, as a subquery for the statements that follow it."""
+    return _grant_attendance(scope).add_columns(AttendanceMark.learner_id).distinct()
+
+
+def _grant_attendance(scope: _Scope) -> sa.Select[Any]:
+    """Learners' attended marks at the programme's sessions held during the grant."""
     grant_first, grant_last = _instants(scope.zone, scope.programme.start_date, scope.programme.end_date)
-    return (
-        _marks_in(scope)
-        .add_columns(AttendanceMark.learner_id)
-        .distinct()
-        .where(
-            scope.in_programme,
-            scope.held(grant_first, grant_last),
-            AttendanceMark.status.in_(ATTENDED),
-            AttendanceMark.learner_id.is_not(None),
-        )
+    return _marks().where(
+        scope.in_programme,
+        scope.held(grant_first, grant_last),
+        AttendanceMark.status.in_(ATTENDED),
+        AttendanceMark.learner_id.is_not(None),
     )
 
 

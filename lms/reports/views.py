@@ -63,11 +63,8 @@ def _dates(programme: Programme) -> Period:
         ]
         previous = (before[-1].start_date, before[-1].end_date) if before else None
         return Period(chosen.start_date, chosen.end_date, chosen.name, previous)
-    try:
-        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else programme.start_date
-        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else programme.end_date
-    except ValueError:
-        raise ServiceError(_("Enter each date as day, month and year.")) from None
+    asked_start, asked_end = _date_args()
+    start, end = asked_start or programme.start_date, asked_end or programme.end_date
     length = end - start
     previous_end = start - timedelta(days=1)
     previous = (previous_end - length, previous_end) if previous_end - length >= programme.start_date else None
@@ -191,13 +188,22 @@ def compare():
     ), 400 if error else 200
 
 
-def _compare_dates() -> tuple[date | None, date | None, str | None]:
-    """The dates to compare over (None: each programme's whole grant), and what is wrong with them."""
+def _date_args() -> tuple[date | None, date | None]:
+    """The `from` and `to` dates asked for (None where not given); ServiceError if unreadable."""
     try:
         start = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
         end = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
     except ValueError:
-        return None, None, _("Enter each date as day, month and year.")
+        raise ServiceError(_("Enter each date as day, month and year.")) from None
+    return start, end
+
+
+def _compare_dates() -> tuple[date | None, date | None, str | None]:
+    """The dates to compare over (None: each programme's whole grant), and what is wrong with them."""
+    try:
+        start, end = _date_args()
+    except ServiceError as refused:
+        return None, None, refused.message
     if start and end and end < start:
         return None, None, _("The end of the period is before its start.")
     return start, end, None
@@ -267,6 +273,10 @@ def _download(body: bytes | Iterator[str], mimetype: str, filename: str) -> Resp
 # --- the coordinator's dashboard -----------------------------------------------------------------
 
 
+#: How many rows each list on the dashboard shows.
+SHOWN = 10
+
+
 @bp.get("/dashboard")
 @role_required(Role.COORDINATOR)
 def dashboard():
@@ -277,7 +287,7 @@ def dashboard():
     today = today_local(zone)
     monday = today - timedelta(days=today.weekday())
     start = datetime.combine(monday, time.min, tzinfo=zone).astimezone(UTC)
-    week_total, week = _first_sessions(organisation.id, start, start + timedelta(days=7))
+    week_total, week = scheduling_queries.first_sessions_between(organisation.id, start, start + timedelta(days=7), 12)
     expiring = db.session.execute(
         sa.select(ExternalCertificate, Learner)
         .join(Learner, Learner.id == ExternalCertificate.learner_id)
@@ -303,28 +313,6 @@ def dashboard():
         expiring=expiring,
         now=now_utc(),
     )
-
-
-#: How many rows each list on the dashboard shows.
-SHOWN = 10
-
-
-def _first_sessions(organisation_id: int, start: datetime, end: datetime) -> tuple[int, list[Session]]:
-    in_week = sa.and_(Session.start_dt >= start, Session.start_dt < end)
-    total = db.session.scalar(
-        sa.select(sa.func.count(Session.id))
-        .join(Cohort, Cohort.id == Session.cohort_id)
-        .where(Cohort.organisation_id == organisation_id, in_week)
-    )
-    first = db.session.scalars(
-        sa.select(Session)
-        .join(Cohort, Cohort.id == Session.cohort_id)
-        .where(Cohort.organisation_id == organisation_id, in_week)
-        .options(sa.orm.contains_eager(Session.cohort))
-        .order_by(Session.start_dt, Session.id)
-        .limit(12)
-    ).all()
-    return total or 0, list(first)
 
 
 # --- exports for partners' case-management systems ----------------------------------------------

@@ -163,6 +163,26 @@ def sessions_between(
     return list(db.session.scalars(query).unique())
 
 
+def first_sessions_between(
+    organisation_id: int, start: datetime, end: datetime, limit: int
+) -> tuple[int, list[Session]]:
+    """How many sessions start in [start, end), and the first `limit` of them with their cohort: two
+    bounded statements, for lists that show a few (the dashboard's week)."""
+    in_range = sa.and_(Cohort.organisation_id == organisation_id, Session.start_dt >= start, Session.start_dt < end)
+    total = db.session.scalar(
+        sa.select(sa.func.count(Session.id)).join(Cohort, Cohort.id == Session.cohort_id).where(in_range)
+    )
+    first = db.session.scalars(
+        sa.select(Session)
+        .join(Cohort, Cohort.id == Session.cohort_id)
+        .where(in_range)
+        .options(sa.orm.contains_eager(Session.cohort))
+        .order_by(Session.start_dt, Session.id)
+        .limit(limit)
+    )
+    return total or 0, list(first)
+
+
 def workload(organisation_id: int, start: datetime, end: datetime) -> list[tuple[str, int, float]]:
     """Hours taught per educator in [start, end): (name, sessions, hours), busiest first. One query."""
     hours = sa.func.sum(_duration_hours())
