@@ -713,6 +713,15 @@ def _report_now(data: st.DataObject) -> datetime:
     ).astimezone(UTC)
 
 
+#: Both properties: a modest number of examples, each slow to build, no example database kept.
+RECONCILE = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
 def _period(data: st.DataObject) -> tuple[date, date]:
     if data.draw(st.booleans(), "a quarter or the grant?"):
         return data.draw(st.sampled_from([(GRANT_START, GRANT_END), *QUARTERS]), "quarter or grant")
@@ -720,12 +729,7 @@ def _period(data: st.DataObject) -> tuple[date, date]:
     return first, min(GRANT_END, first + timedelta(days=data.draw(st.integers(0, 240), "days")))
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@RECONCILE
 @given(data=st.data())
 def test_every_figure_matches_a_plain_count(db, frozen_clock, data):  # noqa: ANN001
     try:
@@ -756,12 +760,7 @@ ONCE_BY_DATE = (
 )
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@RECONCILE
 @given(data=st.data())
 def test_the_quarters_add_up_to_the_grant(db, frozen_clock, data):  # noqa: ANN001
     try:
