@@ -29,7 +29,7 @@ from lms.courses.models import (
     StepKind,
     TargetMeasure,
 )
-from lms.people.models import ImmigrationStatus
+from lms.people.models import DbsLevel, ImmigrationStatus
 
 NONE_CHOICE = [SelectChoice("", _l("None"))]
 
@@ -126,6 +126,12 @@ class CourseForm(BaseForm):
     requires_signoff = BooleanField(_l("Needs the tutor's sign-off"))
     requires_assessment_pass = BooleanField(_l("Needs an assessment passed"))
     required_certificate_type_id = IdSelectField(_l("Needs this external certificate recorded"))
+    required_dbs_level = SelectField(
+        _l("DBS check its educators need"),
+        choices=_optional_enum(DbsLevel),
+        default="",
+        description=_l("Leave as none for any current check."),
+    )
 
     def to_input(self) -> CourseInput:
         return CourseInput(
@@ -150,6 +156,7 @@ class CourseForm(BaseForm):
             requires_signoff=self.requires_signoff.data,
             requires_assessment_pass=self.requires_assessment_pass.data,
             required_certificate_type_id=optional_id(self.required_certificate_type_id.data),
+            required_dbs_level=self.required_dbs_level.data or None,
         )
 
 

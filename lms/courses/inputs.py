@@ -20,6 +20,7 @@ from lms.courses.models import (
     StepKind,
     TargetMeasure,
 )
+from lms.people.models import DbsLevel
 
 
 class RuleInput(Input):
@@ -67,6 +68,7 @@ class CourseInput(Input):
     requires_signoff: bool = False
     requires_assessment_pass: bool = False
     required_certificate_type_id: int | None = None
+    required_dbs_level: DbsLevel | None = None
 
 
 class PathwayInput(Input):

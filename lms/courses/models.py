@@ -13,63 +13,10 @@ from lms.core.db import LimitedText, UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.esol import EsolLevel
 from lms.core.i18n import _l
+from lms.core.subjects import CourseKind, Sector
 from lms.core.time import now_utc
 from lms.extensions import Model, db
-from lms.people.models import Organisation
-
-
-class CourseKind(TitledEnum):
-    ESOL_FORMAL = "esol_formal"
-    ESOL_INFORMAL = "esol_informal"
-    SECTOR_SKILLS = "sector_skills"
-    LIFE_SKILLS = "life_skills"
-    BRITISH_VALUES = "british_values"
-    ANGER_STRESS = "anger_stress"
-    WELLBEING = "wellbeing"
-    JOB_READINESS = "job_readiness"
-    EMPLOYABILITY = "employability"
-    WORK_PLACEMENT = "work_placement"
-    TRIP_ACTIVITY = "trip_activity"
-
-    @classmethod
-    def _titles(cls) -> dict:
-        return {
-            cls.ESOL_FORMAL: _l("ESOL (accredited)"),
-            cls.ESOL_INFORMAL: _l("ESOL (informal, conversation club)"),
-            cls.SECTOR_SKILLS: _l("English and Skills for a sector"),
-            cls.LIFE_SKILLS: _l("Life skills"),
-            cls.BRITISH_VALUES: _l("British values and community cohesion"),
-            cls.ANGER_STRESS: _l("Anger, stress and anxiety management"),
-            cls.WELLBEING: _l("Wellbeing"),
-            cls.JOB_READINESS: _l("Job readiness and CV"),
-            cls.EMPLOYABILITY: _l("Employability and disclosure"),
-            cls.WORK_PLACEMENT: _l("Work placement"),
-            cls.TRIP_ACTIVITY: _l("Trip or activity"),
-        }
-
-
-class Sector(TitledEnum):
-    HOSPITALITY = "hospitality"
-    HEALTH_SOCIAL_CARE = "health_social_care"
-    CHILDCARE = "childcare"
-    CONSTRUCTION = "construction"
-    LOGISTICS = "logistics"
-    RETAIL = "retail"
-    IT_ADMIN = "it_admin"
-    OTHER = "other"
-
-    @classmethod
-    def _titles(cls) -> dict:
-        return {
-            cls.HOSPITALITY: _l("Hospitality"),
-            cls.HEALTH_SOCIAL_CARE: _l("Health and social care"),
-            cls.CHILDCARE: _l("Childcare"),
-            cls.CONSTRUCTION: _l("Construction"),
-            cls.LOGISTICS: _l("Logistics and warehousing"),
-            cls.RETAIL: _l("Retail and customer service"),
-            cls.IT_ADMIN: _l("IT and administration"),
-            cls.OTHER: _l("Other sector"),
-        }
+from lms.people.models import DbsLevel, Organisation
 
 
 class DeliveryMode(TitledEnum):
@@ -344,6 +291,9 @@ class Course(Model):
     requires_signoff: Mapped[bool] = mapped_column(default=False)
     requires_assessment_pass: Mapped[bool] = mapped_column(default=False)
     required_certificate_type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate_type.id"))
+    #: The DBS check its educators need at least (enhanced for placements and vulnerable groups);
+    #: None: any current check.
+    required_dbs_level: Mapped[DbsLevel | None] = mapped_column(enum_type(DbsLevel, "dbs_level", length=16))
     is_archived: Mapped[bool] = mapped_column(default=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)

@@ -312,6 +312,7 @@ def save_course(organisation: Organisation, data: CourseInput, actor: User, cour
     course.requires_signoff = data.requires_signoff
     course.requires_assessment_pass = data.requires_assessment_pass
     course.required_certificate_type_id = data.required_certificate_type_id
+    course.required_dbs_level = data.required_dbs_level
     course.certificate_types = certificate_types
     db.session.add(course)
     db.session.flush()

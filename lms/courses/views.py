@@ -197,6 +197,7 @@ def _course_form(course: Course | None) -> CourseForm:
         form.qualification_id.data = str(course.qualification_id or "")
         form.certificate_type_ids.data = [str(t.id) for t in course.certificate_types]
         form.required_certificate_type_id.data = str(course.required_certificate_type_id or "")
+        form.required_dbs_level.data = course.required_dbs_level.value if course.required_dbs_level else ""
     return form
 
 

@@ -119,12 +119,12 @@ def add_demo_data() -> None:
     assert educator.educator_profile is not None  # create_user gives every educator a profile
     educator.educator_profile.languages = "en ar"
     educator.educator_profile.qualifications = "CELTA; Level 5 Diploma in Teaching ESOL"
-    educator.educator_profile.dbs_check_date = date(2025, 9, 1)
+    educator.educator_profile.dbs_issue_date = date(2025, 9, 1)
     volunteer = staff("volunteer@example.org", "Nasrin Karimi", Role.EDUCATOR)
     assert volunteer.educator_profile is not None
     volunteer.educator_profile.languages = "en fa fa-AF"
     volunteer.educator_profile.is_volunteer = True
-    volunteer.educator_profile.dbs_check_date = date(2026, 2, 15)
+    volunteer.educator_profile.dbs_issue_date = date(2026, 2, 15)
 
     learners = []
     for (

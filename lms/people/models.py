@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -342,16 +343,89 @@ class ImmigrationStatusRecord(Model):
     __table_args__ = (sa.CheckConstraint("until_date IS NULL OR until_date >= from_date", name="dates_in_order"),)
 
 
+class DbsLevel(TitledEnum):
+    """The levels of check the Disclosure and Barring Service issues, lowest first."""
+
+    BASIC = "basic"
+    STANDARD = "standard"
+    ENHANCED = "enhanced"
+    ENHANCED_BARRED = "enhanced_barred"
+
+    @property
+    def rank(self) -> int:
+        return list(DbsLevel).index(self)
+
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            cls.BASIC: _l("Basic"),
+            cls.STANDARD: _l("Standard"),
+            cls.ENHANCED: _l("Enhanced"),
+            cls.ENHANCED_BARRED: _l("Enhanced with barred lists"),
+        }
+
+
 class EducatorProfile(Model):
+    """What an educator can do and may be trusted with: DBS check, languages, subjects, volunteering."""
+
     __tablename__ = "educator_profile"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     #: Space-separated BCP-47 tags of the languages the educator can teach or support in.
     languages: Mapped[str] = mapped_column(sa.String(200), default="")
     qualifications: Mapped[str] = mapped_column(LimitedText(2000), default="")
-    dbs_check_date: Mapped[date | None]
-    #: Skills for matching to courses, e.g. "ESOL, food hygiene, construction".
+    #: Other skills in the educator's words ("first aid, cooking"); matching uses `subjects` and `esol_levels`.
     skills: Mapped[str] = mapped_column(LimitedText(2000), default="", server_default="")
     is_volunteer: Mapped[bool] = mapped_column(default=False)
+    #: The kinds of course she may teach (`lms.core.subjects.CourseKind` values); empty: not recorded.
+    subjects: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: The sectors of sector-specific courses she may teach (`Sector` values); empty: any.
+    sectors: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: The ESOL levels she may teach (`EsolLevel` values); empty: not recorded.
+    esol_levels: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    dbs_level: Mapped[DbsLevel | None] = mapped_column(enum_type(DbsLevel, "dbs_level", length=16))
+    #: The DBS certificate's 12-digit number. Shown only on the profile, to coordinators and the
+    #: educator herself; never in lists, feeds, exports, logs, URLs or the audit trail.
+    dbs_certificate_number: Mapped[str | None] = mapped_column(sa.String(12))
+    dbs_issue_date: Mapped[date | None]
+    #: The certificate is on the DBS Update Service, so its status can be checked online at any time.
+    dbs_update_service: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: When the organisation rechecks: entered, or the issue date plus DBS_RECHECK_MONTHS.
+    dbs_recheck_date: Mapped[date | None] = mapped_column(index=True)
 
     user: Mapped[User] = relationship(back_populates="educator_profile")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "dbs_recheck_date IS NULL OR dbs_issue_date IS NULL OR dbs_recheck_date > dbs_issue_date",
+            name="dbs_dates_in_order",
+        ),
+    )
+
+    def dbs_current_on(self, first_day: date, last_day: date) -> bool:
+        """Issued by `first_day` and not due for a recheck before `last_day`."""
+        return (
+            self.dbs_issue_date is not None
+            and self.dbs_issue_date <= first_day
+            and (self.dbs_recheck_date is None or self.dbs_recheck_date >= last_day)
+        )
+
+
+class VolunteerHours(Model):
+    """Hours an educator gave that no session shows (preparation, a trip, an event), recorded by a
+    coordinator; with the hours of the sessions she taught they make the volunteer hours charities report."""
+
+    __tablename__ = "volunteer_hours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    work_date: Mapped[date]
+    hours: Mapped[Decimal] = mapped_column(sa.Numeric(4, 2))
+    note: Mapped[str] = mapped_column(LimitedText(200), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    __table_args__ = (
+        sa.CheckConstraint("hours > 0 AND hours <= 24", name="hours_in_a_day"),
+        sa.Index("ix_volunteer_hours_user_date", "user_id", "work_date"),
+    )
