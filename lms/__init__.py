@@ -138,12 +138,16 @@ def _init_extensions(app: Flask) -> None:
     from lms.assessments.attendance.services import refresh_cohort_summaries
     from lms.assessments.facts import add_achievements
     from lms.courses.facts import register_provider
+    from lms.people.hooks import count_taught_hours_with
     from lms.scheduling.hooks import on_sessions_changed
+    from lms.scheduling.queries import hours_taught
 
     # Higher areas tell the curriculum what learners have achieved (it cannot import them), and hear
     # from scheduling when sessions change (attendance summaries count only sessions that run).
     register_provider(add_achievements)
     on_sessions_changed(refresh_cohort_summaries)
+    # Educators' profiles (people) show the hours they taught, which scheduling keeps.
+    count_taught_hours_with(hours_taught)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -55,6 +55,9 @@ def default_config(instance_path: str) -> dict:
         "SQLITE_BUSY_TIMEOUT_MS": 15000,
         #: How long after a session its educators may still change the register (coordinators always can).
         "ATTENDANCE_EDIT_HOURS": 48,
+        #: When a DBS check is rechecked, counted from its issue date, unless a date is entered (many
+        #: charities recheck every three years; those on the Update Service check its status yearly).
+        "DBS_RECHECK_MONTHS": 36,
         #: "log" (development), "smtp" or "notify" (GOV.UK Notify).
         "MESSAGE_TRANSPORT": "log",
         "MAIL_FROM": "pathways@localhost",

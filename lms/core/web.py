@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException
 from lms.core.cleaning import any_control_characters, control_character_message, strings_in
 from lms.core.db import sqlite_read_only as request_transaction_mode
 from lms.core.errors import ServiceError
-from lms.core.i18n import SUPPORTED_LOCALES, _, _l, get_locale, text_direction
+from lms.core.i18n import SUPPORTED_LOCALES, _, _l, get_locale, language_name, text_direction
 from lms.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ def init_app(app: Flask) -> None:
             "current_locale": str(locale),
             "text_direction": text_direction(locale),
             "supported_locales": SUPPORTED_LOCALES,
+            "language_name": language_name,
         }
 
     @app.errorhandler(CSRFError)

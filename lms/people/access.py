@@ -4,10 +4,11 @@ rules live; every predicate has its SQL filter for list queries and a loader tha
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import abort
 
 from lms.core.access import coordinator_filter, get_or_404, is_coordinator_of
 from lms.core.roles import Role
-from lms.people.models import Learner, Organisation, OrganisationKind, User
+from lms.people.models import Learner, Organisation, OrganisationKind, User, UserRole, VolunteerHours
 
 # --- learners ------------------------------------------------------------------------------------
 
@@ -67,6 +68,55 @@ def can_manage_user(user: User, other: User) -> bool:
 
 def manageable_users(user: User) -> sa.ColumnElement[bool]:
     return coordinator_filter(user, User.organisation_id)
+
+
+# --- educators' profiles -------------------------------------------------------------------------
+
+
+def _is_educator(user: User) -> bool:
+    return user.has_role(Role.EDUCATOR)
+
+
+def _educator_filter() -> sa.ColumnElement[bool]:
+    return User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role.EDUCATOR).correlate(None))
+
+
+def can_view_educator(user: User, educator: User) -> bool:
+    """An educator's profile, DBS certificate number included: her coordinators, and the educator herself.
+    She also changes her own languages, availability and absences there, never her DBS check."""
+    return _is_educator(educator) and (educator.id == user.id or is_coordinator_of(user, educator.organisation_id))
+
+
+def viewable_educators(user: User) -> sa.ColumnElement[bool]:
+    """`can_view_educator` as a WHERE clause over User."""
+    return sa.and_(_educator_filter(), sa.or_(User.id == user.id, coordinator_filter(user, User.organisation_id)))
+
+
+def can_manage_educator(user: User, educator: User) -> bool:
+    """Her DBS check, subjects, volunteering and hours: coordinators of her organisation only."""
+    return _is_educator(educator) and is_coordinator_of(user, educator.organisation_id)
+
+
+def manageable_educators(user: User) -> sa.ColumnElement[bool]:
+    return sa.and_(_educator_filter(), coordinator_filter(user, User.organisation_id))
+
+
+def load_educator(user_id: int | None, *, manage: bool = False) -> User:
+    """The educator if the current user may see (with manage: change) her profile; 404 otherwise."""
+    return get_or_404(User, user_id, can_manage_educator if manage else can_view_educator)
+
+
+def can_manage_volunteer_hours(user: User, row: VolunteerHours) -> bool:
+    """Hours recorded for an educator follow her profile: her coordinators change them."""
+    return can_manage_educator(user, row.user)
+
+
+def load_volunteer_hours(hours_id: int | None, educator: User) -> VolunteerHours:
+    """A row of `educator`'s recorded hours that the current user may change; 404 otherwise."""
+    row = get_or_404(VolunteerHours, hours_id, can_manage_volunteer_hours)
+    if row.user_id != educator.id:
+        abort(404)
+    return row
 
 
 # --- organisations -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     EmailField,
     PasswordField,
     SelectField,
@@ -15,14 +16,16 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.core.forms import BaseForm, enum_choices
+from lms.core.esol import EsolLevel
+from lms.core.forms import BaseForm, MultiCheckboxField, enum_choices
 from lms.core.i18n import SUPPORTED_LOCALES, _l
 from lms.core.roles import Role
-from lms.people.inputs import LearnerInput
-from lms.people.models import ConvictionFlag, ImmigrationStatus, Literacy, Sex
+from lms.core.subjects import CourseKind, Sector
+from lms.people.inputs import DbsInput, LearnerInput, TeachingInput, VolunteerHoursInput
+from lms.people.models import ConvictionFlag, DbsLevel, ImmigrationStatus, Literacy, Sex
 
 
 class LoginForm(BaseForm):
@@ -124,3 +127,76 @@ class LogoForm(BaseForm):
 
 class RemoveLogoForm(BaseForm):
     """No fields: the CSRF token is what it carries."""
+
+
+# --- educators' profiles ---------------------------------------------------------------------------
+
+
+def _optional_choices(enum_class) -> list[SelectChoice]:  # noqa: ANN001
+    return [SelectChoice("", _l("Not recorded")), *enum_choices(enum_class)]
+
+
+class DbsForm(BaseForm):
+    level = SelectField(_l("Level of check"), choices=_optional_choices(DbsLevel), default="")
+    certificate_number = StringField(
+        _l("Certificate number"),
+        description=_l("The 12 digits printed on the certificate."),
+        validators=[Optional(), Length(max=20)],
+    )
+    issue_date = DateField(_l("Issued on"), validators=[Optional()])
+    update_service = BooleanField(_l("On the DBS Update Service"))
+    #: Its hint names the organisation's recheck period: the view sets it.
+    recheck_date = DateField(_l("Recheck by"), validators=[Optional()])
+
+    def to_input(self) -> DbsInput:
+        return DbsInput(
+            level=self.level.data or None,
+            certificate_number=self.certificate_number.data,
+            issue_date=self.issue_date.data,
+            update_service=self.update_service.data,
+            recheck_date=self.recheck_date.data,
+        )
+
+
+class EducatorLanguagesForm(BaseForm):
+    """Choices are filled in by the view, named in the reader's language."""
+
+    languages = MultiCheckboxField(_l("Languages she can teach or support learners in"), validate_choice=False)
+
+
+class TeachingForm(BaseForm):
+    subjects = MultiCheckboxField(
+        _l("Kinds of course"),
+        choices=enum_choices(CourseKind),
+        description=_l("Leave all unticked if not recorded: she is then suggested for any course."),
+    )
+    sectors = MultiCheckboxField(
+        _l("Sectors"), choices=enum_choices(Sector), description=_l("Leave all unticked for any sector.")
+    )
+    esol_levels = MultiCheckboxField(
+        _l("ESOL levels"),
+        choices=enum_choices(EsolLevel),
+        description=_l("Leave all unticked if not recorded: she is then suggested for any level."),
+    )
+    is_volunteer = BooleanField(_l("Volunteer"))
+    qualifications = TextAreaField(_l("Qualifications"), validators=[Optional(), Length(max=2000)])
+    skills = TextAreaField(_l("Other skills"), validators=[Optional(), Length(max=2000)])
+
+    def to_input(self) -> TeachingInput:
+        return TeachingInput(
+            subjects=self.subjects.data or [],
+            sectors=self.sectors.data or [],
+            esol_levels=self.esol_levels.data or [],
+            is_volunteer=self.is_volunteer.data,
+            qualifications=self.qualifications.data or "",
+            skills=self.skills.data or "",
+        )
+
+
+class VolunteerHoursForm(BaseForm):
+    work_date = DateField(_l("Day"), validators=[InputRequired()])
+    hours = DecimalField(_l("Hours"), places=2, validators=[InputRequired(), NumberRange(min=0.25, max=24)])
+    note = StringField(_l("What for"), validators=[Optional(), Length(max=200)])
+
+    def to_input(self) -> VolunteerHoursInput:
+        return VolunteerHoursInput(work_date=self.work_date.data, hours=self.hours.data, note=self.note.data or "")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
+from lms.core.esol import EsolLevel
 from lms.core.inputs import Input
-from lms.people.models import Literacy, Sex
+from lms.core.subjects import CourseKind, Sector
+from lms.people.models import DbsLevel, Literacy, Sex
 
 
 class LearnerInput(Input):
@@ -42,3 +45,36 @@ class LearnerInput(Input):
     def given(self) -> dict[str, Any]:
         """The fields given, by name."""
         return self.model_dump(exclude_unset=True)
+
+
+class DbsInput(Input):
+    """An educator's DBS check. Everything empty removes the check; the recheck date may be left for
+    the service to work out from the issue date."""
+
+    level: DbsLevel | None = None
+    certificate_number: str | None = Field(default=None, max_length=20)
+    issue_date: date | None = None
+    update_service: bool = False
+    recheck_date: date | None = None
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _empty_choice_is_none(cls, value: Any) -> Any:
+        return value or None
+
+
+class TeachingInput(Input):
+    """What an educator may teach, and whether she volunteers."""
+
+    subjects: list[CourseKind] = Field(default_factory=list)
+    sectors: list[Sector] = Field(default_factory=list)
+    esol_levels: list[EsolLevel] = Field(default_factory=list)
+    is_volunteer: bool = False
+    qualifications: str = Field(default="", max_length=2000)
+    skills: str = Field(default="", max_length=2000)
+
+
+class VolunteerHoursInput(Input):
+    work_date: date | None = None
+    hours: Decimal | None = None
+    note: str = Field(default="", max_length=200)

@@ -402,6 +402,15 @@ class EducatorProfile(Model):
         ),
     )
 
+    def dbs_state(self, today: date, warn_days: int = 60) -> str:
+        """ "missing", "overdue" (recheck date passed), "due" (within `warn_days`) or "current"."""
+        if self.dbs_issue_date is None:
+            return "missing"
+        if self.dbs_recheck_date is None:
+            return "current"
+        days = (self.dbs_recheck_date - today).days
+        return "overdue" if days < 0 else "due" if days <= warn_days else "current"
+
     def dbs_current_on(self, first_day: date, last_day: date) -> bool:
         """Issued by `first_day` and not due for a recheck before `last_day`."""
         return (
@@ -424,6 +433,8 @@ class VolunteerHours(Model):
     note: Mapped[str] = mapped_column(LimitedText(200), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (
         sa.CheckConstraint("hours > 0 AND hours <= 24", name="hours_in_a_day"),

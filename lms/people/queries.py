@@ -2,16 +2,86 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import sqlalchemy as sa
 
+from lms.core.roles import Role
 from lms.extensions import db
-from lms.people.models import Learner, Organisation, User
+from lms.people.models import EducatorProfile, Learner, Organisation, User, UserRole, VolunteerHours
 
 
 def users_of(organisation_id: int) -> list[User]:
     return list(
         db.session.scalars(sa.select(User).where(User.organisation_id == organisation_id).order_by(User.display_name))
     )
+
+
+def _like(search: str) -> str:
+    return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def educators_select(organisation_id: int, search: str = "") -> sa.Select:
+    """The organisation's active educators with their profiles (for the list: no certificate numbers shown)."""
+    query = (
+        sa.select(User, EducatorProfile)
+        .join(UserRole, sa.and_(UserRole.user_id == User.id, UserRole.role == Role.EDUCATOR))
+        .outerjoin(EducatorProfile, EducatorProfile.user_id == User.id)
+        .where(User.organisation_id == organisation_id, User.is_active.is_(True))
+    )
+    if search:
+        query = query.where(User.display_name.ilike(_like(search), escape="\\"))
+    return query.order_by(User.display_name, User.id)
+
+
+def _active_educators(organisation_id: int) -> sa.Select:
+    return (
+        sa.select(User)
+        .join(UserRole, sa.and_(UserRole.user_id == User.id, UserRole.role == Role.EDUCATOR))
+        .where(User.organisation_id == organisation_id, User.is_active.is_(True))
+    )
+
+
+def dbs_due(organisation_id: int, until: date, limit: int) -> tuple[list[tuple[User, EducatorProfile]], int]:
+    """Active educators whose DBS recheck falls on or before `until` (overdue ones too), soonest first:
+    the first `limit` of them and how many there are, in two bounded statements on the recheck index."""
+    due = (
+        _active_educators(organisation_id)
+        .add_columns(EducatorProfile)
+        .join(EducatorProfile, EducatorProfile.user_id == User.id)
+        .where(EducatorProfile.dbs_recheck_date <= until)
+    )
+    rows = db.session.execute(due.order_by(EducatorProfile.dbs_recheck_date, User.id).limit(limit)).all()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(due.subquery()))
+    return [(user, profile) for user, profile in rows], total or 0
+
+
+def dbs_missing(organisation_id: int, limit: int) -> tuple[list[User], int]:
+    """Active educators with no DBS check recorded: the first `limit` by name, and how many there are."""
+    missing = (
+        _active_educators(organisation_id)
+        .outerjoin(EducatorProfile, EducatorProfile.user_id == User.id)
+        .where(EducatorProfile.dbs_issue_date.is_(None))
+    )
+    users = db.session.scalars(missing.order_by(User.display_name, User.id).limit(limit)).all()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(missing.subquery()))
+    return list(users), total or 0
+
+
+def volunteer_hours(user_id: int, first: date, last: date) -> list[VolunteerHours]:
+    """The hours recorded for her between two days (a year's worth at most: the page asks for a period)."""
+    return list(
+        db.session.scalars(
+            sa.select(VolunteerHours)
+            .where(VolunteerHours.user_id == user_id, VolunteerHours.work_date.between(first, last))
+            .order_by(VolunteerHours.work_date.desc(), VolunteerHours.id.desc())
+        )
+    )
+
+
+def recorded_hours_total(rows: list[VolunteerHours]) -> Decimal:
+    return sum((row.hours for row in rows), Decimal(0))
 
 
 def learners_select(organisation_id: int, search: str = "") -> sa.Select:

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import base64
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from lms.core.access import login_required, public, role_required
 from lms.core.errors import ThrottledError
+from lms.core.forms import BaseForm
 from lms.core.i18n import SESSION_KEY, _, is_supported
+from lms.core.pages import rows_page
 from lms.core.roles import Role
+from lms.core.time import today_local
 from lms.core.web import AUTH_SESSION_KEY, attempt, safe_next, writes_on_get
 from lms.extensions import db, login_manager
+from lms.people import educators as profiles
 from lms.people import queries, services
-from lms.people.access import can_edit_learner, can_view_sensitive, load_learner, visible_learners
+from lms.people.access import (
+    can_edit_learner,
+    can_manage_educator,
+    can_view_sensitive,
+    load_educator,
+    load_learner,
+    load_volunteer_hours,
+    manageable_educators,
+    visible_learners,
+)
 from lms.people.forms import (
+    DbsForm,
+    EducatorLanguagesForm,
     ImmigrationStatusForm,
     ImportForm,
     LanguageForm,
@@ -27,10 +45,13 @@ from lms.people.forms import (
     PinLoginForm,
     RemoveLogoForm,
     SensitiveForm,
+    TeachingForm,
     UserForm,
+    VolunteerHoursForm,
 )
+from lms.people.hooks import taught_hours
 from lms.people.importing import IMPORT_COLUMNS, import_learners
-from lms.people.models import User
+from lms.people.models import EducatorProfile, User
 
 bp = Blueprint("people", __name__, template_folder="templates")
 
@@ -405,3 +426,166 @@ def learners_import():
     return render_template("people/import.html", form=form, result=result, columns=IMPORT_COLUMNS), (
         400 if result and result.errors else 200
     )
+
+
+# --- educators' profiles -------------------------------------------------------------------------
+
+
+@bp.get("/educators")
+@role_required(Role.COORDINATOR)
+def educators():
+    """The organisation's educators with their DBS standing; certificate numbers are never listed."""
+    search = request.args.get("q", "").strip()[:100]
+    query = queries.educators_select(current_user.organisation_id, search).where(manageable_educators(current_user))
+    page = rows_page(query, request.args.get("page", type=int))
+    return render_template("people/educators.html", page=page, search=search, today=today_local())
+
+
+def _educator_page(educator: User, template: str, form: BaseForm, status: int = 200, **context: Any):  # noqa: ANN202
+    return render_template(
+        template,
+        educator=educator,
+        profile=educator.educator_profile,
+        form=form,
+        manage=can_manage_educator(current_user, educator),
+        **context,
+    ), (400 if form.errors or form.form_errors else status)
+
+
+@bp.get("/educators/<int:user_id>")
+@login_required
+def educator(user_id: int):
+    """Her profile: the coordinators' and her own view, the DBS certificate number included."""
+    educator = load_educator(user_id)
+    first, last, _error = _hours_period()
+    recorded = queries.volunteer_hours(educator.id, first, last)
+    return render_template(
+        "people/educator.html",
+        educator=educator,
+        profile=educator.educator_profile,
+        teaching=profiles.teaching_titles(educator.educator_profile),
+        manage=can_manage_educator(current_user, educator),
+        today=today_local(),
+        first=first,
+        last=last,
+        taught=taught_hours(educator.id, first, last),
+        recorded=queries.recorded_hours_total(recorded),
+    )
+
+
+@bp.route("/educators/<int:user_id>/dbs", methods=["GET", "POST"])
+@login_required
+def educator_dbs(user_id: int):
+    """Her DBS check: coordinators only. She sees it on her profile but cannot change it (403)."""
+    educator = load_educator(user_id)
+    if not can_manage_educator(current_user, educator):
+        abort(403)
+    profile = educator.educator_profile
+    form = DbsForm(obj=_dbs_values(profile) if request.method == "GET" else None)
+    months = current_app.config["DBS_RECHECK_MONTHS"]
+    form.recheck_date.description = _("Leave empty to recheck %(months)d months after the issue date.", months=months)
+    if form.validate_on_submit() and attempt(
+        lambda: profiles.update_dbs(educator, form.to_input(), current_user), form
+    ):
+        flash(_("DBS check saved."), "success")
+        return redirect(url_for("people.educator", user_id=educator.id))
+    return _educator_page(educator, "people/educator_form.html", form, title=_("DBS check"))
+
+
+def _dbs_values(profile: EducatorProfile | None) -> SimpleNamespace | None:
+    if profile is None:
+        return None
+    return SimpleNamespace(
+        level=profile.dbs_level.value if profile.dbs_level else "",
+        certificate_number=profile.dbs_certificate_number or "",
+        issue_date=profile.dbs_issue_date,
+        update_service=profile.dbs_update_service,
+        recheck_date=profile.dbs_recheck_date,
+    )
+
+
+@bp.route("/educators/<int:user_id>/languages", methods=["GET", "POST"])
+@login_required
+def educator_languages(user_id: int):
+    """The languages she speaks: her coordinators, or the educator herself."""
+    educator = load_educator(user_id)
+    current = educator.educator_profile.languages.split() if educator.educator_profile else []
+    form = EducatorLanguagesForm(languages=current)
+    form.languages.choices = profiles.language_choices(current)
+    if form.validate_on_submit() and attempt(
+        lambda: profiles.update_languages(educator, form.languages.data or [], current_user), form
+    ):
+        flash(_("Languages saved."), "success")
+        return redirect(url_for("people.educator", user_id=educator.id))
+    return _educator_page(educator, "people/educator_form.html", form, title=_("Languages"))
+
+
+@bp.route("/educators/<int:user_id>/teaching", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def educator_teaching(user_id: int):
+    """What she may teach and whether she volunteers: coordinators only."""
+    educator = load_educator(user_id, manage=True)
+    form = TeachingForm(obj=educator.educator_profile if request.method == "GET" else None)
+    if form.validate_on_submit() and attempt(
+        lambda: profiles.update_teaching(educator, form.to_input(), current_user), form
+    ):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("people.educator", user_id=educator.id))
+    return _educator_page(educator, "people/educator_form.html", form, title=_("Teaching and volunteering"))
+
+
+def _hours_period() -> tuple[date, date, str | None]:
+    """The days asked for (`from`, `to`), by default this funder year so far (April to March), and
+    what is wrong with them if they are not dates in order (the default period is shown then)."""
+    today = today_local()
+    default = date(today.year if today.month >= 4 else today.year - 1, 4, 1), today
+    try:
+        first = date.fromisoformat(request.args["from"]) if request.args.get("from") else default[0]
+        last = date.fromisoformat(request.args["to"]) if request.args.get("to") else default[1]
+    except ValueError:
+        return *default, _("Enter the dates as YYYY-MM-DD.")
+    if last < first:
+        return *default, _("The end date must be on or after the start date.")
+    if (last - first).days > 366 * 5:
+        return *default, _("Choose a period of five years or less.")
+    return first, last, None
+
+
+@bp.route("/educators/<int:user_id>/hours", methods=["GET", "POST"])
+@login_required
+def educator_hours(user_id: int):
+    """Volunteer hours: those of her sessions and those recorded. She reads hers; coordinators record."""
+    educator = load_educator(user_id)
+    manage = can_manage_educator(current_user, educator)
+    form = VolunteerHoursForm()
+    if request.method == "POST":
+        if not manage:
+            abort(403)
+        if form.validate_on_submit() and attempt(
+            lambda: profiles.record_hours(educator, form.to_input(), current_user), form
+        ):
+            flash(_("Hours recorded."), "success")
+            return redirect(url_for("people.educator_hours", user_id=educator.id))
+    first, last, period_error = _hours_period()
+    recorded = queries.volunteer_hours(educator.id, first, last)
+    return _educator_page(
+        educator,
+        "people/educator_hours.html",
+        form,
+        400 if period_error else 200,
+        period_error=period_error,
+        first=first,
+        last=last,
+        recorded=recorded,
+        recorded_total=queries.recorded_hours_total(recorded),
+        taught=taught_hours(educator.id, first, last),
+    )
+
+
+@bp.post("/educators/<int:user_id>/hours/<int:hours_id>/remove")
+@role_required(Role.COORDINATOR)
+def educator_hours_remove(user_id: int, hours_id: int):
+    educator = load_educator(user_id, manage=True)
+    profiles.remove_hours(load_volunteer_hours(hours_id, educator), current_user)
+    flash(_("Hours removed."), "success")
+    return redirect(url_for("people.educator_hours", user_id=educator.id))

@@ -27,7 +27,7 @@ from lms.courses.models import Programme
 from lms.extensions import db
 from lms.people.access import visible_learners
 from lms.people.models import Learner
-from lms.people.queries import organisation_logo
+from lms.people.queries import dbs_due, dbs_missing, organisation_logo
 from lms.reports import charts, documents
 from lms.reports.access import load_return_programme, period_problem, sees_individuals, visible_programmes
 from lms.reports.disclosure import PublishedReturn, legend, publish
@@ -275,6 +275,8 @@ def _download(body: bytes | Iterator[str], mimetype: str, filename: str) -> Resp
 
 #: How many rows each list on the dashboard shows.
 SHOWN = 10
+#: How far ahead the dashboard warns of DBS rechecks and certificates running out.
+WARN_DAYS = 60
 
 
 @bp.get("/dashboard")
@@ -294,13 +296,15 @@ def dashboard():
         .where(
             Learner.organisation_id == organisation.id,
             ExternalCertificate.expiry_date >= today,
-            ExternalCertificate.expiry_date <= today + timedelta(days=60),
+            ExternalCertificate.expiry_date <= today + timedelta(days=WARN_DAYS),
         )
         .options(sa.orm.joinedload(ExternalCertificate.certificate_type))
         .order_by(ExternalCertificate.expiry_date)
         .limit(SHOWN)
     ).all()
     at_risk = attendance.learners_at_risk(organisation.id, today=today)
+    dbs, dbs_total = dbs_due(organisation.id, today + timedelta(days=WARN_DAYS), SHOWN)
+    no_dbs, no_dbs_total = dbs_missing(organisation.id, SHOWN)
     return render_template(
         "reports/dashboard.html",
         week=week,
@@ -311,6 +315,11 @@ def dashboard():
         not_taken=attendance.registers_not_taken(organisation.id, today - timedelta(days=14)),
         cohorts=scheduling_queries.live_cohort_lists(organisation.id, SHOWN),
         expiring=expiring,
+        dbs=dbs,
+        dbs_total=dbs_total,
+        no_dbs=no_dbs,
+        no_dbs_total=no_dbs_total,
+        today=today,
         now=now_utc(),
     )
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from lms.core.access import coordinator_filter, get_or_404, is_coordinator_of, is_staff_of, staff_filter
 from lms.core.roles import Role
 from lms.extensions import db
-from lms.people.access import can_manage_user
+from lms.people.access import can_view_educator
 from lms.people.models import User
 from lms.scheduling.models import (
     Cohort,
@@ -224,5 +224,6 @@ def load_referral(referral_id: int | None) -> Referral:
 
 
 def can_edit_availability(user: User, educator: User) -> bool:
-    """An educator's weekly availability and absences: the educator themself, or their coordinator."""
-    return educator.has_role(Role.EDUCATOR) and (educator.id == user.id or can_manage_user(user, educator))
+    """An educator's weekly availability and absences: the educator themself, or their coordinator (the
+    same people who see her profile, `people.access.can_view_educator`)."""
+    return can_view_educator(user, educator)

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -43,7 +44,9 @@ from lms.core.web import REFUSED
 from lms.courses import services as courses
 from lms.courses.inputs import PathwayInput, RuleInput, StepInput
 from lms.extensions import db as _db
+from lms.people import educators as educator_profiles
 from lms.people import services as people
+from lms.people.inputs import VolunteerHoursInput
 from lms.people.models import User
 from lms.scheduling.cohorts import enrolment as enrolments
 from lms.scheduling.cohorts.inputs import ReferralInput
@@ -214,6 +217,9 @@ def build_world() -> World:
     login_user = make_user(roles=(Role.LEARNER,), organisation=organisation)
     places[1].learner.user = login_user
     login_token = people.create_login_link(login_user, coordinator)
+    hours = educator_profiles.record_hours(
+        educator, VolunteerHoursInput(work_date=date(2026, 11, 20), hours=Decimal(2)), coordinator
+    )
     _db.session.flush()
     ids = {
         "cohort_id": [cohort.id, drop_in.id],
@@ -234,6 +240,7 @@ def build_world() -> World:
         "attendee_id": [attendee.id],
         "user_id": [educator.id],
         "type_id": [certificate_type.id],
+        "hours_id": [hours.id],
     }
     _db.session.commit()
     return World(coordinator.id, ids, login_token)

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 
 from lms.core import audit
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import now_utc
+from lms.courses.models import Course
 from lms.extensions import db
 from lms.people.models import EducatorProfile, Learner, User, UserRole
 from lms.scheduling.clashes import ClashError, Slot, find_clashes
@@ -29,9 +29,6 @@ from lms.scheduling.models import (
     SessionStatus,
 )
 from lms.scheduling.models.enrolments import HOLDS_PLACE
-
-#: How long a DBS check is relied on before it is renewed (many charities recheck every three years).
-DBS_RECHECK_YEARS = 3
 
 
 def _educator(user: User | None, cohort: Cohort) -> User:
@@ -156,9 +153,22 @@ class Suggestion:
         return self.free and not self.reasons
 
 
+@dataclass(frozen=True)
+class _Need:
+    """What the sessions ask of an educator's profile."""
+
+    course: Course
+    first_day: date
+    last_day: date
+    #: The primary language subtags the cohort's learners prefer.
+    languages: set[str]
+
+
 def suggest_educators(cohort: Cohort, sessions: list[Session]) -> list[Suggestion]:
     """Every educator of the organisation, the suitable first: free for these sessions, available on
-    those days and times, not away, DBS check current, and sharing languages with the learners."""
+    those days and times, not away, with a DBS check current for their dates and of the level the
+    course needs, teaching its kind of course, sector and ESOL level (where her profile says), and
+    sharing the most languages with the learners."""
     if not sessions:
         return []
     educators = _educators_of(cohort.organisation_id)
@@ -169,8 +179,12 @@ def suggest_educators(cohort: Cohort, sessions: list[Session]) -> list[Suggestio
     for row in db.session.scalars(sa.select(EducatorAvailability).where(EducatorAvailability.user_id.in_(ids))):
         availability.setdefault(row.user_id, []).append(row)
     away = _away(ids, sessions)
-    learner_languages = _learner_languages(cohort)
-    last_session_day = max(s.start_dt for s in sessions).date()
+    need = _Need(
+        course=cohort.course,
+        first_day=min(s.start_dt for s in sessions).astimezone(ZoneInfo(cohort.organisation_timezone)).date(),
+        last_day=max(s.end_dt for s in sessions).astimezone(ZoneInfo(cohort.organisation_timezone)).date(),
+        languages=_learner_languages(cohort),
+    )
     suggestions = []
     for educator in educators:
         suggestion = Suggestion(educator, free=educator.id not in busy)
@@ -181,7 +195,7 @@ def suggest_educators(cohort: Cohort, sessions: list[Session]) -> list[Suggestio
         pattern = availability.get(educator.id)
         if pattern and not all(_within(pattern, s) for s in sessions):
             suggestion.reasons.append(_("Not usually available at these times."))
-        _check_profile(suggestion, educator.educator_profile, last_session_day, learner_languages)
+        _check_profile(suggestion, educator.educator_profile, need)
         suggestions.append(suggestion)
     return sorted(
         suggestions, key=lambda s: (not s.suitable, not s.free, -len(s.shared_languages), s.user.display_name)
@@ -227,17 +241,34 @@ def _learner_languages(cohort: Cohort) -> set[str]:
     return languages
 
 
-def _check_profile(
-    suggestion: Suggestion, profile: EducatorProfile | None, last_session_day: date, learner_languages: set[str]
-) -> None:
-    if profile is None or profile.dbs_check_date is None:
+def _check_profile(suggestion: Suggestion, profile: EducatorProfile | None, need: _Need) -> None:
+    """The profile's part of suitability: a DBS check current for the sessions' dates and of the level
+    the course needs, and the course's subject and level among those she may teach (when recorded)."""
+    _check_dbs(suggestion, profile, need)
+    if profile is None:
+        return
+    course = need.course
+    if profile.subjects and course.kind.value not in profile.subjects:
+        suggestion.reasons.append(_("Does not teach this kind of course."))
+    elif course.sector is not None and profile.sectors and course.sector.value not in profile.sectors:
+        suggestion.reasons.append(_("Does not teach this sector."))
+    if course.esol_level is not None and profile.esol_levels and course.esol_level.value not in profile.esol_levels:
+        suggestion.reasons.append(_("Does not teach this ESOL level."))
+    suggestion.shared_languages = sorted({tag.split("-")[0] for tag in profile.languages.split()} & need.languages)
+
+
+def _check_dbs(suggestion: Suggestion, profile: EducatorProfile | None, need: _Need) -> None:
+    if profile is None or profile.dbs_issue_date is None:
         suggestion.reasons.append(_("No DBS check recorded."))
-    elif profile.dbs_check_date + relativedelta(years=DBS_RECHECK_YEARS) < last_session_day:
-        suggestion.reasons.append(_("DBS check due for renewal."))
-    if profile is not None:
-        suggestion.shared_languages = sorted(
-            {tag.split("-")[0] for tag in profile.languages.split()} & learner_languages
-        )
+        return
+    if not profile.dbs_current_on(need.first_day, need.last_day):
+        if profile.dbs_issue_date > need.first_day:
+            suggestion.reasons.append(_("DBS check issued after the first of these sessions."))
+        else:
+            suggestion.reasons.append(_("DBS check due for renewal."))
+    required = need.course.required_dbs_level
+    if required is not None and (profile.dbs_level is None or profile.dbs_level.rank < required.rank):
+        suggestion.reasons.append(_("This course needs a DBS check of at least: %(level)s.", level=required.title))
 
 
 def _within(pattern: list[EducatorAvailability], session: Session) -> bool:
@@ -257,6 +288,7 @@ def save_availability(user: User, weekday: int, start, end, actor: User) -> Educ
     row = EducatorAvailability(user_id=user.id, weekday=weekday, start_time=start, end_time=end)
     db.session.add(row)
     db.session.flush()
+    audit.record("educator.availability.add", actor_id=actor.id, subject_type="user", subject_id=user.id)
     return row
 
 
@@ -270,3 +302,9 @@ def add_absence(user: User, start: date | None, end: date | None, reason: str, a
     db.session.flush()
     audit.record("educator.absence.add", actor_id=actor.id, subject_type="user", subject_id=user.id)
     return absence
+
+
+def remove_absence(absence: EducatorAbsence, actor: User) -> None:
+    db.session.delete(absence)
+    db.session.flush()
+    audit.record("educator.absence.remove", actor_id=actor.id, subject_type="user", subject_id=absence.user_id)

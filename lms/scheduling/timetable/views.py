@@ -448,6 +448,12 @@ def _change_availability(
         if row is None or row.user_id != user.id:
             abort(404)
         db.session.delete(row)
+    elif action == "remove_absence":
+        absence_id = form_id("absence_id")
+        absence = db.session.get(EducatorAbsence, absence_id) if absence_id else None
+        if absence is None or absence.user_id != user.id:
+            abort(404)
+        staffing.remove_absence(absence, current_user)
     else:
         raise ServiceError(_("Check the highlighted fields."))
 
@@ -462,6 +468,7 @@ def availability(user_id: int):
     if request.method == "POST" and attempt(lambda: _change_availability(user, action, slot_form, absence_form)):
         flash(_("Saved."), "success")
         return redirect(url_for("timetable.availability", user_id=user.id))
+    status = 400 if request.method == "POST" else 200
     slots = db.session.scalars(
         db.select(EducatorAvailability)
         .where(EducatorAvailability.user_id == user.id)
@@ -479,4 +486,4 @@ def availability(user_id: int):
         absences=absences,
         slot_form=slot_form,
         absence_form=absence_form,
-    )
+    ), status
