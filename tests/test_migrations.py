@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -140,3 +142,45 @@ def test_completion_dates_are_filled_in_from_what_was_recorded(scratch_database_
             assert completed[0] in rows
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_dbs_check_dates_become_issue_dates_with_a_recheck(scratch_database_url, monkeypatch):
+    """6a454e0fce87: the DBS check date each profile had is its certificate's issue date, rechecked
+    three years on (the rule suggestions used before), so nobody's standing changes."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from lms.demo.services import add_demo_data
+
+    monkeypatch.setenv("LMS_ALLOW_DATA_LOSS", "1")
+    app = _migrated_app(scratch_database_url)
+    with app.app_context():
+        upgrade()
+        add_demo_data()
+        _db.session.commit()
+        _db.session.remove()
+        downgrade(revision="1a374f9d4e38")
+        with _db.engine.begin() as connection:
+            checked = dict(
+                connection.execute(
+                    sa.text("SELECT user_id, dbs_check_date FROM educator_profile WHERE dbs_check_date IS NOT NULL")
+                ).all()
+            )
+            assert len(checked) >= 2, "the demo's educators have DBS checks"
+            leap = next(iter(checked))
+            connection.execute(
+                sa.text("UPDATE educator_profile SET dbs_check_date = '2024-02-29' WHERE user_id = :id"), {"id": leap}
+            )
+        upgrade()
+        with _db.engine.connect() as connection:
+            rows = {
+                user_id: (str(issued), str(recheck))
+                for user_id, issued, recheck in connection.execute(
+                    sa.text("SELECT user_id, dbs_issue_date, dbs_recheck_date FROM educator_profile")
+                )
+            }
+    assert rows[leap] == ("2024-02-29", "2027-02-28")
+    for user_id, value in checked.items():
+        issued = date.fromisoformat(str(value))  # SQLite gives text, PostgreSQL a date
+        if user_id != leap:
+            assert rows[user_id] == (str(issued), str(issued.replace(year=issued.year + 3)))

@@ -97,7 +97,11 @@ def language_name(tag: str) -> str:
     """A language tag (BCP 47, as stored: `ar`, `fa-AF`, `ckb`) as the reader's language names it."""
     if not tag:
         return ""
+    reader = _reader_locale()
+    named = reader.languages.get(tag.replace("-", "_"))  # CLDR names some variants: fa-AF is "Dari"
+    if named:
+        return named
     try:
-        return Locale.parse(tag, sep="-").get_display_name(_reader_locale()) or tag
+        return Locale.parse(tag, sep="-").get_display_name(reader) or tag
     except (ValueError, TypeError, UnknownLocaleError):
         return tag
