@@ -159,7 +159,7 @@ def test_dbs_check_dates_become_issue_dates_with_a_recheck(scratch_database_url,
         add_demo_data()
         _db.session.commit()
         _db.session.remove()
-        downgrade(revision="1a374f9d4e38")
+        downgrade(revision="dac5f5daaf86")
         with _db.engine.begin() as connection:
             checked = dict(
                 connection.execute(
