@@ -17,7 +17,7 @@ from lms.demo.curriculum import add_demo_curriculum
 from lms.extensions import db
 from lms.people import services
 from lms.people.inputs import LearnerInput
-from lms.people.models import ConvictionFlag, ImmigrationStatus, Literacy, OrganisationKind, Sex, User
+from lms.people.models import ConvictionFlag, DbsLevel, ImmigrationStatus, Literacy, OrganisationKind, Sex, User
 
 DEMO_PASSWORD = "pathways-demo"  # noqa: S105 - documented demo password, demo data only
 LEAD_PROVIDER = "Leicester Integration Partnership"
@@ -119,12 +119,19 @@ def add_demo_data() -> None:
     assert educator.educator_profile is not None  # create_user gives every educator a profile
     educator.educator_profile.languages = "en ar"
     educator.educator_profile.qualifications = "CELTA; Level 5 Diploma in Teaching ESOL"
+    educator.educator_profile.dbs_level = DbsLevel.ENHANCED_BARRED
     educator.educator_profile.dbs_issue_date = date(2025, 9, 1)
+    educator.educator_profile.dbs_recheck_date = date(2028, 9, 1)
+    educator.educator_profile.dbs_update_service = True
+    educator.educator_profile.subjects = ["esol_formal", "esol_informal", "sector_skills"]
+    educator.educator_profile.esol_levels = ["pre_entry", "e1", "e2", "e3"]
     volunteer = staff("volunteer@example.org", "Nasrin Karimi", Role.EDUCATOR)
     assert volunteer.educator_profile is not None
     volunteer.educator_profile.languages = "en fa fa-AF"
     volunteer.educator_profile.is_volunteer = True
+    volunteer.educator_profile.dbs_level = DbsLevel.ENHANCED
     volunteer.educator_profile.dbs_issue_date = date(2026, 2, 15)
+    volunteer.educator_profile.dbs_recheck_date = date(2029, 2, 15)
 
     learners = []
     for (
