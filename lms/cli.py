@@ -85,6 +85,7 @@ def register_commands(app: Flask) -> None:
         compile_catalogues()
         upgrade()
         if setup.is_set_up():
+            db.session.rollback()
             raise click.ClickException("Pathways is already set up: an organisation exists. Nothing was changed.")
         try:
             if organisation or admin_email:

@@ -180,7 +180,9 @@ class SetupForm(BaseForm):
         validators=[DataRequired(), Length(max=64)],
     )
     holiday_region = SelectField(
-        _l("Whose bank holidays apply"), choices=list(HOLIDAY_REGION_TITLES.items()), default="ENG"
+        _l("Whose bank holidays apply"),
+        choices=[SelectChoice(code, title) for code, title in HOLIDAY_REGION_TITLES.items()],
+        default="ENG",
     )
     admin_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     admin_email = EmailField(_l("Your e-mail address"), validators=[DataRequired(), Length(max=254)])

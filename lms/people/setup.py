@@ -43,7 +43,7 @@ def issue_setup_token() -> tuple[str, datetime]:
     )
     token = new_token()
     expires = now + current_app.config["SETUP_TOKEN_LIFETIME"]
-    db.session.add(SetupToken(token_hash=token_hash(token), expires_dt=expires))
+    db.session.add(SetupToken(token_hash=token_hash(token), created_dt=now, expires_dt=expires))
     audit.record("setup.token.issue", actor_id=None)
     db.session.flush()
     return token, expires
