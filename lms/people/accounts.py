@@ -172,13 +172,14 @@ def create_password_link(user: User, actor: User | None) -> tuple[str, LoginLink
     lifetime: timedelta = current_app.config[
         "INVITATION_LINK_LIFETIME" if purpose is LinkPurpose.INVITE else "LOGIN_LINK_LIFETIME"
     ]
-    token = new_token()
+    token, now = new_token(), now_utc()
     link = LoginLink(
         user_id=user.id,
         token_hash=token_hash(token),
         purpose=purpose,
         created_by_id=actor.id if actor else None,
-        expires_dt=now_utc() + lifetime,
+        created_dt=now,
+        expires_dt=now + lifetime,
     )
     db.session.add(link)
     db.session.flush()

@@ -157,7 +157,7 @@ class UserEditForm(BaseForm):
             email=self.email.data,
             phone=self.phone.data,
             roles=frozenset(Role(value) for value in self.roles.data or []),
-            organisation_id=optional_id(self.organisation_id.data),
+            organisation_id=optional_id(self["organisation_id"].data) if "organisation_id" in self else None,
         )
 
 
