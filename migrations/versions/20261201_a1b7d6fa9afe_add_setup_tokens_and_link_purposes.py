@@ -1,7 +1,7 @@
 """Add setup tokens and link purposes
 
 Revision ID: a1b7d6fa9afe
-Revises: 1a374f9d4e38
+Revises: dac5f5daaf86
 Create Date: 2026-12-01 15:18:35.065698
 
 """
@@ -13,7 +13,7 @@ import lms.core.db
 
 # revision identifiers, used by Alembic.
 revision = 'a1b7d6fa9afe'
-down_revision = '1a374f9d4e38'
+down_revision = 'dac5f5daaf86'
 branch_labels = None
 depends_on = None
 
