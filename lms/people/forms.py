@@ -65,7 +65,11 @@ class UserForm(BaseForm):
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(
+        _l("Password"),
+        description=_l("Leave it empty to give them a one-time link with which they choose their own."),
+        validators=[Optional(), Length(max=200)],
+    )
 
 
 class LearnerForm(BaseForm):
