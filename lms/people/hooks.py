@@ -1,7 +1,14 @@
-"""What people's pages need from the areas above them, told at start-up without importing them.
+"""What people needs from the areas above it, told at start-up without importing them.
 
-An educator's profile shows the hours she gave, and most of them are sessions she taught, which
-scheduling (above people) keeps. `create_app` registers scheduling's count with `count_taught_hours_with`.
+People sits below messaging, scheduling, calendar and the API, so it cannot call them. At start-up
+`create_app` registers:
+- listeners for a deactivated account: the API revokes the user's tokens and the calendar the user's
+  feed links, in the same transaction as the deactivation, so a leaver's cookie, token and feed all
+  stop at once and a later reactivation brings none of the old secrets back;
+- the link sender: messaging e-mails an invitation or password-reset link through the outbox when
+  mail is configured and the user has an address, and says whether it did;
+- the count of hours taught: an educator's profile shows the hours she gave, most of them sessions
+  she taught, which scheduling keeps (`count_taught_hours_with`).
 """
 
 from __future__ import annotations
@@ -9,17 +16,47 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from lms.people.models import LinkPurpose, User
+
+#: (the deactivated user, who deactivated them)
+DeactivationListener = Callable[["User", "User"], None]
+#: (the user, the link's full URL, what it is for) -> whether it was queued for sending
+LinkSender = Callable[["User", str, "LinkPurpose"], bool]
 #: (educator's user id, first day, last day) -> hours of the sessions she taught that ran on those days.
 TaughtHours = Callable[[int, date, date], Decimal]
 
-_counters: list[TaughtHours] = []
+_deactivation_listeners: list[DeactivationListener] = []
+_link_senders: list[LinkSender] = []
+_hour_counters: list[TaughtHours] = []
+
+
+def on_user_deactivated(listener: DeactivationListener) -> None:
+    if listener not in _deactivation_listeners:
+        _deactivation_listeners.append(listener)
+
+
+def user_deactivated(user: User, actor: User) -> None:
+    """Called by `people.accounts.deactivate_user` after it flushed the change."""
+    for listener in _deactivation_listeners:
+        listener(user, actor)
+
+
+def set_link_sender(sender: LinkSender) -> None:
+    _link_senders[:] = [sender]
+
+
+def send_link(user: User, link: str, purpose: LinkPurpose) -> bool:
+    """Queue the link for the user by e-mail; False when it cannot be sent (no sender, no mail, no address)."""
+    return bool(_link_senders) and _link_senders[0](user, link, purpose)
 
 
 def count_taught_hours_with(counter: TaughtHours) -> None:
-    if counter not in _counters:
-        _counters.append(counter)
+    if counter not in _hour_counters:
+        _hour_counters.append(counter)
 
 
 def taught_hours(user_id: int, first: date, last: date) -> Decimal:
-    return sum((counter(user_id, first, last) for counter in _counters), Decimal(0))
+    return sum((counter(user_id, first, last) for counter in _hour_counters), Decimal(0))

@@ -148,6 +148,7 @@ RULES = [
     (Learner, people_access.can_view_learner, people_access.visible_learners),
     (Learner, people_access.can_edit_learner, people_access.editable_learners),
     (User, people_access.can_manage_user, people_access.manageable_users),
+    (User, people_access.can_edit_user, people_access.editable_users),
     (User, people_access.can_view_educator, people_access.viewable_educators),
     (User, people_access.can_manage_educator, people_access.manageable_educators),
     (Organisation, people_access.can_see_organisation, people_access.visible_organisations),
