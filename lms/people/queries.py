@@ -42,10 +42,6 @@ def all_organisations() -> list[Organisation]:
     return list(db.session.scalars(sa.select(Organisation).order_by(Organisation.name)))
 
 
-def _like(search: str) -> str:
-    return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def educators_select(organisation_id: int, search: str = "") -> sa.Select:
     """The organisation's active educators with their profiles (for the list: no certificate numbers shown)."""
     query = (
