@@ -136,15 +136,24 @@ def _init_extensions(app: Flask) -> None:
 
     for package in AREA_PACKAGES:  # every area's models, so metadata (and Alembic) see all tables
         _import_if_present(f"lms.{package}.models")
+    from lms.api.tokens import revoke_tokens_of_deactivated
     from lms.assessments.attendance.services import refresh_cohort_summaries
     from lms.assessments.facts import add_achievements
+    from lms.calendar.feeds import revoke_feeds_of_deactivated
     from lms.courses.facts import register_provider
+    from lms.messaging.people import send_account_link
+    from lms.people.hooks import on_user_deactivated, set_link_sender
     from lms.scheduling.hooks import on_sessions_changed
 
     # Higher areas tell the curriculum what learners have achieved (it cannot import them), and hear
     # from scheduling when sessions change (attendance summaries count only sessions that run).
     register_provider(add_achievements)
     on_sessions_changed(refresh_cohort_summaries)
+    # A deactivated account's API tokens and calendar feed links end with it; invitation and reset
+    # links go out by e-mail through the outbox when mail is configured.
+    on_user_deactivated(revoke_tokens_of_deactivated)
+    on_user_deactivated(revoke_feeds_of_deactivated)
+    set_link_sender(send_account_link)
 
 
 def _register_blueprints(app: Flask) -> None:

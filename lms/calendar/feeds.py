@@ -76,6 +76,12 @@ def revoke_feed(kind: FeedKind, target_id: int, actor: User) -> bool:
     return bool(feeds)
 
 
+def revoke_feeds_of_deactivated(user: User, actor: User) -> None:
+    """A deactivated user's own timetable feed link ends with the account (registered with people.hooks).
+    Cohort and venue feeds belong to the cohort or venue, not to whoever issued them, and stay."""
+    revoke_feed(FeedKind.USER, user.id, actor)
+
+
 @dataclass(frozen=True)
 class FoundFeed:
     feed: CalendarFeed
