@@ -614,12 +614,13 @@ def refresh_cohort_summaries(cohort_ids: set[int]) -> None:
 def refresh_summaries(cohort_id: int, learner_ids: Iterable[int] | None = None) -> None:
     """Recount these learners' attendance summaries on a cohort (everyone's if None) from their marks:
     each place's (`EnrolmentAttendance`) and each learner's per month (`AttendanceMonth`, places or
-    none), in six statements at most. The places are locked first (PostgreSQL), so two registers of one
-    cohort saved at once recount one after the other and the second sees the first's marks."""
+    none), in eight statements at most. The places (or a drop-in learner's own row) are locked first
+    (PostgreSQL), so two registers of one cohort saved at once recount one after the other and the
+    second sees the first's marks."""
     wanted = sorted(set(learner_ids)) if learner_ids is not None else None
     if wanted == []:
         return
-    places = sa.select(Enrolment.id, Enrolment.learner_id).where(Enrolment.cohort_id == cohort_id)
+    enrolments = _locked_places(cohort_id, wanted)
     marks = (
         sa.select(AttendanceMark.learner_id, AttendanceMark.status, AttendanceMark.minutes_attended, Session.start_dt)
         .join(Session, Session.id == AttendanceMark.session_id)
@@ -629,31 +630,48 @@ def refresh_summaries(cohort_id: int, learner_ids: Iterable[int] | None = None) 
             AttendanceMark.learner_id.is_not(None),
         )
     )
-    months = sa.delete(AttendanceMonth).where(AttendanceMonth.cohort_id == cohort_id)
+    if wanted is not None:
+        marks = marks.where(AttendanceMark.learner_id.in_(wanted))
+    by_learner: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(marks.order_by(Session.start_dt.desc(), Session.id.desc())):
+        by_learner[row.learner_id].append(row)
+    _replace_place_summaries(cohort_id, enrolments, by_learner)
+    _replace_months(cohort_id, wanted, by_learner)
+
+
+def _locked_places(cohort_id: int, wanted: list[int] | None) -> list[Any]:
+    """The cohort's places of these learners (all if None), locked, with the rows of those who have none."""
+    places = sa.select(Enrolment.id, Enrolment.learner_id).where(Enrolment.cohort_id == cohort_id)
     if wanted is not None:
         places = places.where(Enrolment.learner_id.in_(wanted))
-        marks = marks.where(AttendanceMark.learner_id.in_(wanted))
-        months = months.where(AttendanceMonth.learner_id.in_(wanted))
-    enrolments = db.session.execute(places.order_by(Enrolment.id).with_for_update()).all()
+    enrolments = list(db.session.execute(places.order_by(Enrolment.id).with_for_update()).all())
     placeless = sorted(set(wanted or []) - {learner_id for _id, learner_id in enrolments})
     if placeless:  # drop-in learners: their own rows are the lock instead
         db.session.execute(
             sa.select(Learner.id).where(Learner.id.in_(placeless)).order_by(Learner.id).with_for_update()
         )
-    by_learner: dict[int, list[Any]] = defaultdict(list)
-    for row in db.session.execute(marks.order_by(Session.start_dt.desc(), Session.id.desc())):
-        by_learner[row.learner_id].append(row)
-    if enrolments:
-        db.session.execute(
-            sa.delete(EnrolmentAttendance).where(EnrolmentAttendance.enrolment_id.in_([e for e, _l in enrolments]))
-        )
-        summaries = [
-            summarise(enrolment_id, cohort_id, learner_id, by_learner[learner_id])
-            for enrolment_id, learner_id in enrolments
-            if by_learner[learner_id]  # a place with no marks has no summary
-        ]
-        if summaries:
-            db.session.execute(sa.insert(EnrolmentAttendance), summaries)
+    return enrolments
+
+
+def _replace_place_summaries(cohort_id: int, enrolments: list[Any], by_learner: dict[int, list[Any]]) -> None:
+    if not enrolments:
+        return
+    db.session.execute(
+        sa.delete(EnrolmentAttendance).where(EnrolmentAttendance.enrolment_id.in_([e for e, _l in enrolments]))
+    )
+    summaries = [
+        summarise(enrolment_id, cohort_id, learner_id, by_learner[learner_id])
+        for enrolment_id, learner_id in enrolments
+        if by_learner[learner_id]  # a place with no marks has no summary
+    ]
+    if summaries:
+        db.session.execute(sa.insert(EnrolmentAttendance), summaries)
+
+
+def _replace_months(cohort_id: int, wanted: list[int] | None, by_learner: dict[int, list[Any]]) -> None:
+    months = sa.delete(AttendanceMonth).where(AttendanceMonth.cohort_id == cohort_id)
+    if wanted is not None:
+        months = months.where(AttendanceMonth.learner_id.in_(wanted))
     db.session.execute(months)
     zone = ZoneInfo(
         db.session.scalar(
