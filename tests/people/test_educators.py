@@ -206,6 +206,8 @@ def test_the_list_shows_dbs_standing_but_never_certificate_numbers(client, db, c
     assert "Recheck due by" in page and "Recheck by" in page
     assert NUMBER not in page and "009999999999" not in page
     assert "Samir" in client.get("/educators?q=sam").get_data(as_text=True)
+    account = client.get(f"/users/{due.id}").get_data(as_text=True)  # the account page links to the profile
+    assert f'href="/educators/{due.id}"' in account and "009999999999" not in account
     assert "Nasrin" not in client.get("/educators?q=sam").get_data(as_text=True)
 
 
