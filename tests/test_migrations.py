@@ -179,6 +179,8 @@ def test_dbs_check_dates_become_issue_dates_with_a_recheck(scratch_database_url,
                     sa.text("SELECT user_id, dbs_issue_date, dbs_recheck_date FROM educator_profile")
                 )
             }
+        _db.session.remove()
+        _db.engine.dispose()
     assert rows[leap] == ("2024-02-29", "2027-02-28")
     for user_id, value in checked.items():
         issued = date.fromisoformat(str(value))  # SQLite gives text, PostgreSQL a date
