@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -159,6 +160,31 @@ class LoginLink(Model):
     used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class ImportUpload(Model):
+    """A file of learners being imported, parsed, between the upload, the column mapping and the save.
+
+    Kept here rather than in the page (a hidden field) or the URL, so no learner's details travel in
+    links or logs and a large file is not posted back at every step. The uploader's session holds the
+    random token; only its hash is stored. It lasts `LIFETIME` and is deleted when saved or cancelled;
+    expired ones are deleted at the next upload by anyone.
+    """
+
+    __tablename__ = "import_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    filename: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: The first row of the file, as the file names its columns.
+    headers: Mapped[list[str]] = mapped_column(sa.JSON)
+    #: Every other row as text: [row number in the file, [cell, ...]].
+    rows: Mapped[list[Any]] = mapped_column(sa.JSON)
+    #: For each column, the learner field it fills ("" for none); None until the columns are chosen.
+    mapping: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Sex(TitledEnum):
