@@ -162,6 +162,13 @@ class LoginLink(Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
+def both_names(name: str, latin: str) -> str:
+    """`name` and, when it differs, `latin` as plain text, the name isolated: "\u2068NAME\u2069 (LATIN)"."""
+    if not latin or latin == name:
+        return f"\u2068{name}\u2069"
+    return f"\u2068{name}\u2069 ({latin})"
+
+
 class ImportUpload(Model):
     """A file of learners being imported, parsed, between the upload, the column mapping and the save.
 
@@ -269,6 +276,12 @@ class Learner(Model):
     @property
     def full_name_latin(self) -> str:
         return " ".join(part for part in (self.given_name_latin, self.family_name_latin) if part)
+
+    @property
+    def both_names(self) -> str:
+        """The name as written and, when it differs, in Latin letters, for plain text (a select's option,
+        a message): each part isolated (U+2068 ... U+2069) so a right-to-left name keeps its order."""
+        return both_names(self.full_name, self.full_name_latin)
 
     @property
     def language_tags(self) -> list[str]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import LimitedText, UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.time import now_utc
 from lms.extensions import Model
+from lms.people.models import User
 
 
 class AttendanceStatus(TitledEnum):
@@ -187,6 +188,8 @@ class AbsenceNotice(Model):
     channel: Mapped[NoticeChannel] = mapped_column(
         enum_type(NoticeChannel, "notice_channel", length=16), default=NoticeChannel.LEARNER, server_default="learner"
     )
+
+    recorded_by: Mapped[User | None] = relationship(lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("learner_id", "session_id"),)
 
