@@ -213,12 +213,12 @@ def _decode(raw: bytes) -> str:
     from lms.core.errors import ServiceError
     from lms.core.i18n import _
 
-    if b"\x00" in raw:  # UTF-16 or a binary file: neither is a CSV we can read
-        raise ServiceError(_("This file is not a CSV or Excel (.xlsx) file. Save it as CSV UTF-8 or .xlsx."))
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")  # control characters in it are refused by the caller, naming the row
     except UnicodeDecodeError:
         pass
+    if b"\x00" in raw:  # UTF-16, or a binary file: neither is a CSV we can read
+        raise ServiceError(_("This file is not a CSV or Excel (.xlsx) file. Save it as CSV UTF-8 or .xlsx."))
     try:
         return raw.decode("cp1252")  # Excel's "CSV" on Windows in the UK
     except UnicodeDecodeError:

@@ -15,7 +15,10 @@ from lms.core.roles import Role
 from lms.people.models import ImportUpload, Learner, Sex
 from tests.factories import make_learner
 
-HEADER = "given_name,family_name,given_name_latin,family_name_latin,date_of_birth,sex,nationality,phone,preferred_languages,interpreter_needed\n"
+HEADER = (
+    "given_name,family_name,given_name_latin,family_name_latin,date_of_birth,sex,nationality,phone,"
+    "preferred_languages,interpreter_needed\n"
+)
 
 
 def _upload(client, content: bytes | str, filename: str = "learners.csv"):
@@ -230,6 +233,7 @@ def test_the_page_lists_countries_and_languages(client, db, login_as):
         (b"PK\x03\x04not really a zip", "fake.xlsx", "This Excel file could not be read."),
         ("given_name\nAmal\n".encode("utf-16"), "utf16.csv", "not a CSV or Excel"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "picture.csv", "not a CSV or Excel"),
+        (b"given_name\nAm\x00al\n", "nul.csv", "Row 2:"),
         (b"given_name\nAm\x01al\n", "control.csv", "Row 2:"),
         (b'given_name\n"' + b"x" * 200_000 + b"\n", "huge.csv", "Row 2 could not be read"),
     ],

@@ -19,6 +19,7 @@ class NoticeForm(BaseForm):
         _l("How they told us"),
         choices=[SelectChoice("", ""), *enum_choices(NoticeChannel, exclude=(NoticeChannel.LEARNER,))],
         validators=[Optional()],
+        validate_choice=False,  # the service refuses a wrong one, with the message that says what to choose
     )
 
 

@@ -200,7 +200,7 @@ def _mark_the_rest_present(
         if key in wanted or row.mark is not None:
             continue
         if row.notice is not None and not override_notices:
-            result.kept_notices.append(row.name)
+            result.kept_notices.append(row.both_names)
             wanted[key] = Entry(key, AttendanceStatus.ABSENT_NOTIFIED.value)
         else:
             wanted[key] = Entry(key, AttendanceStatus.PRESENT.value)
@@ -633,6 +633,15 @@ class AtRisk:
     consecutive_absences: int
     rate: float
     sessions: int
+    learner_name_latin: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return self.learner_name
+
+    @property
+    def full_name_latin(self) -> str:
+        return self.learner_name_latin
 
 
 def learners_at_risk(
@@ -649,7 +658,16 @@ def learners_at_risk(
     today = today or today_local()
     summary = EnrolmentAttendance
     rows = db.session.execute(
-        sa.select(Learner.id, Learner.given_name, Learner.family_name, Cohort.id, Cohort.name, summary)
+        sa.select(
+            Learner.id,
+            Learner.given_name,
+            Learner.family_name,
+            Learner.given_name_latin,
+            Learner.family_name_latin,
+            Cohort.id,
+            Cohort.name,
+            summary,
+        )
         .join(Enrolment, Enrolment.id == summary.enrolment_id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .join(Learner, Learner.id == Enrolment.learner_id)
@@ -673,8 +691,9 @@ def learners_at_risk(
             row.absences_in_a_row,
             row.attended / row.counted if row.counted else 1.0,
             row.counted,
+            " ".join(part for part in (given_latin, family_latin) if part),
         )
-        for learner_id, given, family, cohort_id, cohort_name, row in rows
+        for learner_id, given, family, given_latin, family_latin, cohort_id, cohort_name, row in rows
     ]
     return sorted(found, key=lambda r: (-r.consecutive_absences, r.rate, r.learner_id))
 
@@ -821,7 +840,23 @@ def attendance_figures(
         "cohort": (Cohort.id, Cohort.name),
         "course": (Course.id, Course.title),
         "programme": (Programme.id, Programme.name),
-        "learner": (Learner.id, sa.func.concat(Learner.given_name, " ", Learner.family_name)),
+        "learner": (
+            Learner.id,
+            sa.case(
+                (
+                    Learner.given_name_latin + Learner.family_name_latin != "",
+                    Learner.given_name
+                    + " "
+                    + Learner.family_name
+                    + " ("
+                    + Learner.given_name_latin
+                    + " "
+                    + Learner.family_name_latin
+                    + ")",
+                ),
+                else_=Learner.given_name + " " + Learner.family_name,
+            ),
+        ),
     }
     key, label = groups[by]
     query = (
