@@ -310,6 +310,25 @@ def _record_changes(
     )
 
 
+def _changed_marks(
+    session: Session,
+    wanted: dict[str, dict[str, Any]],
+    inserted: dict[str, int],
+    keep: Keep,
+    changes: list[tuple[int, str | None, str]],
+) -> list[dict[str, Any]]:
+    """The updates for wanted marks already there, read again under a lock; adds their history to `changes`."""
+    updates = []
+    others = [values for key, values in wanted.items() if key not in inserted]
+    for key, mark in (_locked_marks(session.id, others) if others else {}).items():
+        values = wanted[key]
+        if keep(key, mark, values):
+            continue
+        updates.append({"id": mark.id, **{name: value for name, value in values.items() if name not in PERSON}})
+        changes.append((mark.id, mark.status.value, values["status"].value))
+    return updates
+
+
 def _write_marks(
     session: Session,
     wanted: dict[str, dict[str, Any]],
@@ -322,8 +341,8 @@ def _write_marks(
 ) -> int:
     """Write the wanted marks (by person key) and their history; give how many changed.
 
-    `correction` is given (maybe empty) from the day after the session: changing a mark already there is then
-    a correction, refused without a reason, and the reason goes in every history row of the change.
+    `correction` is given (maybe empty) from the day after the session: changing a mark already there
+    is then a correction, refused without a reason, and the reason goes in every history row of it.
 
     Marks not `known` to exist go in first, with one INSERT that skips any another request has just made.
     Every other wanted mark (known, or just made by someone else) is then read again under a lock and
@@ -335,14 +354,7 @@ def _write_marks(
     changes: list[tuple[int, str | None, str]] = [
         (mark_id, None, wanted[key]["status"].value) for key, mark_id in inserted.items()
     ]
-    updates = []
-    others = [values for key, values in wanted.items() if key not in inserted]
-    for key, mark in (_locked_marks(session.id, others) if others else {}).items():
-        values = wanted[key]
-        if keep(key, mark, values):
-            continue
-        updates.append({"id": mark.id, **{name: value for name, value in values.items() if name not in PERSON}})
-        changes.append((mark.id, mark.status.value, values["status"].value))
+    updates = _changed_marks(session, wanted, inserted, keep, changes)
     if correction is not None and updates:
         _check_correction(session, correction, actor, [update["id"] for update in updates])
     if updates:
