@@ -1,7 +1,7 @@
 """Add import uploads, notice channels and register correction reasons
 
 Revision ID: cc2c37721f37
-Revises: 1a374f9d4e38
+Revises: dac5f5daaf86
 Create Date: 2026-12-01 15:22:19.652032
 
 """
@@ -16,7 +16,7 @@ from lms.core.migrating import ALLOW_ENV, DataLossRefused
 
 # revision identifiers, used by Alembic.
 revision = "cc2c37721f37"
-down_revision = "1a374f9d4e38"
+down_revision = "dac5f5daaf86"
 branch_labels = None
 depends_on = None
 
