@@ -439,11 +439,8 @@ def _notice_channel(learner: Learner, actor: User, channel: NoticeChannel | str 
     """The learner's own notice came through Pathways; one staff took for them says how it reached them."""
     if learner.user_id is not None and actor.id == learner.user_id:
         return NoticeChannel.LEARNER
-    try:
-        chosen = NoticeChannel(channel)
-    except ValueError:
-        chosen = None
-    if chosen is None or chosen is NoticeChannel.LEARNER:
+    chosen = NoticeChannel._value2member_map_.get(str(channel or ""))
+    if not isinstance(chosen, NoticeChannel) or chosen is NoticeChannel.LEARNER:
         raise ServiceError(_("Choose how the learner told us: phone, in person, text or e-mail."), field="channel")
     return chosen
 
