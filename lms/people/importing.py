@@ -200,7 +200,7 @@ class RowResult:
             return _("yes") if value else _("no")
         if name == "date_of_birth":
             return value.strftime("%d/%m/%Y") if value else ""
-        return str(value)
+        return "" if value is None else str(value)
 
 
 @dataclass
@@ -243,6 +243,9 @@ READERS: dict[str, Any] = {
     "nationality": nationality_from_text,
     "preferred_languages": languages_from_text,
     "interpreter_needed": _parse_yes_no,
+    # Checked here too, so that a row shows every wrong column at once, not only the first.
+    "phone": people_services.normalise_phone,
+    "email": people_services.normalise_email,
 }
 
 

@@ -121,7 +121,7 @@ def test_every_row_error_is_shown_by_row_and_column_and_nothing_is_saved(client,
         "Dawit,07700 900003,31-13-1990,,,,\n"
         "Elif,07700 900009,,,,,\n"
         "Farhan,07700 900001,,,,,\n"
-        "Gul,,,Woman?,Narnia,Elvish,maybe\n"
+        "Gul,12,,Woman?,Narnia,Elvish,maybe\n"
         "samir,,01/01/1990,,,,\n",
     )
     preview = _columns(client)
@@ -136,6 +136,7 @@ def test_every_row_error_is_shown_by_row_and_column_and_nothing_is_saved(client,
         (8, "Nationality", "Narnia is not a country we know."),
         (8, "Preferred languages", "Elvish is not a language we know."),
         (8, "Needs an interpreter", "Write yes or no."),
+        (8, "Mobile number", "Enter a phone number like 07700 900123"),
         (9, "Given name (as they write it)", "A learner with this name and date of birth already exists."),
     ]:
         assert f"Row {row}, {field}: {message}" in text, (row, field)
