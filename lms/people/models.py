@@ -32,6 +32,15 @@ class OrganisationKind(TitledEnum):
         }
 
 
+#: Whose bank holidays an organisation keeps: the UK's four sets (codes as the `holidays` package has them).
+HOLIDAY_REGION_TITLES = {
+    "ENG": _l("England"),
+    "WLS": _l("Wales"),
+    "SCT": _l("Scotland"),
+    "NIR": _l("Northern Ireland"),
+}
+
+
 class Organisation(Model):
     __tablename__ = "organisation"
 
@@ -146,14 +155,34 @@ class LoginThrottle(Model):
     failures: Mapped[int] = mapped_column(default=0)
 
 
+class LinkPurpose(TitledEnum):
+    """What a one-time link is for: signing a learner in, or letting staff set a password."""
+
+    LOGIN = "login"
+    INVITE = "invite"
+    RESET = "reset"
+
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            cls.LOGIN: _l("Sign-in link"),
+            cls.INVITE: _l("Invitation"),
+            cls.RESET: _l("Password reset"),
+        }
+
+
 class LoginLink(Model):
-    """A one-time sign-in link for a learner with no password (sent by SMS or shown by staff)."""
+    """A one-time link: a learner signs in with no password (sent by SMS or shown by staff), or someone
+    invited or locked out sets a password (`purpose`). Only the token's hash is kept."""
 
     __tablename__ = "login_link"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(
+        enum_type(LinkPurpose, "link_purpose", length=8), default=LinkPurpose.LOGIN, server_default="login"
+    )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -192,6 +221,19 @@ class ImportUpload(Model):
     mapping: Mapped[list[str] | None] = mapped_column(sa.JSON)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     expires_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SetupToken(Model):
+    """The one-time code `lms init` prints for the setup page of an empty database. Only its hash is kept;
+    it works once, until `expires_dt`, and only while no organisation exists."""
+
+    __tablename__ = "setup_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Sex(TitledEnum):

@@ -1,7 +1,7 @@
 """Add import uploads, notice channels and register correction reasons
 
 Revision ID: cc2c37721f37
-Revises: dac5f5daaf86
+Revises: a1b7d6fa9afe
 Create Date: 2026-12-01 15:22:19.652032
 
 """
@@ -16,7 +16,7 @@ from lms.core.migrating import ALLOW_ENV, DataLossRefused
 
 # revision identifiers, used by Alembic.
 revision = "cc2c37721f37"
-down_revision = "dac5f5daaf86"
+down_revision = "a1b7d6fa9afe"
 branch_labels = None
 depends_on = None
 
