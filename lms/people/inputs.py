@@ -42,3 +42,17 @@ class LearnerInput(Input):
     def given(self) -> dict[str, Any]:
         """The fields given, by name."""
         return self.model_dump(exclude_unset=True)
+
+
+class OrganisationSettingsInput(Input):
+    """What an administrator sets for their organisation on its settings page."""
+
+    name: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=1000)
+    #: a supported locale code; None: each user's browser language
+    default_locale: str | None = None
+    #: a key of people.models.HOLIDAY_REGIONS
+    holiday_region: str = "ENG"
+    signatory_name: str = Field(default="", max_length=200)
+    signatory_title: str = Field(default="", max_length=200)
+    educators_issue_certificates: bool = False

@@ -13,7 +13,7 @@ from lms.core.i18n import SESSION_KEY, _, is_supported
 from lms.core.roles import Role
 from lms.core.web import AUTH_SESSION_KEY, attempt, safe_next, writes_on_get
 from lms.extensions import db, login_manager
-from lms.people import queries, services
+from lms.people import organisations, queries, services
 from lms.people.access import can_edit_learner, can_view_sensitive, load_learner, visible_learners
 from lms.people.forms import (
     ImmigrationStatusForm,
@@ -23,6 +23,7 @@ from lms.people.forms import (
     LearnerLoginForm,
     LoginForm,
     LogoForm,
+    OrganisationSettingsForm,
     PasswordChangeForm,
     PinLoginForm,
     RemoveLogoForm,
@@ -239,6 +240,26 @@ def organisation_logo_remove():
         services.remove_logo(current_user.organisation, current_user)
         flash(_("Logo removed."), "success")
     return redirect(url_for("people.organisation_logo"))
+
+
+@bp.route("/organisation/settings", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def organisation_settings():
+    """The organisation's name, address, default language, bank holidays and certificate signatory."""
+    organisation = current_user.organisation
+    form = OrganisationSettingsForm(obj=organisation)
+    if form.validate_on_submit() and attempt(
+        lambda: organisations.save_settings(organisation, form.to_input(), current_user), form
+    ):
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("people.organisation_settings"))
+    logo = queries.organisation_logo(organisation.id)
+    failed = bool(form.errors or form.form_errors)
+    return render_template(
+        "people/organisation.html",
+        form=form,
+        logo=base64.b64encode(logo).decode() if logo else None,
+    ), (400 if failed else 200)
 
 
 # --- learners ------------------------------------------------------------------------------------
