@@ -138,12 +138,16 @@ def _init_extensions(app: Flask) -> None:
     from lms.assessments.attendance.services import refresh_cohort_summaries
     from lms.assessments.facts import add_achievements
     from lms.courses.facts import register_provider
+    from lms.people.access import register_teaching_rule
+    from lms.scheduling.access import learners_taught_by, teaches_learner
     from lms.scheduling.hooks import on_sessions_changed
 
     # Higher areas tell the curriculum what learners have achieved (it cannot import them), and hear
     # from scheduling when sessions change (attendance summaries count only sessions that run).
     register_provider(add_achievements)
     on_sessions_changed(refresh_cohort_summaries)
+    # Scheduling tells people who teaches a learner: educators open the records of their rosters.
+    register_teaching_rule(teaches_learner, learners_taught_by)
 
 
 def _register_blueprints(app: Flask) -> None:

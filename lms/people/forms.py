@@ -141,7 +141,7 @@ class OrganisationSettingsForm(BaseForm):
     holiday_region = SelectField(
         _l("Bank holidays"),
         description=_l("Timetables skip these bank holidays; a venue elsewhere can have its own."),
-        choices=list(HOLIDAY_REGIONS.items()),
+        choices=[SelectChoice(code, title) for code, title in HOLIDAY_REGIONS.items()],
     )
     signatory_name = StringField(_l("Who signs certificates"), validators=[Optional(), Length(max=200)])
     signatory_title = StringField(

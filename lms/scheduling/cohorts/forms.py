@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.forms import BaseForm, IdSelectField, IdsField, enum_choices
@@ -27,7 +28,7 @@ class VenueForm(BaseForm):
     holiday_region = SelectField(
         _l("Bank holidays"),
         description=_l("Whose bank holidays the timetable skips here, when not your organisation's."),
-        choices=[("", _l("The organisation's")), *HOLIDAY_REGIONS.items()],
+        choices=[SelectChoice("", _l("The organisation's")), *(SelectChoice(k, v) for k, v in HOLIDAY_REGIONS.items())],
         validators=[Optional()],
     )
 
