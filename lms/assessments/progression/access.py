@@ -76,6 +76,10 @@ def can_issue_certificates(user: User, cohort: Cohort) -> bool:
     return why_not_issue(user, cohort) is None
 
 
+def load_cohort_to_issue(cohort_id: int | None) -> Cohort:
+    return get_or_404(Cohort, cohort_id, can_issue_certificates)
+
+
 def issuing_cohorts(user: User) -> sa.ColumnElement[bool]:
     """`can_issue_certificates` as a WHERE clause over Cohort."""
     allowed = sa.select(Organisation.id).where(Organisation.educators_issue_certificates.is_(True)).correlate(None)

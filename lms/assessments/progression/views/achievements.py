@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from lms.assessments.progression import achievements as services
+from lms.assessments.progression.access import can_assess_learner, load_learner_to_assess
 from lms.assessments.progression.forms import EsolLevelsForm, ExternalCertificateForm, PriorCompletionForm
 from lms.assessments.progression.models import (
     CourseCompletion,
@@ -29,7 +30,6 @@ from lms.courses.facts import learner_facts
 from lms.courses.models import CertificateKind, CertificateType, Course, Qualification
 from lms.courses.pathways import pathway_progress
 from lms.extensions import db
-from lms.assessments.progression.access import can_assess_learner, load_learner_to_assess
 from lms.people.access import can_edit_learner, load_learner
 from lms.people.models import Learner, Organisation
 from lms.scheduling.models import Enrolment
