@@ -327,6 +327,7 @@ def generate(tier: str, seed: int = 1, progress: bool = False) -> Generated:
         summarising = time.perf_counter()
         for n in indexes:
             attendance_services.refresh_summaries(cohort_ids[n])
+        attendance_services.refresh_session_totals(sid for n in indexes for sid in by_cohort[n])
         summary_seconds += time.perf_counter() - summarising
         if chunk // COHORTS_PER_CHUNK % 10 == 9 or indexes[-1] == total - 1:
             say(

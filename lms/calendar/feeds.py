@@ -2,7 +2,8 @@
 
 A feed's version (its ETag and Last-Modified) comes from one aggregate query, so a calendar app that
 polls an unchanged feed gets 304 without the feed being built. The feed itself is built in a fixed
-number of queries however many sessions it holds.
+number of queries however many sessions it holds, and its body is stored (`FeedBody`) so that an app
+that asks again without a conditional request is sent the stored bytes while the version holds.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.calendar.ical import FeedEvent, session_uid
-from lms.calendar.models import CalendarFeed, FeedKind
+from lms.calendar.models import CalendarFeed, FeedBody, FeedKind
 from lms.core import audit
+from lms.core.db import upsert_insert
 from lms.core.i18n import _, force_locale
 from lms.core.time import now_utc
 from lms.core.tokens import new_token, token_hash
@@ -74,16 +76,48 @@ def revoke_feed(kind: FeedKind, target_id: int, actor: User) -> bool:
     return bool(feeds)
 
 
-def feed_for_token(token: str) -> tuple[CalendarFeed, str] | None:
-    """The live feed for a token, with its owner's language (one query, for the cheap 304 path)."""
+@dataclass(frozen=True)
+class FoundFeed:
+    feed: CalendarFeed
+    owner_locale: str
+    #: The ETag and host of the body stored for it, if any.
+    stored_etag: str | None
+    stored_host: str | None
+
+
+def feed_for_token(token: str) -> FoundFeed | None:
+    """The live feed for a token, with its owner's language and which body is stored for it (one
+    query, for the cheap 304 path)."""
     if not token or len(token) > 100:
         return None
     row = db.session.execute(
-        sa.select(CalendarFeed, User.locale)
+        sa.select(CalendarFeed, User.locale, FeedBody.etag, FeedBody.host)
         .outerjoin(User, User.id == CalendarFeed.user_id)
+        .outerjoin(FeedBody, FeedBody.feed_id == CalendarFeed.id)
         .where(CalendarFeed.token_hash == token_hash(token), CalendarFeed.revoked_dt.is_(None))
     ).first()
-    return (row[0], row[1] or "") if row else None
+    return FoundFeed(row[0], row[1] or "", row[2], row[3]) if row else None
+
+
+def stored_body(found: FoundFeed, etag: str, host: str) -> bytes | None:
+    """The stored body, if it was rendered for this version of the feed and this host (one lookup)."""
+    if found.stored_etag != etag or found.stored_host != host:
+        return None
+    return db.session.scalar(sa.select(FeedBody.body).where(FeedBody.feed_id == found.feed.id, FeedBody.etag == etag))
+
+
+def store_body(connection: sa.Connection, feed_id: int, etag: str, host: str, body: bytes) -> None:
+    """Keep a freshly rendered body for the next poll, replacing the one before. Written on a
+    connection of its own (`lms.core.db.transaction_apart`): a feed poll is a read, and two polls
+    rendering at once both write the same bytes, so the later simply wins."""
+    values = {"feed_id": feed_id, "etag": etag, "host": host[:255], "body": body, "stored_dt": now_utc()}
+    insert = upsert_insert(connection, FeedBody).values(values)
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[FeedBody.feed_id],
+            set_={name: insert.excluded[name] for name in ("etag", "host", "body", "stored_dt")},
+        )
+    )
 
 
 # --- what a feed holds ---------------------------------------------------------------------------

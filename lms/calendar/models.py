@@ -52,3 +52,18 @@ class CalendarFeed(Model):
             name="target_matches_kind",
         ),
     )
+
+
+class FeedBody(Model):
+    """The last body served for a feed, kept so that a calendar app polling an unchanged feed without
+    a conditional request gets the stored bytes instead of a fresh render. It is valid while the feed's
+    ETag (and the host its event UIDs name) is the one it was rendered for; a changed feed simply
+    renders again and replaces it. Holds only what the feed itself shows; goes with its feed."""
+
+    __tablename__ = "calendar_feed_body"
+
+    feed_id: Mapped[int] = mapped_column(sa.ForeignKey("calendar_feed.id", ondelete="CASCADE"), primary_key=True)
+    etag: Mapped[str] = mapped_column(sa.String(64))
+    host: Mapped[str] = mapped_column(sa.String(255))
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    stored_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

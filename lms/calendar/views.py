@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from lms.calendar.access import load_cohort_download, load_session_download
 from lms.calendar.ical import build_calendar
 from lms.calendar.models import FeedKind
 from lms.core.access import get_or_404, login_required, public, role_required
+from lms.core.db import transaction_apart
 from lms.core.i18n import _
 from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
@@ -23,10 +25,12 @@ from lms.people.models import User
 from lms.scheduling.access import load_cohort, load_venue
 from lms.scheduling.models import Enrolment, Session
 
+log = logging.getLogger(__name__)
+
 bp = Blueprint("calendar", __name__, template_folder="templates")
 
 
-def _calendar_response(name: str, body: bytes, filename: str) -> Response:
+def _calendar_response(body: bytes, filename: str) -> Response:
     response = Response(body, mimetype="text/calendar")  # a text type: Werkzeug adds "; charset=utf-8"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -41,24 +45,38 @@ def _session_link(for_learner: bool):  # noqa: ANN202
 @bp.get("/feeds/<token>.ics")
 @public
 def feed(token: str):
-    """What calendar apps poll, without a login. A wrong or revoked token is simply not found."""
+    """What calendar apps poll, without a login. A wrong or revoked token is simply not found. An
+    unchanged feed is 304 to a conditional request, and its stored body to any other."""
     found = feeds.feed_for_token(token)
     if found is None:
         abort(404)
-    calendar_feed, owner_locale = found
-    etag, last_modified = feeds.feed_version(calendar_feed, owner_locale)
+    etag, last_modified = feeds.feed_version(found.feed, found.owner_locale)
     if request.if_none_match.contains(etag) or (
         not request.if_none_match and request.if_modified_since and request.if_modified_since >= last_modified
     ):
         response = Response(status=304)
     else:
-        for_learner = calendar_feed.user is not None and calendar_feed.user.learner is not None
-        content = feeds.feed_content(calendar_feed, request.host.split(":")[0], _session_link(for_learner))
-        response = _calendar_response(content.name, build_calendar(content.name, content.events), "pathways.ics")
+        response = _calendar_response(_feed_body(found, etag), "pathways.ics")
     response.set_etag(etag)
     response.last_modified = last_modified
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _feed_body(found: feeds.FoundFeed, etag: str) -> bytes:
+    host = request.host.split(":")[0]
+    body = feeds.stored_body(found, etag, host)
+    if body is None:
+        calendar_feed = found.feed
+        for_learner = calendar_feed.user is not None and calendar_feed.user.learner is not None
+        content = feeds.feed_content(calendar_feed, host, _session_link(for_learner))
+        body = build_calendar(content.name, content.events)
+        try:
+            with transaction_apart(db.engine) as connection:
+                feeds.store_body(connection, calendar_feed.id, etag, host, body)
+        except sa.exc.OperationalError:  # the write lock busy past the timeout: serve it unstored
+            log.warning("calendar feed %s: body not stored, the database was busy", calendar_feed.id)
+    return body
 
 
 def _feed_page(kind: FeedKind, target_id: int, title: str, back_url: str, *, token: str | None = None):
@@ -151,7 +169,7 @@ def _download(sessions: list[Session], name: str, filename: str) -> Response:
         feeds._event(s, request.host.split(":")[0], _session_link(for_learner), tags, None, for_learner)
         for s in sessions
     ]
-    return _calendar_response(name, build_calendar(name, events), filename)
+    return _calendar_response(build_calendar(name, events), filename)
 
 
 @bp.get("/sessions/<int:session_id>.ics")

@@ -2,8 +2,12 @@
 
 docs/reports.md ("What each figure means") is the specification: one definition per measure, and
 `tests/reports/test_reconciliation.py` holds this module to it. The number of statements is fixed,
-whatever the size of the programme. Outcomes belong to the people who took part in the programme
-during the grant and count, once per person and kind, in the period of their own date.
+whatever the size of the programme, and none reads every mark: attendance is summed from each
+session's totals (`SessionAttendance`) and who took part when from each learner's month
+(`AttendanceMonth`), both kept at write time by the attendance services; only the days of a month
+that begins before the period (or the grant) are read from the marks. Outcomes belong to the people
+who took part in the programme during the grant and count, once per person and kind, in the period of
+their own date.
 """
 
 from __future__ import annotations
@@ -18,7 +22,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from lms.assessments.attendance.models import AttendanceMark, AttendanceStatus
+from lms.assessments.attendance.models import (
+    ATTENDED,
+    AttendanceMark,
+    AttendanceMonth,
+    SessionAttendance,
+)
 from lms.assessments.progression.models import (
     SELF_RATINGS,
     Certificate,
@@ -39,8 +48,6 @@ from lms.extensions import db
 from lms.people.models import ImmigrationStatus, ImmigrationStatusRecord, Learner, Organisation, Sex
 from lms.scheduling.models import Cohort, Enrolment, EnrolmentStatus, Referral, Session, SessionStatus
 
-ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
-NOT_COUNTED = (AttendanceStatus.EXCUSED, AttendanceStatus.CANCELLED_BY_PROVIDER)
 PASSED = (ResultGrade.PASS, ResultGrade.MERIT, ResultGrade.DISTINCTION)
 MAX_BOUND_IDS = 30_000
 AGE_BANDS = [
@@ -125,10 +132,15 @@ def _instants(zone: ZoneInfo, start: date, end: date) -> tuple[datetime, datetim
 
 
 def among(column: Any, ids: list[int] | sa.Select[Any]) -> sa.ColumnElement[bool]:
-    """`column IN ids`. Thousands of ids are one array parameter on PostgreSQL (`= ANY(:ids)`): bound
-    one by one, planning 9,000 parameters cost 200 ms a statement at tier M."""
+    """`column IN ids`. Thousands of ids are one text parameter on PostgreSQL, split into an array
+    there (`= ANY(string_to_array(:ids, ',')::int[])`): bound one by one, planning 9,000 parameters cost
+    200 ms a statement at tier M, and as an array parameter psycopg spent 25 ms writing each."""
     if isinstance(ids, list) and db.session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.Integer)))
+        text = ",".join(str(int(value)) for value in ids)
+        array = sa.cast(
+            sa.func.string_to_array(sa.bindparam(None, text, type_=sa.Text), ","), postgresql.ARRAY(sa.Integer)
+        )
+        return column == sa.any_(array)
     return column.in_(ids)
 
 
@@ -169,41 +181,35 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
 def _attendance(report: FunderReturn, scope: _Scope) -> list[int] | sa.Select[Any]:
     """Participants, contact hours, attendance rate, sessions and unlinked drop-in attendees; returns
     the participants (their ids, or past what one statement can bind, the query that finds them)."""
-    learner = AttendanceMark.learner_id.is_not(None)
-    attended = AttendanceMark.status.in_(ATTENDED)
-    participants, attended_marks, counted_marks, minutes, unlinked = db.session.execute(
-        _marks()
-        .add_columns(
-            sa.func.count(sa.distinct(sa.case((sa.and_(learner, attended), AttendanceMark.learner_id)))),
-            sa.func.coalesce(sa.func.sum(sa.case((sa.and_(learner, attended), 1), else_=0)), 0),
-            sa.func.coalesce(
-                sa.func.sum(sa.case((sa.and_(learner, AttendanceMark.status.not_in(NOT_COUNTED)), 1), else_=0)), 0
-            ),
-            sa.func.coalesce(sa.func.sum(sa.case((learner, AttendanceMark.minutes_attended), else_=0)), 0),
-            sa.func.count(
-                sa.distinct(
-                    sa.case((sa.and_(AttendanceMark.attendee_id.is_not(None), attended), AttendanceMark.attendee_id))
-                )
-            ),
+    attended_marks, counted_marks, minutes, sessions = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(SessionAttendance.attended), 0),
+            sa.func.coalesce(sa.func.sum(SessionAttendance.counted), 0),
+            sa.func.coalesce(sa.func.sum(SessionAttendance.minutes_attended), 0),
+            sa.func.count(Session.id),
         )
+        .select_from(Session)
+        .join(Cohort, Cohort.id == Session.cohort_id)
+        .outerjoin(SessionAttendance, SessionAttendance.session_id == Session.id)
         .where(scope.in_programme, scope.held())
     ).one()
-    sessions = _count(
-        sa.select(sa.func.count(Session.id))
-        .join(Cohort, Cohort.id == Session.cohort_id)
-        .where(scope.in_programme, scope.held())
-    )
-    participants_select = (
+    unlinked = _count(
         _marks()
-        .add_columns(AttendanceMark.learner_id)
-        .distinct()
-        .where(scope.in_programme, scope.held(), attended, learner)
+        .add_columns(sa.func.count(sa.distinct(AttendanceMark.attendee_id)))
+        .where(
+            scope.in_programme,
+            scope.held(),
+            AttendanceMark.attendee_id.is_not(None),
+            AttendanceMark.status.in_(ATTENDED),
+        )
     )
+    attended = _attended_between(scope, scope.first, scope.last).subquery()
+    participants_select = sa.select(attended.c.learner_id).distinct()
     # Found once and reused: as a subquery it would be recomputed by each query below. Past what one
     # statement can bind (about 32,000 parameters on SQLite), the subquery is used after all.
     found = list(db.session.scalars(participants_select))
     report.figures |= {
-        "participants": participants,
+        "participants": len(found),
         "sessions": sessions,
         "contact_hours": round(minutes / 60, 1),
         "attendance_rate": round(attended_marks / counted_marks * 100, 1) if counted_marks else 0,
@@ -212,27 +218,58 @@ def _attendance(report: FunderReturn, scope: _Scope) -> list[int] | sa.Select[An
     return found if len(found) <= MAX_BOUND_IDS else participants_select
 
 
+def _attended_between(
+    scope: _Scope, first: datetime, last: datetime
+) -> sa.Select[int, datetime | None] | sa.CompoundSelect:
+    """(learner_id, first): learners of the programme who came to a session held between two instants,
+    with when they first came, as one row per learner and month from `AttendanceMonth` (a month's first
+    attended session tells whether it falls before `last` and before now), and from the marks for the
+    days of a month that begins before `first`, where a month's first session could fall before it."""
+    day = scope.local_day(first)
+    month = day.replace(day=1) if _instants(scope.zone, day, day)[0] == first and day.day == 1 else _next_month(day)
+    boundary = min(_instants(scope.zone, month, month)[0], last)
+    months = (
+        sa.select(AttendanceMonth.learner_id, AttendanceMonth.first_attended_dt.label("first"))
+        .join(Cohort, Cohort.id == AttendanceMonth.cohort_id)
+        .where(
+            scope.in_programme,
+            AttendanceMonth.month >= month,
+            AttendanceMonth.first_attended_dt < min(last, scope.now),
+        )
+    )
+    if boundary <= first:
+        return months
+    edge = (
+        _marks()
+        .add_columns(AttendanceMark.learner_id, Session.start_dt.label("first"))
+        .where(
+            scope.in_programme,
+            scope.held(first, boundary),
+            AttendanceMark.status.in_(ATTENDED),
+            AttendanceMark.learner_id.is_not(None),
+        )
+    )
+    return sa.union_all(months, edge)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def _places(report: FunderReturn, scope: _Scope) -> None:
     """Starts, enrolments, completions and certificates: places on the programme's classes."""
     first_attended = (
-        _marks()
-        .add_columns(AttendanceMark.learner_id, Session.cohort_id, sa.func.min(Session.start_dt).label("first"))
-        .where(
-            scope.in_programme,
-            AttendanceMark.status.in_(ATTENDED),
-            AttendanceMark.learner_id.is_not(None),
-            Session.status == SessionStatus.SCHEDULED,
-            Session.start_dt < scope.now,
-            Session.start_dt < scope.last,
+        sa.select(
+            AttendanceMonth.learner_id,
+            AttendanceMonth.cohort_id,
+            sa.func.min(AttendanceMonth.first_attended_dt).label("first"),
         )
-        .group_by(AttendanceMark.learner_id, Session.cohort_id)
+        .join(Cohort, Cohort.id == AttendanceMonth.cohort_id)
+        .where(scope.in_programme, AttendanceMonth.first_attended_dt < min(scope.now, scope.last))
+        .group_by(AttendanceMonth.learner_id, AttendanceMonth.cohort_id)
         .subquery()
     )
-    starts = _count(
-        sa.select(sa.func.count())
-        .select_from(first_attended)
-        .where(first_attended.c.first >= scope.first, first_attended.c.first < scope.last)
-    )
+    starts = _count(sa.select(sa.func.count()).select_from(first_attended).where(first_attended.c.first >= scope.first))
     placed = (
         EnrolmentStatus.ENROLLED,
         EnrolmentStatus.COMPLETED,
@@ -281,28 +318,22 @@ def _places(report: FunderReturn, scope: _Scope) -> None:
 
 def _took_part(scope: _Scope) -> dict[int, date]:
     """Grant participants, and the local day each first took part."""
+    attended = _grant_attendance(scope).subquery()
     rows = db.session.execute(
-        _grant_attendance(scope)
-        .add_columns(AttendanceMark.learner_id, sa.func.min(Session.start_dt))
-        .group_by(AttendanceMark.learner_id)
+        sa.select(attended.c.learner_id, sa.func.min(attended.c.first)).group_by(attended.c.learner_id)
     ).all()
     return {learner_id: scope.local_day(first) for learner_id, first in rows}
 
 
 def _grant_participants(scope: _Scope) -> sa.Select[Any]:
     """The learners `_took_part` finds, as a subquery for the statements that follow it."""
-    return _grant_attendance(scope).add_columns(AttendanceMark.learner_id).distinct()
+    attended = _grant_attendance(scope).subquery()
+    return sa.select(attended.c.learner_id).distinct()
 
 
-def _grant_attendance(scope: _Scope) -> sa.Select[Any]:
-    """Learners' attended marks at the programme's sessions held during the grant."""
-    grant_first, grant_last = _instants(scope.zone, scope.programme.start_date, scope.programme.end_date)
-    return _marks().where(
-        scope.in_programme,
-        scope.held(grant_first, grant_last),
-        AttendanceMark.status.in_(ATTENDED),
-        AttendanceMark.learner_id.is_not(None),
-    )
+def _grant_attendance(scope: _Scope) -> sa.Select[int, datetime | None] | sa.CompoundSelect:
+    """Learners who came to the programme's sessions held during the grant, and when they first came."""
+    return _attended_between(scope, *_instants(scope.zone, scope.programme.start_date, scope.programme.end_date))
 
 
 def _firsts(rows: Iterable[Any], key, when, took_part: dict[int, date], grant_end: date) -> dict:  # noqa: ANN001
@@ -448,32 +479,14 @@ def _by_size(items: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
 
 
 def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, end: date) -> None:  # noqa: ANN001
-    learners = db.session.execute(
-        sa.select(
-            Learner.id,
-            Learner.sex,
-            Learner.nationality,
-            Learner.preferred_languages,
-            Learner.referral_source,
-            Learner.date_of_birth,
-        ).where(among(Learner.id, participant_ids))
-    ).all()
-    statuses: dict[int, list] = defaultdict(list)
-    for row in db.session.execute(
-        sa.select(
-            ImmigrationStatusRecord.learner_id,
-            ImmigrationStatusRecord.status,
-            ImmigrationStatusRecord.from_date,
-            ImmigrationStatusRecord.until_date,
-        ).where(among(ImmigrationStatusRecord.learner_id, participant_ids))
-    ):
-        statuses[row.learner_id].append(row)
+    """Participants by eligibility at the period's end, age at its start, sex, nationality, first
+    language and referrer: each counted by SQL, so a return reads a row per value, not per learner."""
 
-    def status_at_end(learner_id: int) -> ImmigrationStatus | None:
-        current = [
-            r for r in statuses[learner_id] if r.from_date <= end and (r.until_date is None or r.until_date >= end)
-        ]
-        return max(current, key=lambda r: r.from_date).status if current else None
+    def grouped(column: Any) -> list[tuple[Any, int]]:
+        rows = db.session.execute(
+            sa.select(column, sa.func.count()).where(among(Learner.id, participant_ids)).group_by(column)
+        )
+        return [(value, count) for value, count in rows]
 
     def band(dob: date | None) -> str:
         if dob is None:
@@ -481,23 +494,44 @@ def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, 
         age = age_on(dob, start)
         return next(label for low, high, label in AGE_BANDS if low <= age <= high)
 
-    def counted(values: Iterable[str]) -> list[tuple[str, int]]:
-        return _by_size(Counter(values).items())
-
     not_recorded = _("Not recorded")
-    statuses_at_end = Counter(status_at_end(row.id) for row in learners)
-    report.breakdowns["eligibility"] = _by_size(
-        (str(status.title) if status else _("Not recorded"), n) for status, n in statuses_at_end.items()
-    )
-    report.breakdowns["age"] = counted(band(row.date_of_birth) for row in learners)
-    sexes = Counter(Sex(row.sex) for row in learners)
-    report.breakdowns["sex"] = _by_size((str(sex.title), n) for sex, n in sexes.items())
+    report.breakdowns["eligibility"] = _statuses_at_end(participant_ids, end)
+    ages: Counter[str] = Counter()
+    for dob, count in grouped(Learner.date_of_birth):
+        ages[band(dob)] += count
+    report.breakdowns["age"] = _by_size(ages.items())
+    report.breakdowns["sex"] = _by_size((str(Sex(sex).title), n) for sex, n in grouped(Learner.sex))
     # Counted by code, then named: naming is the slow part, so it is done once per code.
-    nationalities = Counter(row.nationality for row in learners)
-    languages = Counter((row.preferred_languages or "").split(" ")[0] for row in learners)
-    report.breakdowns["nationality"] = _named(nationalities, territory_name, not_recorded)
+    languages: Counter[str] = Counter()
+    for tags, count in grouped(Learner.preferred_languages):
+        languages[(tags or "").split(" ")[0]] += count
+    report.breakdowns["nationality"] = _named(Counter(dict(grouped(Learner.nationality))), territory_name, not_recorded)
     report.breakdowns["language"] = _named(languages, language_name, not_recorded)
-    report.breakdowns["referral_source"] = counted(row.referral_source or not_recorded for row in learners)
+    referrers: Counter[str] = Counter()
+    for source, count in grouped(Learner.referral_source):
+        referrers[source or not_recorded] += count
+    report.breakdowns["referral_source"] = _by_size(referrers.items())
+
+
+def _statuses_at_end(participant_ids, end: date) -> list[tuple[str, int]]:  # noqa: ANN001
+    """Participants by the immigration status current on the period's last day (the latest to start)."""
+    latest: dict[int, tuple[date, ImmigrationStatus]] = {}
+    for learner_id, status, from_date in db.session.execute(
+        sa.select(ImmigrationStatusRecord.learner_id, ImmigrationStatusRecord.status, ImmigrationStatusRecord.from_date)
+        .where(
+            among(ImmigrationStatusRecord.learner_id, participant_ids),
+            ImmigrationStatusRecord.from_date <= end,
+            sa.or_(ImmigrationStatusRecord.until_date.is_(None), ImmigrationStatusRecord.until_date >= end),
+        )
+        .order_by(ImmigrationStatusRecord.learner_id, ImmigrationStatusRecord.from_date, ImmigrationStatusRecord.id)
+    ):
+        if learner_id not in latest or from_date > latest[learner_id][0]:  # on a tie, the first recorded
+            latest[learner_id] = (from_date, status)
+    total = _count(sa.select(sa.func.count()).select_from(Learner).where(among(Learner.id, participant_ids)))
+    statuses = Counter(str(status.title) for _from, status in latest.values())
+    if total > len(latest):
+        statuses[_("Not recorded")] += total - len(latest)
+    return _by_size(statuses.items())
 
 
 def _named(counts: Counter[str], name: Callable[[str], str], not_recorded: str) -> list[tuple[str, int]]:
@@ -548,20 +582,17 @@ def _referrals(report: FunderReturn, scope: _Scope) -> None:
 
 
 def _weekly(scope: _Scope) -> list[tuple[date, int, int]]:
-    """Attended and counted marks per week: summed per session in SQL, then grouped by local week."""
-    attended = sa.func.sum(sa.case((AttendanceMark.status.in_(ATTENDED), 1), else_=0))
-    counted = sa.func.sum(sa.case((AttendanceMark.status.in_(NOT_COUNTED), 0), else_=1))
+    """Attended and counted marks per week: each session's totals, grouped by local week."""
     rows = db.session.execute(
-        sa.select(Session.start_dt, attended, counted)
-        .join(AttendanceMark, AttendanceMark.session_id == Session.id)
+        sa.select(Session.start_dt, SessionAttendance.attended, SessionAttendance.counted)
+        .join(SessionAttendance, SessionAttendance.session_id == Session.id)
         .join(Cohort, Cohort.id == Session.cohort_id)
-        .where(scope.in_programme, scope.held(), AttendanceMark.learner_id.is_not(None))
-        .group_by(Session.id, Session.start_dt)
+        .where(scope.in_programme, scope.held())
     ).all()
     weeks: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     for start_dt, session_attended, session_counted in rows:
         day = scope.local_day(start_dt)
         monday = day - timedelta(days=day.weekday())
-        weeks[monday][0] += int(session_attended or 0)
-        weeks[monday][1] += int(session_counted or 0)
+        weeks[monday][0] += session_attended
+        weeks[monday][1] += session_counted
     return [(week, values[0], values[1]) for week, values in sorted(weeks.items())]

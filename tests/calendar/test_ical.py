@@ -195,6 +195,38 @@ def test_unchanged_feeds_are_identical_and_answer_304_in_two_queries(client, db,
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
+def test_an_unchanged_feed_is_sent_its_stored_body_and_a_change_renders_it_again(
+    client, db, world, count_queries, frozen_clock
+):
+    from lms.calendar.models import FeedBody
+
+    cold = fetch(client, world["token"])
+    stored = db.scalars(sa.select(FeedBody)).one()
+    assert stored.body == cold.data and stored.etag == cold.headers["ETag"].strip('"')
+    with count_queries() as warm:
+        again = fetch(client, world["token"])
+    assert again.data == cold.data and again.headers["ETag"] == cold.headers["ETag"]
+    # The token and stored version, the feed's version, the stored bytes: nothing is rendered.
+    assert warm.count == 3 and not any("course" in sql for sql in warm.statements)
+
+    elsewhere = client.get(f"/feeds/{world['token']}.ics", base_url="https://calendar.example")
+    assert b"@calendar.example" in elsewhere.data and b"@pathways.test" not in elsewhere.data  # UIDs name the host
+
+    frozen_clock.advance(minutes=5)
+    timetable.cancel_session(world["sessions"][0], "Flood", world["coordinator"])
+    db.commit()
+    changed = fetch(client, world["token"])
+    assert changed.headers["ETag"] != cold.headers["ETag"] and b"Flood" in changed.data
+    db.expire_all()
+    stored = db.scalars(sa.select(FeedBody)).one()
+    assert stored.body == changed.data and stored.host == "pathways.test"
+
+    # The body goes with its feed: revoking the link stops it at once.
+    log_in(client, world["user"])
+    client.post("/calendar", data={"action": "revoke"})
+    assert fetch(client, world["token"]).status_code == 404
+
+
 def test_feed_queries_do_not_grow_with_sessions(client, db, world, count_queries):
     with count_queries() as few:
         fetch(client, world["token"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,6 +44,11 @@ class AttendanceStatus(TitledEnum):
     def counts_in_rate(self) -> bool:
         """Whether the session counts as one the learner should have come to (excused ones do not)."""
         return self not in (AttendanceStatus.EXCUSED, AttendanceStatus.CANCELLED_BY_PROVIDER)
+
+
+#: The statuses that mean the learner came, and those that do not count in a rate (SQL filters).
+ATTENDED = tuple(status for status in AttendanceStatus if status.attended)
+NOT_IN_RATE = tuple(status for status in AttendanceStatus if not status.counts_in_rate)
 
 
 class MarkSource(TitledEnum):
@@ -187,3 +192,39 @@ class EnrolmentAttendance(Model):
     __table_args__ = (
         sa.CheckConstraint("attended <= counted AND attended >= 0 AND absences_in_a_row >= 0", name="counts_sane"),
     )
+
+
+class AttendanceMonth(Model):
+    """A learner's marks at one cohort's sessions in one calendar month (in the organisation's time
+    zone), kept at write time with `EnrolmentAttendance` by `services.refresh_summaries`, so that funder
+    returns count participants, starts and first attendance from a row per learner and month instead of
+    every mark. Counts learners' marks (not drop-in attendees') at sessions that are not cancelled,
+    places or none."""
+
+    __tablename__ = "attendance_month"
+
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True)
+    #: The first day of the month.
+    month: Mapped[date] = mapped_column(primary_key=True)
+    counted: Mapped[int] = mapped_column(default=0)
+    attended: Mapped[int] = mapped_column(default=0)
+    minutes_attended: Mapped[int] = mapped_column(default=0)
+    #: The start of the month's first session the learner attended, if any.
+    first_attended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.Index("ix_attendance_month_learner", "learner_id", "month"),)
+
+
+class SessionAttendance(Model):
+    """A session's totals over its learners' marks (drop-in attendees' apart), kept by
+    `services.refresh_session_totals` whenever its marks change, so that returns sum attendance and
+    contact hours per session instead of per mark. Kept whatever the session's status: readers choose
+    the sessions that count."""
+
+    __tablename__ = "session_attendance"
+
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    counted: Mapped[int] = mapped_column(default=0)
+    attended: Mapped[int] = mapped_column(default=0)
+    minutes_attended: Mapped[int] = mapped_column(default=0)

@@ -19,29 +19,34 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from lms.assessments.attendance.models import (
+    ATTENDED,
+    NOT_IN_RATE,
     AbsenceNotice,
     AttendanceChange,
     AttendanceMark,
+    AttendanceMonth,
     AttendanceStatus,
     CheckInTry,
     EnrolmentAttendance,
     MarkSource,
     NoticeReason,
+    SessionAttendance,
 )
 from lms.core import audit
 from lms.core.db import upsert_insert
 from lms.core.errors import ServiceError
 from lms.core.i18n import _, ngettext
 from lms.core.roles import Role
-from lms.core.time import now_utc, today_local
+from lms.core.time import DEFAULT_TZ_NAME, now_utc, today_local
 from lms.extensions import db
-from lms.people.models import Learner, User
+from lms.people.models import Learner, Organisation, User
 from lms.scheduling.cohorts.enrolment import link_drop_in
 from lms.scheduling.models import Cohort, DropInAttendee, Enrolment, EnrolmentStatus, Session, SessionStatus
 
@@ -326,6 +331,7 @@ def _write_marks(
     if changes:
         _record_changes(changes, actor, now, source)
         refresh_summaries(session.cohort_id, _learners_of(wanted.values()))
+        refresh_session_totals([session.id])
     db.session.expire_all()  # the bulk statements bypassed the objects this session holds
     return len(changes)
 
@@ -606,39 +612,102 @@ def refresh_cohort_summaries(cohort_ids: set[int]) -> None:
 
 
 def refresh_summaries(cohort_id: int, learner_ids: Iterable[int] | None = None) -> None:
-    """Recount the attendance summaries of these learners' places on a cohort (all of them if None),
-    from their marks: four statements at most. The places are locked first (PostgreSQL), so two registers of
-    one cohort saved at once recount one after the other and the second sees the first's marks."""
+    """Recount these learners' attendance summaries on a cohort (everyone's if None) from their marks:
+    each place's (`EnrolmentAttendance`) and each learner's per month (`AttendanceMonth`, places or
+    none), in six statements at most. The places are locked first (PostgreSQL), so two registers of one
+    cohort saved at once recount one after the other and the second sees the first's marks."""
     wanted = sorted(set(learner_ids)) if learner_ids is not None else None
     if wanted == []:
         return
     places = sa.select(Enrolment.id, Enrolment.learner_id).where(Enrolment.cohort_id == cohort_id)
+    marks = (
+        sa.select(AttendanceMark.learner_id, AttendanceMark.status, AttendanceMark.minutes_attended, Session.start_dt)
+        .join(Session, Session.id == AttendanceMark.session_id)
+        .where(
+            Session.cohort_id == cohort_id,
+            Session.status == SessionStatus.SCHEDULED,
+            AttendanceMark.learner_id.is_not(None),
+        )
+    )
+    months = sa.delete(AttendanceMonth).where(AttendanceMonth.cohort_id == cohort_id)
     if wanted is not None:
         places = places.where(Enrolment.learner_id.in_(wanted))
+        marks = marks.where(AttendanceMark.learner_id.in_(wanted))
+        months = months.where(AttendanceMonth.learner_id.in_(wanted))
     enrolments = db.session.execute(places.order_by(Enrolment.id).with_for_update()).all()
-    if not enrolments:
-        return
-    marks = sa.select(
-        AttendanceMark.learner_id, AttendanceMark.status, AttendanceMark.minutes_attended, Session.start_dt
-    )
-    marks = marks.join(Session, Session.id == AttendanceMark.session_id).where(
-        Session.cohort_id == cohort_id,
-        Session.status == SessionStatus.SCHEDULED,
-        AttendanceMark.learner_id.in_([learner_id for _id, learner_id in enrolments]),
-    )
     by_learner: dict[int, list[Any]] = defaultdict(list)
     for row in db.session.execute(marks.order_by(Session.start_dt.desc(), Session.id.desc())):
         by_learner[row.learner_id].append(row)
-    db.session.execute(
-        sa.delete(EnrolmentAttendance).where(EnrolmentAttendance.enrolment_id.in_([e for e, _l in enrolments]))
+    if enrolments:
+        db.session.execute(
+            sa.delete(EnrolmentAttendance).where(EnrolmentAttendance.enrolment_id.in_([e for e, _l in enrolments]))
+        )
+        summaries = [
+            summarise(enrolment_id, cohort_id, learner_id, by_learner[learner_id])
+            for enrolment_id, learner_id in enrolments
+            if by_learner[learner_id]  # a place with no marks has no summary
+        ]
+        if summaries:
+            db.session.execute(sa.insert(EnrolmentAttendance), summaries)
+    db.session.execute(months)
+    zone = ZoneInfo(
+        db.session.scalar(
+            sa.select(Organisation.timezone)
+            .join(Cohort, Cohort.organisation_id == Organisation.id)
+            .where(Cohort.id == cohort_id)
+        )
+        or DEFAULT_TZ_NAME
     )
-    summaries = [
-        summarise(enrolment_id, cohort_id, learner_id, by_learner[learner_id])
-        for enrolment_id, learner_id in enrolments
-        if by_learner[learner_id]  # a place with no marks has no summary
-    ]
-    if summaries:
-        db.session.execute(sa.insert(EnrolmentAttendance), summaries)
+    rows = [row for learner, marks_of in by_learner.items() for row in by_month(cohort_id, learner, marks_of, zone)]
+    if rows:
+        db.session.execute(sa.insert(AttendanceMonth), rows)
+
+
+def by_month(cohort_id: int, learner_id: int, marks_latest_first: list[Any], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """A learner's `AttendanceMonth` rows on a cohort from their marks at sessions that run."""
+    months: dict[date, dict[str, Any]] = {}
+    for row in reversed(marks_latest_first):  # earliest first, so the first attended is set first
+        month = row.start_dt.astimezone(zone).date().replace(day=1)
+        counts = months.setdefault(
+            month,
+            {
+                "cohort_id": cohort_id,
+                "learner_id": learner_id,
+                "month": month,
+                "counted": 0,
+                "attended": 0,
+                "minutes_attended": 0,
+                "first_attended_dt": None,
+            },
+        )
+        counts["counted"] += row.status.counts_in_rate
+        if row.status.attended:
+            counts["attended"] += 1
+            counts["minutes_attended"] += row.minutes_attended
+            counts["first_attended_dt"] = counts["first_attended_dt"] or row.start_dt
+    return list(months.values())
+
+
+def refresh_session_totals(session_ids: Iterable[int]) -> None:
+    """Recount these sessions' totals (`SessionAttendance`) from their learners' marks: two statements."""
+    ids = sorted(set(session_ids))
+    if not ids:
+        return
+    db.session.execute(sa.delete(SessionAttendance).where(SessionAttendance.session_id.in_(ids)))
+    learner_marks = AttendanceMark.learner_id.is_not(None)
+    totals = (
+        sa.select(
+            AttendanceMark.session_id,
+            sa.func.count().filter(AttendanceMark.status.not_in(NOT_IN_RATE)),
+            sa.func.count().filter(AttendanceMark.status.in_(ATTENDED)),
+            sa.func.coalesce(sa.func.sum(AttendanceMark.minutes_attended), 0),
+        )
+        .where(AttendanceMark.session_id.in_(ids), learner_marks)
+        .group_by(AttendanceMark.session_id)
+    )
+    db.session.execute(
+        sa.insert(SessionAttendance).from_select(["session_id", "counted", "attended", "minutes_attended"], totals)
+    )
 
 
 def summarise(enrolment_id: int, cohort_id: int, learner_id: int, marks_latest_first: list[Any]) -> dict[str, Any]:
@@ -793,7 +862,13 @@ def merge_drop_in(attendee: DropInAttendee, learner: Learner, actor: User) -> in
         else:
             mark.attendee_id, mark.learner_id = None, learner.id
             moved += 1
-    db.session.flush()  # drop-in groups have no places, so no attendance summary changes
+    db.session.flush()
+    sessions = db.session.execute(
+        sa.select(Session.id, Session.cohort_id).where(Session.id.in_([mark.session_id for mark in marks] or [0]))
+    ).all()
+    for cohort_id in sorted({cohort_id for _id, cohort_id in sessions}):
+        refresh_summaries(cohort_id, [learner.id])
+    refresh_session_totals(session_id for session_id, _cohort in sessions)
     audit.record(
         "attendance.dropin.move",
         actor_id=actor.id,
