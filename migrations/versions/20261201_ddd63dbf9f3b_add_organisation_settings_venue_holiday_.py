@@ -1,7 +1,7 @@
 """Add organisation settings, venue holiday regions and certificate reissue
 
 Revision ID: ddd63dbf9f3b
-Revises: 1a374f9d4e38
+Revises: dac5f5daaf86
 Create Date: 2026-12-01 15:18:20.504701
 
 """
@@ -13,7 +13,7 @@ from lms.core.migrating import DataLossRefused, refuse_to_drop_data
 
 # revision identifiers, used by Alembic.
 revision = 'ddd63dbf9f3b'
-down_revision = '1a374f9d4e38'
+down_revision = 'dac5f5daaf86'
 branch_labels = None
 depends_on = None
 

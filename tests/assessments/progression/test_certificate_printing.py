@@ -12,9 +12,12 @@ from pypdf import PdfReader
 from lms.assessments.progression import services as progression
 from lms.assessments.progression.models import Certificate, LearningPlan, Outcome, Placement
 from lms.people import services as people_services
-from tests.assessments.progression.test_progression import course_run, enrol_with_attendance, sign_off  # noqa: F401
+from tests.assessments.progression import test_progression
+from tests.assessments.progression.test_progression import enrol_with_attendance, sign_off
 from tests.conftest import log_in
 from tests.factories import make_organisation
+
+course_run = test_progression.course_run  # the fixture: a course needing 80% and sign-off, five sessions held
 
 
 def _png() -> bytes:

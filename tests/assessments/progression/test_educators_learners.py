@@ -10,11 +10,14 @@ from lms.core.roles import Role
 from lms.people import services as people_services
 from lms.people.models import ConvictionFlag
 from lms.scheduling.models import EnrolmentStatus
-from tests.assessments.progression.test_progression import course_run, enrol_with_attendance, sign_off  # noqa: F401
+from tests.assessments.progression import test_progression
+from tests.assessments.progression.test_progression import enrol_with_attendance, sign_off
 from tests.conftest import log_in
 from tests.factories import make_cohort, make_enrolment, make_learner, make_user
 
 ESOL = {"esol-kind": "initial", "esol-assessed_date": "2026-11-20", "esol-speaking": "e2", "esol-reading": "e1"}
+
+course_run = test_progression.course_run  # the fixture: a course needing 80% and sign-off, five sessions held
 
 
 def _count(db, model) -> int:
