@@ -582,6 +582,7 @@ def verify_certificate(code: str):
             organisation_name=certificate.organisation_name,
             issued_date=certificate.issued_date,
             expiry_date=certificate.expiry_date,
+            revoked_reason=certificate.revoked_reason if certificate.revoked_dt else "",
         ).model_dump(mode="json")
     )
 

@@ -56,6 +56,8 @@ def test_a_revoked_certificate_is_reissued_with_a_new_code_and_stays_revoked(cli
     assert "Revoked" in old_check and "name misspelt" in old_check
     new_check = client.get(f"/verify/{progression.format_code(new_row.code)}").get_data(as_text=True)
     assert "Valid" in new_check and "name misspelt" not in new_check
+    api = client.get(f"/api/v1/certificates/{progression.format_code(old_row.code)}").get_json()
+    assert api["status"] == "revoked" and api["revoked_reason"] == "name misspelt"
 
 
 def test_issuing_again_to_someone_who_holds_the_certificate_says_so(client, db, course_run):
