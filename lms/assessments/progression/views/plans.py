@@ -466,7 +466,11 @@ def _progression_helpers() -> dict:
             sa.select(Qualification).order_by(Qualification.awarding_body, Qualification.code)
         ).all(),
         "certificate_types_all": lambda: db.session.scalars(sa.select(CertificateType)).all(),
-        "status_title": lambda status: {"valid": _("Valid"), "expired": _("Expired"), "revoked": _("Revoked")}[status],
+        "certificate_status_title": lambda status: {
+            "valid": _("Valid"),
+            "expired": _("Expired"),
+            "revoked": _("Revoked"),
+        }[status],
         "rating_title": lambda key: {
             "confidence": _("Confidence"),
             "wellbeing": _("Wellbeing"),
