@@ -265,11 +265,13 @@ class Bench:
             etag = body.headers["etag"]
             warm, static = self.timed(lambda: anonymous.get(url), lambda: anonymous.get("/_bench/static/feed.ics"))  # noqa: B023
             ratio = _ratio(warm, static)
+            test.get(url)  # the in-process browser's host has its own stored body: store it first
+            warm_statements = self.statements(test, lambda b: b.get(url))  # noqa: B023
             results.append(
                 Result(
-                    f"feed unchanged, 200 ({len(body.body):,} bytes)",
+                    f"feed unchanged, 200 from its stored body ({len(body.body):,} bytes)",
                     warm,
-                    statements,
+                    warm_statements,
                     "≤ 2× static file",
                     ratio <= 2,
                     f"{ratio:.2f}× static at p50, {_ratio(warm, static, 'p95'):.2f}× at p95",

@@ -123,22 +123,27 @@ def _trust_proxies(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from lms.core.db import configure_engine
-    from lms.core.i18n import select_locale
+    from lms.core.i18n import install_template_gettext, select_locale
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     csrf.init_app(app)
     login_manager.init_app(app)
 
     for package in AREA_PACKAGES:  # every area's models, so metadata (and Alembic) see all tables
         _import_if_present(f"lms.{package}.models")
+    from lms.api.tokens import revoke_tokens_of_deactivated
     from lms.assessments.attendance.services import refresh_cohort_summaries
     from lms.assessments.facts import add_achievements
+    from lms.calendar.feeds import revoke_feeds_of_deactivated
     from lms.courses.facts import register_provider
+    from lms.messaging.people import send_account_link
     from lms.people.access import register_teaching_rule
+    from lms.people.hooks import on_user_deactivated, set_link_sender
     from lms.scheduling.access import learners_taught_by, teaches_learner
     from lms.scheduling.hooks import on_sessions_changed
 
@@ -148,6 +153,11 @@ def _init_extensions(app: Flask) -> None:
     on_sessions_changed(refresh_cohort_summaries)
     # Scheduling tells people who teaches a learner: educators open the records of their rosters.
     register_teaching_rule(teaches_learner, learners_taught_by)
+    # A deactivated account's API tokens and calendar feed links end with it; invitation and reset
+    # links go out by e-mail through the outbox when mail is configured.
+    on_user_deactivated(revoke_tokens_of_deactivated)
+    on_user_deactivated(revoke_feeds_of_deactivated)
+    set_link_sender(send_account_link)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from lms.core.roles import Role
+from lms.people.models import OrganisationKind
 
 
 def _create_app() -> Flask:
@@ -61,6 +62,57 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(error.message)
         db.session.commit()
         click.echo(f"Created user {user.id} ({user.email or user.phone}).")
+
+    @app.cli.command("init")
+    @click.option("--organisation", help="Set up at once, in the shell: the organisation's name.")
+    @click.option("--kind", type=click.Choice([kind.value for kind in OrganisationKind]), default="provider")
+    @click.option("--timezone", default="Europe/London", show_default=True)
+    @click.option(
+        "--holiday-region", type=click.Choice(["ENG", "SCT", "NIR"]), default="ENG", help="ENG: England and Wales."
+    )
+    @click.option("--admin-name", help="The first administrator's name (asked for if not given).")
+    @click.option("--admin-email", help="The first administrator's e-mail address (asked for if not given).")
+    @click.option("--base-url", default="http://127.0.0.1:5000", help="Where people reach Pathways.")
+    def init_command(organisation, kind, timezone, holiday_region, admin_name, admin_email, base_url) -> None:  # noqa: ANN001
+        """Start for real: create or upgrade the database, then print a one-time setup link for the
+        first organisation and administrator, or (with --organisation) create them here."""
+        from flask_migrate import upgrade
+
+        from lms.core.errors import ServiceError
+        from lms.core.i18n import compile_catalogues
+        from lms.extensions import db
+        from lms.people import setup
+        from lms.people.inputs import SetupInput
+
+        compile_catalogues()
+        upgrade()
+        if setup.is_set_up():
+            db.session.rollback()
+            raise click.ClickException("Pathways is already set up: an organisation exists. Nothing was changed.")
+        try:
+            if organisation or admin_email:
+                data = SetupInput(
+                    organisation_name=organisation or click.prompt("Organisation name"),
+                    kind=OrganisationKind(kind),
+                    timezone=timezone,
+                    holiday_region=holiday_region,
+                    admin_name=admin_name or click.prompt("Administrator's name"),
+                    admin_email=admin_email or click.prompt("Administrator's e-mail address"),
+                    password=click.prompt("Password", hide_input=True, confirmation_prompt=True),
+                )
+                admin = setup.set_up(data, None, require_token=False)
+                db.session.commit()
+                login = f"{base_url.rstrip('/')}/login"
+                click.echo(f"Set up {admin.organisation.name}. Log in at {login} as {admin.email}.")
+                return
+            token, expires = setup.issue_setup_token()
+        except ServiceError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message)
+        db.session.commit()
+        click.echo("Open this link to create your organisation and its first administrator:")
+        click.echo(f"  {base_url.rstrip('/')}/setup?token={token}")
+        click.echo(f"It works once, until {expires:%Y-%m-%d %H:%M} UTC. Run lms init again for a new one.")
 
     @app.cli.command("demo")
     @click.option("--reset", is_flag=True, help="Delete the SQLite database first and start again.")

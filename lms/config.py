@@ -52,6 +52,10 @@ def default_config(instance_path: str) -> dict:
         #: Werkzeug's scrypt by default; tests use a cheap method to stay fast.
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_LINK_LIFETIME": timedelta(hours=24),
+        #: How long an invitation to set a password works (a password-reset link works LOGIN_LINK_LIFETIME).
+        "INVITATION_LINK_LIFETIME": timedelta(days=7),
+        #: How long the setup code that `lms init` prints works.
+        "SETUP_TOKEN_LIFETIME": timedelta(hours=24),
         "SQLITE_BUSY_TIMEOUT_MS": 15000,
         #: How long after a session its educators may still change the register (coordinators always can).
         "ATTENDANCE_EDIT_HOURS": 48,

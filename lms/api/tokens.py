@@ -48,3 +48,15 @@ def revoke_token(token: ApiToken) -> None:
 
 def tokens_of(user: User) -> list[ApiToken]:
     return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def revoke_tokens_of_deactivated(user: User, actor: User) -> None:
+    """Every live token of a deactivated user ends with the account (registered with people.hooks)."""
+    now = now_utc()
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_dt.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_dt = now
+    if tokens:
+        audit.record("api_token.revoked", actor_id=actor.id, subject_type="user", subject_id=user.id, count=len(tokens))

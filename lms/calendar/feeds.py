@@ -76,6 +76,12 @@ def revoke_feed(kind: FeedKind, target_id: int, actor: User) -> bool:
     return bool(feeds)
 
 
+def revoke_feeds_of_deactivated(user: User, actor: User) -> None:
+    """A deactivated user's own timetable feed link ends with the account (registered with people.hooks).
+    Cohort and venue feeds belong to the cohort or venue, not to whoever issued them, and stay."""
+    revoke_feed(FeedKind.USER, user.id, actor)
+
+
 @dataclass(frozen=True)
 class FoundFeed:
     feed: CalendarFeed
@@ -193,14 +199,15 @@ def feed_sessions(feed: CalendarFeed, now: datetime | None = None) -> list[Sessi
 
 
 def sessions_for(kind: FeedKind, target_id: int, now: datetime | None = None) -> list[Session]:
-    """A feed's sessions with everything an event shows, in four queries."""
+    """A feed's sessions with everything an event shows, in six queries. Cohorts and courses are
+    loaded once each (selectin), not again on every session row: a course row carries four JSON columns."""
     now = now or now_utc()
     return list(
         db.session.scalars(
             sa.select(Session)
             .where(_session_filter(kind, target_id), _window(now))
             .options(
-                joinedload(Session.cohort).joinedload(Cohort.course).selectinload(Course.translations),
+                selectinload(Session.cohort).selectinload(Cohort.course).selectinload(Course.translations),
                 joinedload(Session.venue),
                 joinedload(Session.room),
                 selectinload(Session.educator_links).joinedload(SessionEducator.user),

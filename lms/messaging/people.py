@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lms.core.i18n import is_supported
+from flask import current_app
+
+from lms.core.i18n import _, force_locale, is_supported
+from lms.core.tokens import token_hash
 from lms.messaging.models import Channel
-from lms.people.models import Learner, User
+from lms.people.models import Learner, LinkPurpose, User
 
 
 def learner_locale(learner: Learner) -> str:
@@ -48,4 +51,51 @@ def queue_for_learner(learner: Learner, key: str, compose: Callable[[str], tuple
         subject, body = compose(locale)
     return queue(
         key, channel=address[0], recipient=address[1], subject=subject, body=body, locale=locale, learner_id=learner.id
+    )
+
+
+def mail_configured() -> bool:
+    """Whether e-mail really leaves: SMTP, or GOV.UK Notify with an e-mail template ("log" only logs)."""
+    config = current_app.config
+    return config["MESSAGE_TRANSPORT"] == "smtp" or (
+        config["MESSAGE_TRANSPORT"] == "notify" and bool(config["NOTIFY_EMAIL_TEMPLATE_ID"])
+    )
+
+
+def send_account_link(user: User, link: str, purpose: LinkPurpose) -> bool:
+    """Queue an invitation or password-reset link to the user's e-mail address, in their language.
+    False, and nothing queued, when mail is not configured or the user has no address: the page then
+    shows the link for the editor to hand over (people.hooks registers this at start-up)."""
+    from lms.messaging.services import queue
+
+    if not user.email or not mail_configured():
+        return False
+    locale = user.locale if is_supported(user.locale) else current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        if purpose is LinkPurpose.INVITE:
+            subject = _("Your Pathways account")
+            body = _(
+                "Hello %(name)s,\n\n%(organisation)s has made you an account on Pathways. Open this link to "
+                "choose your password:\n\n%(link)s\n\nThe link works once.",
+                name=user.display_name,
+                organisation=user.organisation.name,
+                link=link,
+            )
+        else:
+            subject = _("Set a new Pathways password")
+            body = _(
+                "Hello %(name)s,\n\nOpen this link to set a new password for Pathways:\n\n%(link)s\n\n"
+                "The link works once. If you did not ask for this, tell your coordinator.",
+                name=user.display_name,
+                link=link,
+            )
+    # The key is the link's hash: the same link is never queued twice, and the key reveals nothing.
+    return queue(
+        "account-link:" + token_hash(link)[:40],
+        channel=Channel.EMAIL,
+        recipient=user.email,
+        subject=subject,
+        body=body,
+        locale=locale,
+        user_id=user.id,
     )

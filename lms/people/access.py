@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from lms.core.access import coordinator_filter, get_or_404, is_coordinator_of
 from lms.core.roles import Role
-from lms.people.models import Learner, Organisation, OrganisationKind, User
+from lms.people.models import Learner, Organisation, OrganisationKind, User, UserRole
 
 # --- learners ------------------------------------------------------------------------------------
 
@@ -93,6 +93,24 @@ def can_manage_user(user: User, other: User) -> bool:
 
 def manageable_users(user: User) -> sa.ColumnElement[bool]:
     return coordinator_filter(user, User.organisation_id)
+
+
+def can_edit_user(user: User, other: User) -> bool:
+    """Change an account (names, contact, roles), deactivate it, send it a password link: administrators
+    any account, in any organisation; coordinators their organisation's, except administrators'."""
+    return user.is_admin or (is_coordinator_of(user, other.organisation_id) and not other.is_admin)
+
+
+def editable_users(user: User) -> sa.ColumnElement[bool]:
+    if user.is_admin:
+        return sa.true()
+    admins = sa.select(UserRole.user_id).where(UserRole.role == Role.ADMIN)
+    return sa.and_(coordinator_filter(user, User.organisation_id), User.id.not_in(admins))
+
+
+def load_account(user_id: int | None, *, edit: bool = False) -> User:
+    """The account if the current user looks after it (with edit: may change it); 404 otherwise."""
+    return get_or_404(User, user_id, can_edit_user if edit else can_manage_user)
 
 
 # --- organisations -------------------------------------------------------------------------------

@@ -15,14 +15,22 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.core.forms import BaseForm, enum_choices
+from lms.core.forms import BaseForm, IdSelectField, MultiCheckboxField, enum_choices
 from lms.core.i18n import SUPPORTED_LOCALES, _l
+from lms.core.inputs import optional_id
 from lms.core.roles import Role
-from lms.people.inputs import LearnerInput, OrganisationSettingsInput
-from lms.people.models import HOLIDAY_REGIONS, ConvictionFlag, ImmigrationStatus, Literacy, Sex
+from lms.people.inputs import LearnerInput, OrganisationSettingsInput, SetupInput, UserInput
+from lms.people.models import (
+    HOLIDAY_REGION_TITLES,
+    ConvictionFlag,
+    ImmigrationStatus,
+    Literacy,
+    OrganisationKind,
+    Sex,
+)
 
 
 class LoginForm(BaseForm):
@@ -57,7 +65,11 @@ class UserForm(BaseForm):
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(
+        _l("Password"),
+        description=_l("Leave it empty to give them a one-time link with which they choose their own."),
+        validators=[Optional(), Length(max=200)],
+    )
 
 
 class LearnerForm(BaseForm):
@@ -126,6 +138,81 @@ class RemoveLogoForm(BaseForm):
     """No fields: the CSRF token is what it carries."""
 
 
+def _password_again() -> PasswordField:
+    return PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("password", _l("The two passwords are not the same."))],
+    )
+
+
+class UserEditForm(BaseForm):
+    """An account's names, contact and roles; the view fills the role choices (administrator only for
+    administrators) and, for administrators, the organisations."""
+
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
+    phone = TelField(_l("Mobile number"), validators=[Optional(), Length(max=30)])
+    roles = MultiCheckboxField(_l("Roles"), choices=enum_choices(Role))
+    organisation_id = IdSelectField(_l("Organisation"))
+
+    def to_input(self) -> UserInput:
+        return UserInput(
+            display_name=self.display_name.data or "",
+            email=self.email.data,
+            phone=self.phone.data,
+            roles=frozenset(Role(value) for value in self.roles.data or []),
+            organisation_id=optional_id(self["organisation_id"].data) if "organisation_id" in self else None,
+        )
+
+
+class SetPasswordForm(BaseForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    password_again = _password_again()
+
+
+class SetupForm(BaseForm):
+    """The first organisation and its administrator. `token` is asked for only when the setup code did
+    not come with the link (the view keeps the link's code in the session)."""
+
+    token = StringField(_l("Setup code"), validators=[Optional(), Length(max=100)])
+    organisation_name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind of organisation"), choices=enum_choices(OrganisationKind))
+    timezone = StringField(
+        _l("Time zone"),
+        default="Europe/London",
+        description=_l("Europe/London for anywhere in the UK."),
+        validators=[DataRequired(), Length(max=64)],
+    )
+    holiday_region = SelectField(
+        _l("Whose bank holidays apply"),
+        choices=[SelectChoice(code, title) for code, title in HOLIDAY_REGION_TITLES.items()],
+        default="ENG",
+    )
+    admin_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    admin_email = EmailField(_l("Your e-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 10 characters."),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    password_again = _password_again()
+
+    def to_input(self) -> SetupInput:
+        return SetupInput(
+            organisation_name=self.organisation_name.data or "",
+            kind=OrganisationKind(self.kind.data),
+            timezone=self.timezone.data or "",
+            holiday_region=self.holiday_region.data or "",
+            admin_name=self.admin_name.data or "",
+            admin_email=self.admin_email.data or "",
+            password=self.password.data or "",
+        )
+
+
+class ConfirmForm(BaseForm):
+    """No fields: a button whose CSRF token is what it carries (deactivate, reactivate, send a link)."""
+
+
 class OrganisationSettingsForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     address = TextAreaField(_l("Postal address"), validators=[Optional(), Length(max=1000)])
@@ -141,7 +228,7 @@ class OrganisationSettingsForm(BaseForm):
     holiday_region = SelectField(
         _l("Bank holidays"),
         description=_l("Timetables skip these bank holidays; a venue elsewhere can have its own."),
-        choices=[SelectChoice(code, title) for code, title in HOLIDAY_REGIONS.items()],
+        choices=[SelectChoice(code, title) for code, title in HOLIDAY_REGION_TITLES.items()],
     )
     signatory_name = StringField(_l("Who signs certificates"), validators=[Optional(), Length(max=200)])
     signatory_title = StringField(

@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from lms.core.inputs import Input
-from lms.people.models import Literacy, Sex
+from lms.core.roles import Role
+from lms.people.models import Literacy, OrganisationKind, Sex
 
 
 class LearnerInput(Input):
@@ -44,6 +45,29 @@ class LearnerInput(Input):
         return self.model_dump(exclude_unset=True)
 
 
+class UserInput(Input):
+    """A staff account's names, login contact and roles, as an editor changes them. `organisation_id`
+    is given only by an administrator moving the account to another organisation."""
+
+    display_name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=30)
+    roles: frozenset[Role] = frozenset()
+    organisation_id: int | None = None
+
+
+class SetupInput(Input):
+    """The first organisation and its first administrator, from the setup page or `lms init`."""
+
+    organisation_name: str = Field(default="", max_length=200)
+    kind: OrganisationKind = OrganisationKind.PROVIDER
+    timezone: str = Field(default="Europe/London", max_length=64)
+    holiday_region: str = Field(default="ENG", max_length=3)
+    admin_name: str = Field(default="", max_length=200)
+    admin_email: str = Field(default="", max_length=254)
+    password: str = Field(default="", max_length=200)
+
+
 class OrganisationSettingsInput(Input):
     """What an administrator sets for their organisation on its settings page."""
 
@@ -51,7 +75,7 @@ class OrganisationSettingsInput(Input):
     address: str = Field(default="", max_length=1000)
     #: a supported locale code; None: each user's browser language
     default_locale: str | None = None
-    #: a key of people.models.HOLIDAY_REGIONS
+    #: a key of people.models.HOLIDAY_REGION_TITLES
     holiday_region: str = "ENG"
     signatory_name: str = Field(default="", max_length=200)
     signatory_title: str = Field(default="", max_length=200)

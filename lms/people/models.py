@@ -31,8 +31,9 @@ class OrganisationKind(TitledEnum):
         }
 
 
-#: Whose bank holidays apply, by the `holidays` library's subdivision code. Wales keeps England's.
-HOLIDAY_REGIONS = {
+#: Whose bank holidays an organisation (or a venue) keeps, by the `holidays` package's subdivision codes.
+#: Wales has England's bank holidays, so one choice covers both.
+HOLIDAY_REGION_TITLES = {
     "ENG": _l("England and Wales"),
     "SCT": _l("Scotland"),
     "NIR": _l("Northern Ireland"),
@@ -47,7 +48,7 @@ class Organisation(Model):
     kind: Mapped[OrganisationKind] = mapped_column(enum_type(OrganisationKind, "organisation_kind"))
     #: IANA zone that the organisation's wall-clock times are in.
     timezone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TZ_NAME)
-    #: Whose bank holidays apply (a key of HOLIDAY_REGIONS); a venue may have its own (Venue.holiday_region).
+    #: Whose bank holidays apply (a key of HOLIDAY_REGION_TITLES); a venue may have its own (Venue.holiday_region).
     holiday_region: Mapped[str] = mapped_column(sa.String(3), default="ENG", server_default="ENG")
     #: Printed on certificates and shown in settings; several lines.
     address: Mapped[str] = mapped_column(LimitedText(1000), default="", server_default="")
@@ -162,20 +163,53 @@ class LoginThrottle(Model):
     failures: Mapped[int] = mapped_column(default=0)
 
 
+class LinkPurpose(TitledEnum):
+    """What a one-time link is for: signing a learner in, or letting staff set a password."""
+
+    LOGIN = "login"
+    INVITE = "invite"
+    RESET = "reset"
+
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            cls.LOGIN: _l("Sign-in link"),
+            cls.INVITE: _l("Invitation"),
+            cls.RESET: _l("Password reset"),
+        }
+
+
 class LoginLink(Model):
-    """A one-time sign-in link for a learner with no password (sent by SMS or shown by staff)."""
+    """A one-time link: a learner signs in with no password (sent by SMS or shown by staff), or someone
+    invited or locked out sets a password (`purpose`). Only the token's hash is kept."""
 
     __tablename__ = "login_link"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(
+        enum_type(LinkPurpose, "link_purpose", length=8), default=LinkPurpose.LOGIN, server_default="login"
+    )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class SetupToken(Model):
+    """The one-time code `lms init` prints for the setup page of an empty database. Only its hash is kept;
+    it works once, until `expires_dt`, and only while no organisation exists."""
+
+    __tablename__ = "setup_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Sex(TitledEnum):

@@ -9,7 +9,7 @@ from lms.core.errors import ServiceError
 from lms.core.i18n import _, is_supported
 from lms.extensions import db
 from lms.people.inputs import OrganisationSettingsInput
-from lms.people.models import HOLIDAY_REGIONS, Organisation, User
+from lms.people.models import HOLIDAY_REGION_TITLES, Organisation, User
 
 #: The settings an administrator changes, as audited (the values are not sensitive).
 SETTINGS = (
@@ -38,7 +38,7 @@ def save_settings(organisation: Organisation, data: OrganisationSettingsInput, a
         raise ServiceError(_("An organisation with this name already exists."), field="name")
     if data.default_locale is not None and not is_supported(data.default_locale):
         raise ServiceError(_("Choose from the list."), field="default_locale")
-    if data.holiday_region not in HOLIDAY_REGIONS:
+    if data.holiday_region not in HOLIDAY_REGION_TITLES:
         raise ServiceError(_("Choose from the list."), field="holiday_region")
     if data.signatory_title and not data.signatory_name:
         raise ServiceError(_("Enter the name of who signs, or leave their role empty too."), field="signatory_name")

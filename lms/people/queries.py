@@ -4,21 +4,46 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from lms.core.roles import Role
 from lms.extensions import db
-from lms.people.models import Learner, Organisation, User
+from lms.people.models import Learner, Organisation, User, UserRole
 
 
-def users_of(organisation_id: int) -> list[User]:
-    return list(
-        db.session.scalars(sa.select(User).where(User.organisation_id == organisation_id).order_by(User.display_name))
-    )
+def _like(search: str) -> str:
+    return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def users_select(
+    organisation_id: int | None, search: str = "", role: Role | None = None, active: bool | None = None
+) -> sa.Select:
+    """Accounts of an organisation (of every one with None), matching `search` in the name, e-mail or
+    phone (a phone typed as 07700 900123 matches its stored +447700900123), with `role`, active or not."""
+    query = sa.select(User)
+    if organisation_id is not None:
+        query = query.where(User.organisation_id == organisation_id)
+    if search:
+        patterns = [_like(search)]
+        digits = "".join(char for char in search if char.isdigit())
+        if len(digits) >= 4:
+            patterns.append(_like(digits.removeprefix("0")))
+        columns = (User.display_name, User.email, User.phone)
+        query = query.where(sa.or_(*(column.ilike(pattern, escape="\\") for column in columns for pattern in patterns)))
+    if role is not None:
+        query = query.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == role)))
+    if active is not None:
+        query = query.where(User.is_active.is_(active))
+    return query.order_by(User.display_name, User.id)
+
+
+def all_organisations() -> list[Organisation]:
+    return list(db.session.scalars(sa.select(Organisation).order_by(Organisation.name)))
 
 
 def learners_select(organisation_id: int, search: str = "") -> sa.Select:
     """Learners of an organisation, matching `search` in any name form, phone or e-mail."""
     query = sa.select(Learner).where(Learner.organisation_id == organisation_id)
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = _like(search)
         query = query.where(
             sa.or_(
                 *(

@@ -38,6 +38,7 @@ from lms.people.models import (
     ImmigrationStatusRecord,
     Learner,
     LearnerSensitive,
+    LinkPurpose,
     Literacy,
     LoginLink,
     LoginThrottle,
@@ -56,7 +57,7 @@ LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|\d{3}))?
 _dummy_hashes: dict[str, str] = {}
 
 
-def _hash_secret(secret: str) -> str:
+def hash_secret(secret: str) -> str:
     return generate_password_hash(secret, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
@@ -119,7 +120,7 @@ def normalise_language_tags(value: str | Iterable[str] | None) -> str:
     return " ".join(tags)
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError(
             _("Use a password of at least %(count)d characters.", count=MIN_PASSWORD_LENGTH), field="password"
@@ -230,7 +231,7 @@ def create_user(
         raise ServiceError(_("Choose at least one role."), field="roles")
     email, phone = _login_contact(email, phone)
     if password:
-        _check_password(password)
+        check_password(password)
     if pin:
         _check_pin(pin)
     if locale and not is_supported(locale):
@@ -240,8 +241,8 @@ def create_user(
         display_name=display_name,
         email=email,
         phone=phone,
-        password_hash=_hash_secret(password) if password else None,
-        pin_hash=_hash_secret(pin) if pin else None,
+        password_hash=hash_secret(password) if password else None,
+        pin_hash=hash_secret(pin) if pin else None,
         locale=locale,
         role_links=[UserRole(role=role) for role in sorted(roles)],
     )
@@ -261,8 +262,8 @@ def create_user(
 
 def set_password(user: User, password: str) -> None:
     """Change the password and end every other login of this user."""
-    _check_password(password)
-    user.password_hash = _hash_secret(password)
+    check_password(password)
+    user.password_hash = hash_secret(password)
     db.session.execute(sa.delete(AuthSession).where(AuthSession.user_id == user.id))
     audit.record("user.password.change", actor_id=user.id, subject_type="user", subject_id=user.id)
 
@@ -434,7 +435,12 @@ def redeem_login_link(token: str) -> User:
     now = now_utc()
     link_id = db.session.scalar(
         sa.update(LoginLink)
-        .where(LoginLink.token_hash == token_hash(token), LoginLink.used_dt.is_(None), LoginLink.expires_dt > now)
+        .where(
+            LoginLink.token_hash == token_hash(token),
+            LoginLink.purpose == LinkPurpose.LOGIN,
+            LoginLink.used_dt.is_(None),
+            LoginLink.expires_dt > now,
+        )
         .values(used_dt=now)
         .returning(LoginLink.id)
     )

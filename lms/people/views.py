@@ -9,13 +9,26 @@ from flask_login import current_user, login_user, logout_user
 
 from lms.core.access import login_required, public, role_required
 from lms.core.errors import ThrottledError
+from lms.core.forms import enum_choices, object_choices
 from lms.core.i18n import SESSION_KEY, _, is_supported
+from lms.core.inputs import parse_id
+from lms.core.pages import rows_page
 from lms.core.roles import Role
 from lms.core.web import AUTH_SESSION_KEY, attempt, safe_next, writes_on_get
 from lms.extensions import db, login_manager
-from lms.people import organisations, queries, services
-from lms.people.access import can_edit_learner, can_view_sensitive, load_learner, visible_learners
+from lms.people import accounts, hooks, organisations, queries, services
+from lms.people import setup as setup_service
+from lms.people.access import (
+    can_edit_learner,
+    can_edit_user,
+    can_view_sensitive,
+    load_account,
+    load_learner,
+    manageable_users,
+    visible_learners,
+)
 from lms.people.forms import (
+    ConfirmForm,
     ImmigrationStatusForm,
     ImportForm,
     LanguageForm,
@@ -28,10 +41,13 @@ from lms.people.forms import (
     PinLoginForm,
     RemoveLogoForm,
     SensitiveForm,
+    SetPasswordForm,
+    SetupForm,
+    UserEditForm,
     UserForm,
 )
 from lms.people.importing import IMPORT_COLUMNS, import_learners
-from lms.people.models import User
+from lms.people.models import LoginLink, User
 
 bp = Blueprint("people", __name__, template_folder="templates")
 
@@ -181,11 +197,56 @@ def account():
 
 # --- users ---------------------------------------------------------------------------------------
 
+STATUS_FILTERS = {"active": True, "inactive": False, "all": None}
+
+
+def _role_filter(value: str | None) -> Role | None:
+    return Role(value) if value in {role.value for role in Role} else None
+
+
+def _organisation_filter(value: str | None) -> int | None:
+    """Whose accounts to list: your organisation's; an administrator may choose any, or all ("all")."""
+    if not current_user.is_admin:
+        return current_user.organisation_id
+    if value == "all":
+        return None
+    return parse_id(value) or current_user.organisation_id
+
 
 @bp.get("/users")
 @role_required(Role.COORDINATOR)
 def users():
-    return render_template("people/users.html", users=queries.users_of(current_user.organisation_id))
+    """Accounts, searched by name, e-mail or phone, filtered by role and status, a page at a time."""
+    search = request.args.get("q", "").strip()[:100]
+    role = _role_filter(request.args.get("role"))
+    status = request.args.get("status", "active")
+    status = status if status in STATUS_FILTERS else "active"
+    organisation_id = _organisation_filter(request.args.get("organisation"))
+    query = queries.users_select(organisation_id, search, role, STATUS_FILTERS[status])
+    page = rows_page(query.where(manageable_users(current_user)), request.args.get("page", type=int))
+    filters = {
+        "q": search,
+        "role": role.value if role else "",
+        "status": status,
+        "organisation": "all" if organisation_id is None else organisation_id,
+    }
+    return render_template(
+        "people/users.html",
+        page=page,
+        filters=filters,
+        roles=list(Role),
+        organisations=queries.all_organisations() if current_user.is_admin else [],
+    )
+
+
+def _hand_over_password_link(user: User, token: str, link: LoginLink):  # noqa: ANN202
+    """An invitation or reset link just made: e-mailed when mail is set up and the user has an address,
+    otherwise shown once, here, for the editor to hand over."""
+    url = url_for("people.password_link", token=token, _external=True)
+    if hooks.send_link(user, url, link.purpose):
+        flash(_("A link to set a password was e-mailed to %(email)s.", email=user.email), "success")
+        return redirect(url_for("people.user", user_id=user.id))
+    return render_template("people/password_link_created.html", account=user, link=url, purpose=link.purpose)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -207,8 +268,129 @@ def user_new():
         )
         if done:
             flash(_("Account created."), "success")
-            return redirect(url_for("people.users"))
+            if done.value.password_hash is None and not done.value.has_role(Role.LEARNER):
+                return _hand_over_password_link(done.value, *accounts.create_password_link(done.value, current_user))
+            return redirect(url_for("people.user", user_id=done.value.id))
     return render_template("people/user_form.html", form=form)
+
+
+@bp.get("/users/<int:user_id>")
+@role_required(Role.COORDINATOR)
+def user(user_id: int):
+    account = load_account(user_id)
+    return render_template(
+        "people/user.html",
+        account=account,
+        can_edit=can_edit_user(current_user, account),
+        action_form=ConfirmForm(),
+    )
+
+
+def _user_edit_form(account: User) -> UserEditForm:
+    form = UserEditForm(obj=account if request.method == "GET" else None)
+    excluded = () if current_user.is_admin else (Role.ADMIN,)
+    form.roles.choices = enum_choices(Role, exclude=excluded)
+    if request.method == "GET":
+        form.roles.data = [role.value for role in account.roles]
+        form.organisation_id.data = str(account.organisation_id)
+    if current_user.is_admin:
+        form.organisation_id.choices = object_choices(queries.all_organisations())
+    else:
+        del form.organisation_id
+    return form
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def user_edit(user_id: int):
+    account = load_account(user_id, edit=True)
+    form = _user_edit_form(account)
+    if form.validate_on_submit() and attempt(
+        lambda: accounts.update_user(account, form.to_input(), current_user), form
+    ):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("people.user", user_id=account.id))
+    return render_template("people/user_edit.html", form=form, account=account)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@role_required(Role.COORDINATOR)
+def user_deactivate(user_id: int):
+    """Deactivate at once: logins, one-time links, API tokens and calendar feed links all end."""
+    account = load_account(user_id, edit=True)
+    if ConfirmForm().validate_on_submit() and attempt(lambda: accounts.deactivate_user(account, current_user)):
+        flash(_("%(name)s can no longer log in.", name=account.display_name), "success")
+    return redirect(url_for("people.user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@role_required(Role.COORDINATOR)
+def user_reactivate(user_id: int):
+    account = load_account(user_id, edit=True)
+    if ConfirmForm().validate_on_submit() and attempt(lambda: accounts.reactivate_user(account, current_user)):
+        flash(_("%(name)s can log in again.", name=account.display_name), "success")
+    return redirect(url_for("people.user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/password-link")
+@role_required(Role.COORDINATOR)
+def user_password_link(user_id: int):
+    """An invitation (no password yet) or a password reset, by one-time link."""
+    account = load_account(user_id, edit=True)
+    done = ConfirmForm().validate_on_submit() and attempt(lambda: accounts.create_password_link(account, current_user))
+    if not done:
+        return redirect(url_for("people.user", user_id=account.id))
+    return _hand_over_password_link(account, *done.value)
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+@public
+def password_link(token: str):
+    """Set a password with an invitation or reset link. GET only shows the form, so a link preview in a
+    mail app does not use it up; the link is used when the password is accepted."""
+    link = accounts.password_link(token)
+    if link is None:
+        message = _("This link has expired or was already used. Ask for a new one.")
+        return render_template("errors/error.html", code=410, title=_("Link expired"), message=message), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        done = attempt(lambda: accounts.redeem_password_link(token, form.password.data), form)
+        if done:
+            _log_in(done.value)
+            flash(_("Password set. You are logged in."), "success")
+            return redirect(url_for("core.home"))
+    return render_template("people/password_link.html", form=form, link=link)
+
+
+# --- the first run -------------------------------------------------------------------------------
+
+SETUP_TOKEN_KEY = "setup_token"  # noqa: S105 - the session key's name, not a secret
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+@public
+def setup():
+    """The first organisation and its administrator, on an empty database, with the code `lms init`
+    printed. The code comes once in the URL; it is kept in the session and the page moves to a clean
+    URL, so it stays out of the address bar, the history and later logs."""
+    if setup_service.is_set_up():
+        abort(404)
+    if request.method == "GET" and "token" in request.args:
+        session[SETUP_TOKEN_KEY] = request.args["token"][:100]
+        return redirect(url_for("people.setup"))
+    form = SetupForm()
+    code_known = setup_service.setup_token_is_live(session.get(SETUP_TOKEN_KEY))
+    if form.validate_on_submit():
+        token = form.token.data if not code_known else session.get(SETUP_TOKEN_KEY)
+        done = attempt(lambda: setup_service.set_up(form.to_input(), token), form)
+        if done:
+            _log_in(done.value)
+            flash(_("Pathways is set up. Welcome!"), "success")
+            return redirect(url_for("core.home"))
+    elif request.method == "GET" and SETUP_TOKEN_KEY in session and not code_known:
+        form.token.errors = [_("This setup code has expired or was already used. Run lms init again for a new one.")]
+    ask_for_code = bool(form.token.errors) or not setup_service.setup_token_is_live(session.get(SETUP_TOKEN_KEY))
+    return render_template("people/setup.html", form=form, ask_for_code=ask_for_code)
 
 
 # --- the organisation --------------------------------------------------------------------------

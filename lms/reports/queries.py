@@ -132,16 +132,23 @@ def _instants(zone: ZoneInfo, start: date, end: date) -> tuple[datetime, datetim
 
 
 def among(column: Any, ids: list[int] | sa.Select[Any]) -> sa.ColumnElement[bool]:
-    """`column IN ids`. Thousands of ids are one text parameter on PostgreSQL, split into an array
-    there (`= ANY(string_to_array(:ids, ',')::int[])`): bound one by one, planning 9,000 parameters cost
-    200 ms a statement at tier M, and as an array parameter psycopg spent 25 ms writing each."""
+    """`column IN ids`. Thousands of ids are one text parameter on PostgreSQL, unnested there
+    (`IN (SELECT unnest(string_to_array(:ids, ',')::int[]))`, which PostgreSQL joins by hash): bound one
+    by one, planning 9,000 parameters cost 200 ms a statement at tier M; as an array parameter psycopg
+    spent 25 ms writing each; `= ANY(...)` of a computed array compares every row with every id."""
     if isinstance(ids, list) and db.session.get_bind().dialect.name == "postgresql":
         text = ",".join(str(int(value)) for value in ids)
         array = sa.cast(
             sa.func.string_to_array(sa.bindparam(None, text, type_=sa.Text), ","), postgresql.ARRAY(sa.Integer)
         )
-        return column == sa.any_(array)
+        return column.in_(sa.select(sa.func.unnest(array)).scalar_subquery())
     return column.in_(ids)
+
+
+def _bindable(how_many: int) -> bool:
+    """Whether this many ids can go into later statements as values rather than as the subquery that
+    found them: always on PostgreSQL (one text parameter, see `among`), up to what SQLite binds."""
+    return how_many <= MAX_BOUND_IDS or db.session.get_bind().dialect.name == "postgresql"
 
 
 def _count(query: sa.Select[Any]) -> int:
@@ -166,7 +173,7 @@ def funder_return(programme: Programme, start: date, end: date, now: datetime | 
     participant_ids = _attendance(report, scope)
     _places(report, scope)
     took_part = _took_part(scope)
-    scope.grant_ids = list(took_part) if len(took_part) <= MAX_BOUND_IDS else _grant_participants(scope)
+    scope.grant_ids = list(took_part) if _bindable(len(took_part)) else _grant_participants(scope)
     _outcomes(report, scope, took_part)
     _achievements(report, scope, took_part)
     _esol_gains(report, scope, took_part)
@@ -215,7 +222,7 @@ def _attendance(report: FunderReturn, scope: _Scope) -> list[int] | sa.Select[An
         "attendance_rate": round(attended_marks / counted_marks * 100, 1) if counted_marks else 0,
         "drop_in_unlinked": unlinked,
     }
-    return found if len(found) <= MAX_BOUND_IDS else participants_select
+    return found if _bindable(len(found)) else participants_select
 
 
 def _attended_between(
@@ -480,13 +487,20 @@ def _by_size(items: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
 
 def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, end: date) -> None:  # noqa: ANN001
     """Participants by eligibility at the period's end, age at its start, sex, nationality, first
-    language and referrer: each counted by SQL, so a return reads a row per value, not per learner."""
-
-    def grouped(column: Any) -> list[tuple[Any, int]]:
-        rows = db.session.execute(
-            sa.select(column, sa.func.count()).where(among(Learner.id, participant_ids)).group_by(column)
+    language and referrer, counted by SQL: a return reads a row per combination of values (and per
+    birth date), not per learner."""
+    combinations = db.session.execute(
+        sa.select(
+            Learner.sex, Learner.nationality, Learner.preferred_languages, Learner.referral_source, sa.func.count()
         )
-        return [(value, count) for value, count in rows]
+        .where(among(Learner.id, participant_ids))
+        .group_by(Learner.sex, Learner.nationality, Learner.preferred_languages, Learner.referral_source)
+    ).all()
+    births = db.session.execute(
+        sa.select(Learner.date_of_birth, sa.func.count())
+        .where(among(Learner.id, participant_ids))
+        .group_by(Learner.date_of_birth)
+    ).all()
 
     def band(dob: date | None) -> str:
         if dob is None:
@@ -495,25 +509,28 @@ def _participant_breakdowns(report: FunderReturn, participant_ids, start: date, 
         return next(label for low, high, label in AGE_BANDS if low <= age <= high)
 
     not_recorded = _("Not recorded")
-    report.breakdowns["eligibility"] = _statuses_at_end(participant_ids, end)
-    ages: Counter[str] = Counter()
-    for dob, count in grouped(Learner.date_of_birth):
-        ages[band(dob)] += count
-    report.breakdowns["age"] = _by_size(ages.items())
-    report.breakdowns["sex"] = _by_size((str(Sex(sex).title), n) for sex, n in grouped(Learner.sex))
-    # Counted by code, then named: naming is the slow part, so it is done once per code.
+    sexes: Counter[str] = Counter()
+    nationalities: Counter[str] = Counter()
     languages: Counter[str] = Counter()
-    for tags, count in grouped(Learner.preferred_languages):
-        languages[(tags or "").split(" ")[0]] += count
-    report.breakdowns["nationality"] = _named(Counter(dict(grouped(Learner.nationality))), territory_name, not_recorded)
-    report.breakdowns["language"] = _named(languages, language_name, not_recorded)
     referrers: Counter[str] = Counter()
-    for source, count in grouped(Learner.referral_source):
+    for sex, nationality, tags, source, count in combinations:
+        sexes[str(Sex(sex).title)] += count
+        nationalities[nationality] += count
+        languages[(tags or "").split(" ")[0]] += count
         referrers[source or not_recorded] += count
+    ages: Counter[str] = Counter()
+    for dob, count in births:
+        ages[band(dob)] += count
+    report.breakdowns["eligibility"] = _statuses_at_end(participant_ids, end, sum(sexes.values()))
+    report.breakdowns["age"] = _by_size(ages.items())
+    report.breakdowns["sex"] = _by_size(sexes.items())
+    # Counted by code, then named: naming is the slow part, so it is done once per code.
+    report.breakdowns["nationality"] = _named(nationalities, territory_name, not_recorded)
+    report.breakdowns["language"] = _named(languages, language_name, not_recorded)
     report.breakdowns["referral_source"] = _by_size(referrers.items())
 
 
-def _statuses_at_end(participant_ids, end: date) -> list[tuple[str, int]]:  # noqa: ANN001
+def _statuses_at_end(participant_ids, end: date, total: int) -> list[tuple[str, int]]:  # noqa: ANN001
     """Participants by the immigration status current on the period's last day (the latest to start)."""
     latest: dict[int, tuple[date, ImmigrationStatus]] = {}
     for learner_id, status, from_date in db.session.execute(
@@ -527,7 +544,6 @@ def _statuses_at_end(participant_ids, end: date) -> list[tuple[str, int]]:  # no
     ):
         if learner_id not in latest or from_date > latest[learner_id][0]:  # on a tie, the first recorded
             latest[learner_id] = (from_date, status)
-    total = _count(sa.select(sa.func.count()).select_from(Learner).where(among(Learner.id, participant_ids)))
     statuses = Counter(str(status.title) for _from, status in latest.values())
     if total > len(latest):
         statuses[_("Not recorded")] += total - len(latest)

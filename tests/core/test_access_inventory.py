@@ -14,6 +14,8 @@ PUBLIC_ENDPOINTS = {
     "people.login",
     "people.login_phone",
     "people.login_link",
+    "people.password_link",  # an invited or locked-out person sets a password: the one-time link is the key
+    "people.setup",  # the first run, on an empty database only (404 after), with the code lms init printed
     "calendar.feed",  # calendar apps cannot log in: the secret token in the URL is the key
     "progression.verify",  # employers and colleges check a certificate by its code
     "progression.verify_code",

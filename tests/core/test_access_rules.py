@@ -149,6 +149,7 @@ RULES = [
     (Learner, people_access.can_view_learner, people_access.visible_learners),
     (Learner, people_access.can_edit_learner, people_access.editable_learners),
     (User, people_access.can_manage_user, people_access.manageable_users),
+    (User, people_access.can_edit_user, people_access.editable_users),
     (Organisation, people_access.can_see_organisation, people_access.visible_organisations),
     (Session, attendance_access.can_mark, attendance_access.markable_sessions),
     (Cohort, attendance_access.can_mark_cohort, attendance_access.markable_cohorts),

@@ -160,14 +160,14 @@ def test_a_commit_that_fails_is_an_error_not_a_success(client, db, app, coordina
 
 def test_a_get_that_writes_unmarked_is_rolled_back_and_logged(client, db, coordinator, monkeypatch, caplog):
     before = audit_actions()
-    real_users_of = people_queries.users_of
+    real_users_select = people_queries.users_select
 
-    def users_of_and_write(organisation_id: int):  # noqa: ANN202
+    def users_select_and_write(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         audit.record("sneaky.write", actor_id=None)
         _db.session.flush()
-        return real_users_of(organisation_id)
+        return real_users_select(*args, **kwargs)
 
-    monkeypatch.setattr(people_queries, "users_of", users_of_and_write)
+    monkeypatch.setattr(people_queries, "users_select", users_select_and_write)
     with caplog.at_level(logging.WARNING, logger="lms.core.web"):
         assert client.get("/users").status_code == 200
     assert audit_actions() == before

@@ -304,7 +304,7 @@ def test_a_return_runs_the_same_statements_for_one_learner_or_many(db, autumn, c
     with count_queries() as many:
         report = funder_return(autumn["programme"], *GRANT)
     assert report.figures["participants"] == 7 and report.figures["into_training"] == 7
-    assert len(many.statements) == len(few.statements) == 25
+    assert len(many.statements) == len(few.statements) == 21
 
 
 def test_a_funder_sees_no_average_of_fewer_than_five_plans(db, autumn):

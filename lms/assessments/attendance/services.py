@@ -614,12 +614,13 @@ def refresh_cohort_summaries(cohort_ids: set[int]) -> None:
 def refresh_summaries(cohort_id: int, learner_ids: Iterable[int] | None = None) -> None:
     """Recount these learners' attendance summaries on a cohort (everyone's if None) from their marks:
     each place's (`EnrolmentAttendance`) and each learner's per month (`AttendanceMonth`, places or
-    none), in six statements at most. The places are locked first (PostgreSQL), so two registers of one
-    cohort saved at once recount one after the other and the second sees the first's marks."""
+    none), in eight statements at most. The places (or a drop-in learner's own row) are locked first
+    (PostgreSQL), so two registers of one cohort saved at once recount one after the other and the
+    second sees the first's marks."""
     wanted = sorted(set(learner_ids)) if learner_ids is not None else None
     if wanted == []:
         return
-    places = sa.select(Enrolment.id, Enrolment.learner_id).where(Enrolment.cohort_id == cohort_id)
+    enrolments = _locked_places(cohort_id, wanted)
     marks = (
         sa.select(AttendanceMark.learner_id, AttendanceMark.status, AttendanceMark.minutes_attended, Session.start_dt)
         .join(Session, Session.id == AttendanceMark.session_id)
@@ -629,26 +630,48 @@ def refresh_summaries(cohort_id: int, learner_ids: Iterable[int] | None = None) 
             AttendanceMark.learner_id.is_not(None),
         )
     )
-    months = sa.delete(AttendanceMonth).where(AttendanceMonth.cohort_id == cohort_id)
     if wanted is not None:
-        places = places.where(Enrolment.learner_id.in_(wanted))
         marks = marks.where(AttendanceMark.learner_id.in_(wanted))
-        months = months.where(AttendanceMonth.learner_id.in_(wanted))
-    enrolments = db.session.execute(places.order_by(Enrolment.id).with_for_update()).all()
     by_learner: dict[int, list[Any]] = defaultdict(list)
     for row in db.session.execute(marks.order_by(Session.start_dt.desc(), Session.id.desc())):
         by_learner[row.learner_id].append(row)
-    if enrolments:
+    _replace_place_summaries(cohort_id, enrolments, by_learner)
+    _replace_months(cohort_id, wanted, by_learner)
+
+
+def _locked_places(cohort_id: int, wanted: list[int] | None) -> list[Any]:
+    """The cohort's places of these learners (all if None), locked, with the rows of those who have none."""
+    places = sa.select(Enrolment.id, Enrolment.learner_id).where(Enrolment.cohort_id == cohort_id)
+    if wanted is not None:
+        places = places.where(Enrolment.learner_id.in_(wanted))
+    enrolments = list(db.session.execute(places.order_by(Enrolment.id).with_for_update()).all())
+    placeless = sorted(set(wanted or []) - {learner_id for _id, learner_id in enrolments})
+    if placeless:  # drop-in learners: their own rows are the lock instead
         db.session.execute(
-            sa.delete(EnrolmentAttendance).where(EnrolmentAttendance.enrolment_id.in_([e for e, _l in enrolments]))
+            sa.select(Learner.id).where(Learner.id.in_(placeless)).order_by(Learner.id).with_for_update()
         )
-        summaries = [
-            summarise(enrolment_id, cohort_id, learner_id, by_learner[learner_id])
-            for enrolment_id, learner_id in enrolments
-            if by_learner[learner_id]  # a place with no marks has no summary
-        ]
-        if summaries:
-            db.session.execute(sa.insert(EnrolmentAttendance), summaries)
+    return enrolments
+
+
+def _replace_place_summaries(cohort_id: int, enrolments: list[Any], by_learner: dict[int, list[Any]]) -> None:
+    if not enrolments:
+        return
+    db.session.execute(
+        sa.delete(EnrolmentAttendance).where(EnrolmentAttendance.enrolment_id.in_([e for e, _l in enrolments]))
+    )
+    summaries = [
+        summarise(enrolment_id, cohort_id, learner_id, by_learner[learner_id])
+        for enrolment_id, learner_id in enrolments
+        if by_learner[learner_id]  # a place with no marks has no summary
+    ]
+    if summaries:
+        db.session.execute(sa.insert(EnrolmentAttendance), summaries)
+
+
+def _replace_months(cohort_id: int, wanted: list[int] | None, by_learner: dict[int, list[Any]]) -> None:
+    months = sa.delete(AttendanceMonth).where(AttendanceMonth.cohort_id == cohort_id)
+    if wanted is not None:
+        months = months.where(AttendanceMonth.learner_id.in_(wanted))
     db.session.execute(months)
     zone = ZoneInfo(
         db.session.scalar(
@@ -689,24 +712,46 @@ def by_month(cohort_id: int, learner_id: int, marks_latest_first: list[Any], zon
 
 
 def refresh_session_totals(session_ids: Iterable[int]) -> None:
-    """Recount these sessions' totals (`SessionAttendance`) from their learners' marks: two statements."""
+    """Recount these sessions' totals (`SessionAttendance`) from their learners' marks, in four
+    statements. Each session's row is made if missing and locked first, so two writes of one
+    session's marks at once (a register saved while learners check in) recount one after the other,
+    the second seeing the first's marks; a session left with no learners' marks keeps no row."""
     ids = sorted(set(session_ids))
     if not ids:
         return
-    db.session.execute(sa.delete(SessionAttendance).where(SessionAttendance.session_id.in_(ids)))
-    learner_marks = AttendanceMark.learner_id.is_not(None)
-    totals = (
-        sa.select(
-            AttendanceMark.session_id,
-            sa.func.count().filter(AttendanceMark.status.not_in(NOT_IN_RATE)),
-            sa.func.count().filter(AttendanceMark.status.in_(ATTENDED)),
-            sa.func.coalesce(sa.func.sum(AttendanceMark.minutes_attended), 0),
-        )
-        .where(AttendanceMark.session_id.in_(ids), learner_marks)
-        .group_by(AttendanceMark.session_id)
+    db.session.execute(
+        upsert_insert(db.session.get_bind(), SessionAttendance).on_conflict_do_nothing(
+            index_elements=[SessionAttendance.session_id]
+        ),
+        [{"session_id": session_id, "counted": 0, "attended": 0, "minutes_attended": 0} for session_id in ids],
     )
     db.session.execute(
-        sa.insert(SessionAttendance).from_select(["session_id", "counted", "attended", "minutes_attended"], totals)
+        sa.select(SessionAttendance.session_id)
+        .where(SessionAttendance.session_id.in_(ids))
+        .order_by(SessionAttendance.session_id)
+        .with_for_update()
+    )
+    learner_marks = sa.and_(
+        AttendanceMark.session_id == SessionAttendance.session_id, AttendanceMark.learner_id.is_not(None)
+    )
+
+    def total(value: Any) -> Any:
+        return sa.select(value).where(learner_marks).scalar_subquery()
+
+    db.session.execute(
+        sa.update(SessionAttendance)
+        .where(SessionAttendance.session_id.in_(ids))
+        .values(
+            counted=total(sa.func.count().filter(AttendanceMark.status.not_in(NOT_IN_RATE))),
+            attended=total(sa.func.count().filter(AttendanceMark.status.in_(ATTENDED))),
+            minutes_attended=total(sa.func.coalesce(sa.func.sum(AttendanceMark.minutes_attended), 0)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.delete(SessionAttendance)
+        .where(SessionAttendance.session_id.in_(ids), ~sa.exists(sa.select(AttendanceMark.id).where(learner_marks)))
+        .execution_options(synchronize_session=False)
     )
 
 

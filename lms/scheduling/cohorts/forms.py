@@ -10,7 +10,7 @@ from lms.core.forms import BaseForm, IdSelectField, IdsField, enum_choices
 from lms.core.i18n import _l
 from lms.core.inputs import optional_id
 from lms.courses.models import DeliveryMode, DeliverySetting
-from lms.people.models import HOLIDAY_REGIONS
+from lms.people.models import HOLIDAY_REGION_TITLES
 from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput, VenueInput
 from lms.scheduling.models import CohortStatus, ReferralSource
 
@@ -28,7 +28,10 @@ class VenueForm(BaseForm):
     holiday_region = SelectField(
         _l("Bank holidays"),
         description=_l("Whose bank holidays the timetable skips here, when not your organisation's."),
-        choices=[SelectChoice("", _l("The organisation's")), *(SelectChoice(k, v) for k, v in HOLIDAY_REGIONS.items())],
+        choices=[
+            SelectChoice("", _l("The organisation's")),
+            *(SelectChoice(k, v) for k, v in HOLIDAY_REGION_TITLES.items()),
+        ],
         validators=[Optional()],
     )
 

@@ -18,7 +18,7 @@ from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
 from lms.core.web import attach_error, attempt
 from lms.extensions import db
-from lms.people.models import HOLIDAY_REGIONS, Organisation, User
+from lms.people.models import HOLIDAY_REGION_TITLES, Organisation, User
 from lms.scheduling import queries
 from lms.scheduling.access import (
     can_edit_availability,
@@ -371,7 +371,7 @@ def _bank_holidays_by_region(organisation: Organisation, today: date) -> list[di
     )
     return [
         {
-            "title": HOLIDAY_REGIONS.get(region, region),
+            "title": HOLIDAY_REGION_TITLES.get(region, region),
             "venues": [v.name for v in venues if v.holiday_region == region and region != organisation.holiday_region],
             "holidays": sorted(timetable.bank_holidays(region, today, today + timedelta(days=365)).items()),
         }
