@@ -94,6 +94,8 @@ class AttendanceEntryIn(BaseModel):
 class AttendanceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     entries: list[AttendanceEntryIn] = Field(max_length=500)
+    #: Why marks already made are changed, from the day after the session (then required for that).
+    reason: str = Field(default="", max_length=500)
 
 
 class AttendanceSaved(BaseModel):

@@ -447,7 +447,7 @@ def mark_attendance(session_id: int, payload: schemas.AttendanceIn):
     if not can_mark(current_user, session):
         raise not_allowed(_("Only this session's educators and coordinators can mark it."))
     entries = [Entry(e.key, e.status, e.minutes_late, e.minutes_left_early, e.note) for e in payload.entries]
-    result = attendance.save_register(session, entries, current_user)
+    result = attendance.save_register(session, entries, current_user, reason=payload.reason)
     return json_response(schemas.AttendanceSaved(session_id=session.id, changed=result.changed).model_dump())
 
 

@@ -18,7 +18,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -180,3 +180,126 @@ def _native_chart(sheet: Any, spec: Chart) -> Any:
     if spec.labels:
         chart.dataLabels = DataLabelList(showVal=True)
     return chart
+
+
+# --- reading uploaded tables ---------------------------------------------------------------------
+
+#: What an uploaded spreadsheet may unpack to: an XLSX is a zip, and a small one can hold a huge sheet.
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+#: Longer cells are cut to this (one character more than any field takes, so the check still refuses them).
+MAX_CELL_CHARS = 2001
+XLSX_MAGIC = b"PK\x03\x04"
+OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def read_table(raw: bytes, max_rows: int) -> list[list[str]]:
+    """The rows of an uploaded CSV or Excel (XLSX) file as text, told apart by their content, not their
+    name. Refused with a translated message for anything else, an unreadable file, or more than `max_rows`
+    rows after the first. Excel's formulas are never run: a cell gives the value Excel last saved for it."""
+    from lms.core.errors import ServiceError
+    from lms.core.i18n import _
+
+    if raw.startswith(OLD_EXCEL_MAGIC):
+        raise ServiceError(_("This is an old Excel file (.xls). Save it as .xlsx or CSV and upload it again."))
+    rows = _xlsx_rows(raw, max_rows) if raw.startswith(XLSX_MAGIC) else _csv_rows(raw, max_rows)
+    if len(rows) > max_rows + 1:
+        raise ServiceError(
+            _("The file has more than %(count)d rows of learners. Split it into smaller files.", count=max_rows)
+        )
+    return rows
+
+
+def _decode(raw: bytes) -> str:
+    from lms.core.errors import ServiceError
+    from lms.core.i18n import _
+
+    try:
+        return raw.decode("utf-8-sig")  # control characters in it are refused by the caller, naming the row
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in raw:  # UTF-16, or a binary file: neither is a CSV we can read
+        raise ServiceError(_("This file is not a CSV or Excel (.xlsx) file. Save it as CSV UTF-8 or .xlsx."))
+    try:
+        return raw.decode("cp1252")  # Excel's "CSV" on Windows in the UK
+    except UnicodeDecodeError:
+        raise ServiceError(_("This file's text could not be read. Save it as CSV UTF-8 and upload it again."))
+
+
+def _cut(text: str) -> str:
+    return text.strip()[:MAX_CELL_CHARS]
+
+
+def _csv_rows(raw: bytes, max_rows: int) -> list[list[str]]:
+    from lms.core.errors import ServiceError
+    from lms.core.i18n import _
+
+    text = _decode(raw)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    rows = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            rows.append([_cut(cell) for cell in row])
+            if len(rows) > max_rows + 1:
+                break
+    except csv.Error:  # a cell beyond the csv module's limit, or a broken quote
+        raise ServiceError(_("Row %(row)d could not be read: check its quotes and its length.", row=len(rows) + 1))
+    return rows
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return _cut(str(value))
+
+
+def _xlsx_rows(raw: bytes, max_rows: int) -> list[list[str]]:
+    import warnings
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from lms.core.errors import ServiceError
+    from lms.core.i18n import _
+
+    unreadable = ServiceError(_("This Excel file could not be read. Save it again as .xlsx or CSV and upload it."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise ServiceError(_("This Excel file is too large. Split it into smaller files."))
+            if "xl/workbook.xml" not in archive.namelist():
+                raise unreadable
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns of styles and extensions it does not read
+            workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            try:
+                rows = []
+                for values in workbook.worksheets[0].iter_rows(values_only=True):
+                    rows.append([_xlsx_cell(value) for value in values])
+                    if len(rows) > max_rows + 1:
+                        break
+            finally:
+                workbook.close()
+    except ServiceError:
+        raise
+    except Exception:  # noqa: BLE001 - whatever a broken or hostile file makes openpyxl raise, it is unreadable
+        raise unreadable from None
+    while rows and not any(rows[-1]):
+        rows.pop()  # Excel keeps formatted empty rows at the end
+    return [row[: _last_filled(rows[0])] if index == 0 else row for index, row in enumerate(rows)] if rows else []
+
+
+def _last_filled(row: list[str]) -> int:
+    return max((index + 1 for index, cell in enumerate(row) if cell), default=0)
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

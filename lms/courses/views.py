@@ -433,7 +433,7 @@ def pathway(pathway_id: int):
 def _non_member_choices(pathway: Pathway, members: list[Learner]) -> list[SelectChoice]:
     member_ids = {m.id for m in members}
     return [
-        SelectChoice(str(learner.id), learner.full_name_latin or learner.full_name)
+        SelectChoice(str(learner.id), learner.both_names)
         for learner in db.session.scalars(
             db.select(Learner)
             .where(Learner.organisation_id == pathway.organisation_id)

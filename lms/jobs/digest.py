@@ -36,7 +36,7 @@ def _ready_for_next_step(organisation_id: int, today) -> list[str]:  # noqa: ANN
                 if p.status is StepStatus.READY and p.step.prerequisites
             ]
             if ready:
-                lines.append(f"{member.full_name_latin or member.full_name}: {', '.join(ready)} ({pathway.name})")
+                lines.append(f"{member.both_names}: {', '.join(ready)} ({pathway.name})")
     return lines
 
 

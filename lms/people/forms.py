@@ -79,7 +79,11 @@ class LearnerForm(BaseForm):
     family_name_latin = StringField(_l("Family name in Latin letters"), validators=[Optional(), Length(max=100)])
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
     sex = SelectField(_l("Sex"), choices=enum_choices(Sex), default=Sex.NOT_SAID.value)
-    nationality = StringField(_l("Nationality (two-letter country code)"), validators=[Optional(), Length(max=2)])
+    nationality = StringField(
+        _l("Nationality"),
+        description=_l("The country in English or its code, e.g. Iraq, Iraqi, IQ or IRQ."),
+        validators=[Optional(), Length(max=60)],
+    )
     phone = TelField(_l("Mobile number"), validators=[Optional(), Length(max=30)])
     email = EmailField(_l("E-mail address (optional)"), validators=[Optional(), Length(max=254)])
     preferred_languages = StringField(
@@ -123,8 +127,35 @@ class LearnerLoginForm(BaseForm):
 
 class ImportForm(BaseForm):
     file = FileField(
-        _l("CSV file"), validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))]
+        _l("CSV or Excel file"),
+        validators=[
+            FileRequired(),
+            FileAllowed(["csv", "txt", "xlsx"], _l("Choose a CSV file or an Excel workbook (.xlsx).")),
+        ],
     )
+
+
+class ImportColumnsForm(BaseForm):
+    """Which learner field each column of the file fills; one select per column, named column-<n>."""
+
+    def to_input(self, count: int) -> list[str]:
+        return [getattr(self, f"column-{index}").data or "" for index in range(count)]
+
+
+def import_columns_form(headers: list[str], guesses: list[str], fields: dict[str, object]) -> ImportColumnsForm:
+    """The form for this file's columns, each select set to the field guessed from its heading."""
+
+    class Form(ImportColumnsForm):
+        pass
+
+    choices = [SelectChoice("", _l("Do not import"))] + [SelectChoice(name, title) for name, title in fields.items()]
+    for index, header in enumerate(headers):
+        setattr(Form, f"column-{index}", SelectField(header, choices=choices, default=guesses[index]))
+    return Form()
+
+
+class ImportSaveForm(BaseForm):
+    """Save the previewed import, or cancel it (both only with the page's token)."""
 
 
 class LogoForm(BaseForm):

@@ -24,7 +24,8 @@ class LearnerInput(Input):
     family_name_latin: str | None = Field(default=None, max_length=100)
     date_of_birth: date | None = None
     sex: Sex | None = None
-    nationality: str | None = None  # two letters: the service checks it against the list
+    #: A country code or name ("IQ", "IRQ", "Iraq", "Iraqi"): the service turns it into the code.
+    nationality: str | None = Field(default=None, max_length=60)
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=254)
     preferred_languages: str | None = Field(default=None, max_length=200)

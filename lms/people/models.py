@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -199,6 +200,38 @@ class LoginLink(Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
+def both_names(name: str, latin: str) -> str:
+    """`name` and, when it differs, `latin` as plain text, the name isolated: "\u2068NAME\u2069 (LATIN)"."""
+    if not latin or latin == name:
+        return f"\u2068{name}\u2069"
+    return f"\u2068{name}\u2069 ({latin})"
+
+
+class ImportUpload(Model):
+    """A file of learners being imported, parsed, between the upload, the column mapping and the save.
+
+    Kept here rather than in the page (a hidden field) or the URL, so no learner's details travel in
+    links or logs and a large file is not posted back at every step. The uploader's session holds the
+    random token; only its hash is stored. It lasts `LIFETIME` and is deleted when saved or cancelled;
+    expired ones are deleted at the next upload by anyone.
+    """
+
+    __tablename__ = "import_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    filename: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: The first row of the file, as the file names its columns.
+    headers: Mapped[list[str]] = mapped_column(sa.JSON)
+    #: Every other row as text: [row number in the file, [cell, ...]].
+    rows: Mapped[list[Any]] = mapped_column(sa.JSON)
+    #: For each column, the learner field it fills ("" for none); None until the columns are chosen.
+    mapping: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class SetupToken(Model):
     """The one-time code `lms init` prints for the setup page of an empty database. Only its hash is kept;
     it works once, until `expires_dt`, and only while no organisation exists."""
@@ -294,6 +327,12 @@ class Learner(Model):
     @property
     def full_name_latin(self) -> str:
         return " ".join(part for part in (self.given_name_latin, self.family_name_latin) if part)
+
+    @property
+    def both_names(self) -> str:
+        """The name as written and, when it differs, in Latin letters, for plain text (a select's option,
+        a message): each part isolated (U+2068 ... U+2069) so a right-to-left name keeps its order."""
+        return both_names(self.full_name, self.full_name_latin)
 
     @property
     def language_tags(self) -> list[str]:

@@ -39,26 +39,28 @@ def all_organisations() -> list[Organisation]:
     return list(db.session.scalars(sa.select(Organisation).order_by(Organisation.name)))
 
 
+def learner_search(search: str) -> sa.ColumnElement[bool]:
+    """Learners whose name matches `search` as written or in Latin letters (a part, or given and family
+    name together: "Zainab Huss"), or whose phone or e-mail does; case does not matter."""
+    pattern = _like(search)
+    columns = (
+        Learner.given_name,
+        Learner.family_name,
+        Learner.given_name_latin,
+        Learner.family_name_latin,
+        Learner.given_name + " " + Learner.family_name,
+        Learner.given_name_latin + " " + Learner.family_name_latin,
+        Learner.phone,
+        Learner.email,
+    )
+    return sa.or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
 def learners_select(organisation_id: int, search: str = "") -> sa.Select:
     """Learners of an organisation, matching `search` in any name form, phone or e-mail."""
     query = sa.select(Learner).where(Learner.organisation_id == organisation_id)
     if search:
-        pattern = _like(search)
-        query = query.where(
-            sa.or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (
-                        Learner.given_name,
-                        Learner.family_name,
-                        Learner.given_name_latin,
-                        Learner.family_name_latin,
-                        Learner.phone,
-                        Learner.email,
-                    )
-                )
-            )
-        )
+        query = query.where(learner_search(search))
     return query.order_by(Learner.family_name_latin, Learner.given_name_latin, Learner.id)
 
 

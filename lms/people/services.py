@@ -48,6 +48,7 @@ from lms.people.models import (
     User,
     UserRole,
 )
+from lms.people.values import nationality_from_text
 
 MIN_PASSWORD_LENGTH = 10
 PIN_PATTERN = re.compile(r"^\d{4,8}$")
@@ -472,11 +473,9 @@ def _clean_contact(given: dict[str, Any]) -> None:
         given["preferred_languages"] = normalise_language_tags(given["preferred_languages"])
 
 
-def _clean_nationality(code: str | None) -> str:
-    code = (code or "").upper()
-    if code and not re.fullmatch(r"[A-Z]{2}", code):
-        raise ServiceError(_("Choose a nationality from the list."), field="nationality")
-    return code
+def _clean_nationality(text: str | None) -> str:
+    """An ISO 3166 code, from the code itself or a country's name or nationality ("Iraqi")."""
+    return nationality_from_text(text or "")
 
 
 def _check_date_of_birth(dob: date | None) -> None:
@@ -503,6 +502,12 @@ def _clean_learner_data(data: LearnerInput) -> dict[str, Any]:
     if "childcare_needs" in given:
         given["childcare_needs"] = given["childcare_needs"] or ""
     return given
+
+
+def check_learner_data(data: LearnerInput) -> dict[str, Any]:
+    """The learner's details as they would be saved, or the refusal saving them would give: for a
+    preview (the import's) that must say what saving will do without saving anything."""
+    return _clean_learner_data(data)
 
 
 def create_learner(organisation: Organisation, data: LearnerInput, actor: User | None) -> Learner:

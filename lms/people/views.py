@@ -14,9 +14,10 @@ from lms.core.i18n import SESSION_KEY, _, is_supported
 from lms.core.inputs import parse_id
 from lms.core.pages import rows_page
 from lms.core.roles import Role
+from lms.core.spreadsheets import XLSX_MIMETYPE, csv_text, xlsx_bytes
 from lms.core.web import AUTH_SESSION_KEY, attempt, safe_next, writes_on_get
 from lms.extensions import db, login_manager
-from lms.people import accounts, hooks, organisations, queries, services
+from lms.people import accounts, hooks, importing, organisations, queries, services
 from lms.people import setup as setup_service
 from lms.people.access import (
     can_edit_learner,
@@ -31,6 +32,7 @@ from lms.people.forms import (
     ConfirmForm,
     ImmigrationStatusForm,
     ImportForm,
+    ImportSaveForm,
     LanguageForm,
     LearnerForm,
     LearnerLoginForm,
@@ -45,9 +47,10 @@ from lms.people.forms import (
     SetupForm,
     UserEditForm,
     UserForm,
+    import_columns_form,
 )
-from lms.people.importing import IMPORT_COLUMNS, import_learners
-from lms.people.models import LoginLink, User
+from lms.people.models import ImportUpload, LoginLink, User
+from lms.people.values import countries, languages
 
 bp = Blueprint("people", __name__, template_folder="templates")
 
@@ -588,23 +591,121 @@ def learner_login_link(learner_id: int):
     return render_template("people/login_link_created.html", learner=learner, link=link, hours=hours)
 
 
+IMPORT_SESSION_KEY = "learner_import"
+
+
+def _import_page(form: ImportForm, status: int = 200):  # noqa: ANN202
+    return render_template(
+        "people/import.html",
+        form=form,
+        fields=importing.IMPORT_FIELDS,
+        countries=countries(),
+        languages=languages(),
+        max_rows=importing.MAX_IMPORT_ROWS,
+    ), status
+
+
+def _current_upload() -> ImportUpload | None:
+    return importing.load_upload(session.get(IMPORT_SESSION_KEY), current_user)
+
+
+def _upload_gone():  # noqa: ANN202
+    session.pop(IMPORT_SESSION_KEY, None)
+    flash(_("That upload has expired or was already saved. Upload the file again."), "info")
+    return redirect(url_for("people.learners_import"))
+
+
 @bp.route("/learners/import", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def learners_import():
-    """CSV import: every row is checked and a bad row is reported with its line; nothing is half-imported."""
+    """Step 1: upload a CSV or Excel file. It is parsed and kept server-side; the session holds its token."""
     form = ImportForm()
-    result = None
     if form.validate_on_submit():
         raw = form.file.data.read()
-        try:
-            content = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.file.errors = [*form.file.errors, _("Save the file as CSV UTF-8 and try again.")]
-        else:
-            result = import_learners(current_user.organisation, content, current_user)
-            if not result.errors:  # with errors the answer is 400, and nothing is saved
-                flash(_("%(count)d learners imported.", count=len(result.created)), "success")
-                return redirect(url_for("people.learners"))
-    return render_template("people/import.html", form=form, result=result, columns=IMPORT_COLUMNS), (
-        400 if result and result.errors else 200
-    )
+        done = attempt(lambda: importing.store_upload(raw, form.file.data.filename or "", current_user), form)
+        if done:
+            session[IMPORT_SESSION_KEY] = done.value
+            return redirect(url_for("people.learners_import_columns"))
+    return _import_page(form, 400 if form.errors else 200)
+
+
+@bp.get("/learners/import/template.<kind>")
+@role_required(Role.COORDINATOR)
+def learners_import_template(kind: str):
+    """The columns a file may have, with one example row, as CSV or Excel."""
+    rows = [list(importing.IMPORT_COLUMNS), list(importing.EXAMPLE_ROW)]
+    if kind == "csv":
+        body: str | bytes = "\ufeff" + csv_text(rows)
+        mimetype = "text/csv; charset=utf-8"
+    elif kind == "xlsx":
+        body, mimetype = xlsx_bytes(_("Learners"), rows), XLSX_MIMETYPE
+    else:
+        abort(404)
+    disposition = f"attachment; filename=learners-template.{kind}"
+    return current_app.response_class(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
+
+
+@bp.route("/learners/import/columns", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def learners_import_columns():
+    """Step 2: which field each column fills, guessed from the headings and changeable."""
+    upload = _current_upload()
+    if upload is None:
+        return _upload_gone()
+    guesses = upload.mapping or importing.guess_mapping(upload.headers)
+    form = import_columns_form(upload.headers, guesses, importing.IMPORT_FIELDS)
+    if form.validate_on_submit() and attempt(
+        lambda: importing.choose_columns(upload, form.to_input(len(upload.headers))), form
+    ):
+        return redirect(url_for("people.learners_import_preview"))
+    first_rows = [cells for _number, cells in upload.rows[:3]]
+    samples = [[cells[index] for cells in first_rows if index < len(cells)] for index in range(len(upload.headers))]
+    return render_template(
+        "people/import_columns.html", form=form, upload=upload, samples=samples
+    ), 400 if form.errors else 200
+
+
+def _preview_page(upload: ImportUpload, status: int = 200):  # noqa: ANN202
+    result = importing.preview(current_user.organisation, upload)
+    return render_template(
+        "people/import_preview.html",
+        upload=upload,
+        result=result,
+        fields=importing.IMPORT_FIELDS,
+        form=ImportSaveForm(),
+    ), status
+
+
+@bp.get("/learners/import/preview")
+@role_required(Role.COORDINATOR)
+def learners_import_preview():
+    """Step 3: every row's result before anything is saved."""
+    upload = _current_upload()
+    if upload is None:
+        return _upload_gone()
+    if upload.mapping is None:
+        return redirect(url_for("people.learners_import_columns"))
+    return _preview_page(upload)
+
+
+@bp.post("/learners/import/save")
+@role_required(Role.COORDINATOR)
+def learners_import_save():
+    """Save every row, or none: a row that has become wrong since the preview refuses the whole file."""
+    upload = _current_upload()
+    if upload is None or upload.mapping is None:
+        return _upload_gone()
+    form = ImportSaveForm()
+    if not form.validate_on_submit():
+        return _preview_page(upload, 400)
+    if request.form.get("action") == "cancel":
+        importing.discard_upload(upload)
+        session.pop(IMPORT_SESSION_KEY, None)
+        flash(_("The import was cancelled; nothing was saved."), "info")
+        return redirect(url_for("people.learners_import"))
+    done = attempt(lambda: importing.import_learners(current_user.organisation, upload, current_user))
+    if not done:
+        return _preview_page(upload, 400)
+    session.pop(IMPORT_SESSION_KEY, None)
+    flash(_("%(count)d learners imported.", count=len(done.value)), "success")
+    return redirect(url_for("people.learners"))

@@ -211,12 +211,8 @@ def describe(report: ClashReport, tz: str = "Europe/London") -> list[str]:
         "room": _names_by_id(Room, Room.name, subjects("room")),
         "venue": _names_by_id(Venue, Venue.name, subjects("venue")),
         "learner": {
-            row.id: " ".join(part for part in (row.given_name, row.family_name) if part)
-            for row in db.session.execute(
-                sa.select(Learner.id, Learner.given_name, Learner.family_name).where(
-                    Learner.id.in_(subjects("learner"))
-                )
-            )
+            learner.id: learner.both_names
+            for learner in db.session.scalars(sa.select(Learner).where(Learner.id.in_(subjects("learner"))))
         },
     }
     return [

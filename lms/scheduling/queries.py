@@ -12,6 +12,7 @@ from lms.core.roles import Role
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.people.models import Learner, User, UserRole
+from lms.people.queries import learner_search
 from lms.scheduling.models import (
     Cohort,
     CohortStatus,
@@ -63,21 +64,7 @@ def learners_not_in(cohort: Cohort, search: str = "", limit: int = 200) -> list[
     in_cohort = sa.select(Enrolment.learner_id).where(Enrolment.cohort_id == cohort.id)
     query = sa.select(Learner).where(Learner.organisation_id == cohort.organisation_id, Learner.id.not_in(in_cohort))
     if search:
-        pattern = "%" + search.replace("%", r"\%").replace("_", r"\_") + "%"
-        query = query.where(
-            sa.or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (
-                        Learner.given_name,
-                        Learner.family_name,
-                        Learner.given_name_latin,
-                        Learner.family_name_latin,
-                        Learner.phone,
-                    )
-                )
-            )
-        )
+        query = query.where(learner_search(search))
     return list(db.session.scalars(query.order_by(Learner.family_name_latin, Learner.given_name_latin).limit(limit)))
 
 

@@ -1,7 +1,7 @@
 """Add organisation settings, venue holiday regions and certificate reissue
 
 Revision ID: ddd63dbf9f3b
-Revises: a1b7d6fa9afe
+Revises: cc2c37721f37
 Create Date: 2026-12-01 15:18:20.504701
 
 """
@@ -13,7 +13,7 @@ from lms.core.migrating import DataLossRefused, refuse_to_drop_data
 
 # revision identifiers, used by Alembic.
 revision = 'ddd63dbf9f3b'
-down_revision = 'a1b7d6fa9afe'
+down_revision = 'cc2c37721f37'
 branch_labels = None
 depends_on = None
 

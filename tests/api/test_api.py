@@ -604,3 +604,23 @@ def test_openapi_documents_what_idempotency_keys_answer(client):
     assert "409" not in document["paths"]["/me"]["get"]["responses"]
     move = document["paths"]["/sessions/{session_id}/move"]["post"]["responses"]
     assert "clashes" in move["409"]["description"]
+
+
+def test_a_correction_of_an_earlier_register_through_the_api_needs_a_reason(client, world, frozen_clock):
+    from lms.assessments.attendance.models import AttendanceChange
+
+    session, learner = world["session"], world["learner"]
+    url = f"/api/v1/sessions/{session.id}/attendance"
+    headers = token_for(world["coordinator"])
+    client.put(url, json={"entries": [{"key": f"l{learner.id}", "status": "absent"}]}, headers=headers)
+    frozen_clock.advance(hours=24)
+    body = {"entries": [{"key": f"l{learner.id}", "status": "excused"}]}
+    problem = assert_problem(client.put(url, json=body, headers=headers), 422)
+    assert "say why you are changing marks" in problem["detail"]
+    assert _db.session.scalar(sa.select(AttendanceMark.status)) is AttendanceStatus.ABSENT
+    response = client.put(url, json={**body, "reason": "Hospital letter came"}, headers=headers)
+    assert response.status_code == 200
+    assert _db.session.scalars(sa.select(AttendanceChange.reason).order_by(AttendanceChange.id)).all() == [
+        "",
+        "Hospital letter came",
+    ]

@@ -15,6 +15,7 @@ Accepted posts may change things: the next post starts from the database as they
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import time as clock
 from collections import Counter
@@ -482,6 +483,10 @@ def test_every_html_form_survives_hostile_values(app, db, frozen_clock, capsys):
     world = build_world()
     client = app.test_client()
     log_in(client, _db.session.get(User, world.coordinator_id))
+    # An import under way, so that its column and preview pages (which need one) show their forms too.
+    upload = {"file": (io.BytesIO(b"given_name,family_name\nAmal,Saleh\n"), "learners.csv")}
+    assert client.post("/learners/import", data=upload, content_type="multipart/form-data").status_code == 302
+    assert client.post("/learners/import/columns", data={"column-0": "given_name", "column-1": ""}).status_code == 302
     anonymous = app.test_client()
     started = clock.monotonic()
     specs, bare = _discover(app, [client, anonymous], world)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.db import UTCDateTime, enum_type
+from lms.core.db import LimitedText, UTCDateTime, enum_type
 from lms.core.enums import TitledEnum
 from lms.core.i18n import _l
 from lms.core.time import now_utc
 from lms.extensions import Model
+from lms.people.models import User
 
 
 class AttendanceStatus(TitledEnum):
@@ -118,6 +119,8 @@ class AttendanceChange(Model):
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     source: Mapped[str] = mapped_column(sa.String(16))
+    #: Why a past register was corrected; required then, empty for marks taken at the time.
+    reason: Mapped[str] = mapped_column(LimitedText(500), default="", server_default="")
 
 
 class CheckInTry(Model):
@@ -154,6 +157,26 @@ class NoticeReason(TitledEnum):
         }
 
 
+class NoticeChannel(TitledEnum):
+    """How a notice of absence reached us: from the learner's own phone, or through the office."""
+
+    LEARNER = "learner"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    TEXT = "text"
+    EMAIL = "email"
+
+    @classmethod
+    def _titles(cls) -> dict:
+        return {
+            cls.LEARNER: _l("By the learner in Pathways"),
+            cls.PHONE: _l("Phone call"),
+            cls.IN_PERSON: _l("In person"),
+            cls.TEXT: _l("Text message"),
+            cls.EMAIL: _l("E-mail"),
+        }
+
+
 class AbsenceNotice(Model):
     """ "I can't come": told in advance, by the learner or through the office. It pre-fills the register."""
 
@@ -164,8 +187,14 @@ class AbsenceNotice(Model):
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"), index=True)
     reason: Mapped[NoticeReason] = mapped_column(enum_type(NoticeReason, "notice_reason", length=16))
     note: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: Who recorded it: the learner themself, or the member of staff who took it.
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    channel: Mapped[NoticeChannel] = mapped_column(
+        enum_type(NoticeChannel, "notice_channel", length=16), default=NoticeChannel.LEARNER, server_default="learner"
+    )
+
+    recorded_by: Mapped[User | None] = relationship(lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("learner_id", "session_id"),)
 

@@ -36,6 +36,7 @@ from lms.assessments.attendance.models import (
     CheckInTry,
     EnrolmentAttendance,
     MarkSource,
+    NoticeChannel,
     NoticeReason,
     SessionAttendance,
 )
@@ -43,6 +44,7 @@ from lms.core import audit
 from lms.core.db import upsert_insert
 from lms.core.errors import ServiceError
 from lms.core.i18n import _, ngettext
+from lms.core.inputs import check_length
 from lms.core.roles import Role
 from lms.core.time import DEFAULT_TZ_NAME, now_utc, today_local
 from lms.extensions import db
@@ -95,6 +97,18 @@ class RegisterRow:
     @property
     def name(self) -> str:
         return self.learner.full_name if self.learner else self._attendee.name
+
+    @property
+    def full_name(self) -> str:
+        return self.name
+
+    @property
+    def full_name_latin(self) -> str:
+        return self.learner.full_name_latin if self.learner else ""
+
+    @property
+    def both_names(self) -> str:
+        return self.learner.both_names if self.learner else self._attendee.name
 
     @property
     def initials(self) -> str:
@@ -190,7 +204,7 @@ def _mark_the_rest_present(
         if key in wanted or row.mark is not None:
             continue
         if row.notice is not None and not override_notices:
-            result.kept_notices.append(row.name)
+            result.kept_notices.append(row.both_names)
             wanted[key] = Entry(key, AttendanceStatus.ABSENT_NOTIFIED.value)
         else:
             wanted[key] = Entry(key, AttendanceStatus.PRESENT.value)
@@ -280,7 +294,9 @@ def _locked_marks(session_id: int, wanted: list[dict[str, Any]]) -> dict[str, At
     return {_person_key(mark.learner_id, mark.attendee_id): mark for mark in marks}
 
 
-def _record_changes(changes: list[tuple[int, str | None, str]], actor: User, now: datetime, source: MarkSource) -> None:
+def _record_changes(
+    changes: list[tuple[int, str | None, str]], actor: User, now: datetime, source: MarkSource, reason: str = ""
+) -> None:
     db.session.execute(
         sa.insert(AttendanceChange),
         [
@@ -291,10 +307,30 @@ def _record_changes(changes: list[tuple[int, str | None, str]], actor: User, now
                 "changed_by_id": actor.id,
                 "changed_dt": now,
                 "source": source.value,
+                "reason": reason,
             }
             for mark_id, old, new in changes
         ],
     )
+
+
+def _changed_marks(
+    session: Session,
+    wanted: dict[str, dict[str, Any]],
+    inserted: dict[str, int],
+    keep: Keep,
+    changes: list[tuple[int, str | None, str]],
+) -> list[dict[str, Any]]:
+    """The updates for wanted marks already there, read again under a lock; adds their history to `changes`."""
+    updates = []
+    others = [values for key, values in wanted.items() if key not in inserted]
+    for key, mark in (_locked_marks(session.id, others) if others else {}).items():
+        values = wanted[key]
+        if keep(key, mark, values):
+            continue
+        updates.append({"id": mark.id, **{name: value for name, value in values.items() if name not in PERSON}})
+        changes.append((mark.id, mark.status.value, values["status"].value))
+    return updates
 
 
 def _write_marks(
@@ -305,8 +341,12 @@ def _write_marks(
     actor: User,
     now: datetime,
     source: MarkSource,
+    correction: str | None = None,
 ) -> int:
     """Write the wanted marks (by person key) and their history; give how many changed.
+
+    `correction` is given (maybe empty) from the day after the session: changing a mark already there
+    is then a correction, refused without a reason, and the reason goes in every history row of it.
 
     Marks not `known` to exist go in first, with one INSERT that skips any another request has just made.
     Every other wanted mark (known, or just made by someone else) is then read again under a lock and
@@ -318,22 +358,38 @@ def _write_marks(
     changes: list[tuple[int, str | None, str]] = [
         (mark_id, None, wanted[key]["status"].value) for key, mark_id in inserted.items()
     ]
-    updates = []
-    others = [values for key, values in wanted.items() if key not in inserted]
-    for key, mark in (_locked_marks(session.id, others) if others else {}).items():
-        values = wanted[key]
-        if keep(key, mark, values):
-            continue
-        updates.append({"id": mark.id, **{name: value for name, value in values.items() if name not in PERSON}})
-        changes.append((mark.id, mark.status.value, values["status"].value))
+    updates = _changed_marks(session, wanted, inserted, keep, changes)
+    if correction is not None and updates:
+        _check_correction(session, correction, actor, [update["id"] for update in updates])
     if updates:
         db.session.execute(sa.update(AttendanceMark), updates)
     if changes:
-        _record_changes(changes, actor, now, source)
+        _record_changes(changes, actor, now, source, (correction or "").strip())
         refresh_summaries(session.cohort_id, _learners_of(wanted.values()))
         refresh_session_totals([session.id])
     db.session.expire_all()  # the bulk statements bypassed the objects this session holds
     return len(changes)
+
+
+def is_past_register(session: Session, now: datetime) -> bool:
+    """From the day after the session (in its own zone), changing a mark already made is a correction."""
+    zone = ZoneInfo(session.timezone)
+    return now.astimezone(zone).date() > session.start_dt.astimezone(zone).date()
+
+
+#: The longest reason a correction takes (its column's limit).
+REASON_LIMIT = 500
+
+
+def _check_correction(session: Session, reason: str, actor: User, mark_ids: list[int]) -> None:
+    """A change to a mark of a session that is over needs a reason; it is audited with the marks it changed."""
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError(
+            _("This register is from an earlier day: say why you are changing marks already on it."), field="reason"
+        )
+    check_length(reason, REASON_LIMIT, "reason")
+    audit.record("attendance.correct", actor_id=actor.id, subject_type="session", subject_id=session.id, marks=mark_ids)
 
 
 def _learners_of(marks: Iterable[dict[str, Any]]) -> list[int]:
@@ -349,9 +405,12 @@ def save_register(
     override_notices: bool = False,
     source: MarkSource = MarkSource.REGISTER,
     now: datetime | None = None,
+    reason: str = "",
 ) -> SaveResult:
     """Check every entry, then write all of them at once. A bad entry changes nothing.
-    In bulk: one INSERT for new marks, one UPDATE for changed ones, one INSERT for the history."""
+    In bulk: one INSERT for new marks, one UPDATE for changed ones, one INSERT for the history.
+    From the day after the session, changing a mark already made is a correction and needs a `reason`;
+    marks made for the first time (a register typed in from paper) do not."""
     now = now or now_utc()
     check_register_open(session, actor, now)
     rows = {row.key: row for row in register_rows(session)}
@@ -368,16 +427,35 @@ def save_register(
 
     if marks:
         known = {key for key, row in rows.items() if row.mark is not None}
-        result.changed = _write_marks(session, marks, known, keep, actor, now, source)
+        correction = reason if is_past_register(session, now) else None
+        result.changed = _write_marks(session, marks, known, keep, actor, now, source, correction)
     return result
 
 
 # --- notices of absence --------------------------------------------------------------------------
 
 
+def _notice_channel(learner: Learner, actor: User, channel: NoticeChannel | str | None) -> NoticeChannel:
+    """The learner's own notice came through Pathways; one staff took for them says how it reached them."""
+    if learner.user_id is not None and actor.id == learner.user_id:
+        return NoticeChannel.LEARNER
+    chosen = NoticeChannel._value2member_map_.get(str(channel or ""))
+    if not isinstance(chosen, NoticeChannel) or chosen is NoticeChannel.LEARNER:
+        raise ServiceError(_("Choose how the learner told us: phone, in person, text or e-mail."), field="channel")
+    return chosen
+
+
 def record_notice(
-    learner: Learner, session: Session, reason: NoticeReason | str, note: str, actor: User, now: datetime | None = None
+    learner: Learner,
+    session: Session,
+    reason: NoticeReason | str,
+    note: str,
+    actor: User,
+    now: datetime | None = None,
+    channel: NoticeChannel | str | None = None,
 ) -> AbsenceNotice:
+    """A notice of absence: from the learner before the session, or taken by staff for them (by phone, in
+    person, by text or e-mail; at any time), recording who took it and how."""
     now = now or now_utc()
     try:
         reason = NoticeReason(reason)
@@ -385,8 +463,8 @@ def record_notice(
         raise ServiceError(_("Choose a reason from the list."), field="reason")
     if session.is_cancelled:
         raise ServiceError(_("This session was cancelled: there is nothing to miss."))
-    is_staff = actor.is_admin or actor.has_role(Role.COORDINATOR)
-    if not is_staff and session.start_dt <= now:
+    how = _notice_channel(learner, actor, channel)
+    if how is NoticeChannel.LEARNER and session.start_dt <= now:
         raise ServiceError(_("Tell us before the session starts. For a session that has passed, ask your tutor."))
     enrolled = db.session.scalar(
         sa.select(Enrolment.id).where(
@@ -400,16 +478,29 @@ def record_notice(
     notice = db.session.scalar(
         sa.select(AbsenceNotice).where(AbsenceNotice.learner_id == learner.id, AbsenceNotice.session_id == session.id)
     )
+    values = {
+        "reason": reason,
+        "note": (note or "").strip()[:500],
+        "recorded_by_id": actor.id,
+        "recorded_dt": now,
+        "channel": how,
+    }
     if notice is None:
-        notice = AbsenceNotice(learner_id=learner.id, session_id=session.id)
+        notice = AbsenceNotice(learner_id=learner.id, session_id=session.id, **values)
         db.session.add(notice)
-    notice.reason, notice.note, notice.recorded_by_id, notice.recorded_dt = (
-        reason,
-        (note or "").strip()[:500],
-        actor.id,
-        now,
-    )
+    else:
+        for name, value in values.items():
+            setattr(notice, name, value)
     db.session.flush()
+    if how is not NoticeChannel.LEARNER:
+        audit.record(
+            "attendance.notice_taken",
+            actor_id=actor.id,
+            subject_type="learner",
+            subject_id=learner.id,
+            session_id=session.id,
+            channel=how.value,
+        )
     return notice
 
 
@@ -556,6 +647,15 @@ class AtRisk:
     consecutive_absences: int
     rate: float
     sessions: int
+    learner_name_latin: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return self.learner_name
+
+    @property
+    def full_name_latin(self) -> str:
+        return self.learner_name_latin
 
 
 def learners_at_risk(
@@ -572,7 +672,16 @@ def learners_at_risk(
     today = today or today_local()
     summary = EnrolmentAttendance
     rows = db.session.execute(
-        sa.select(Learner.id, Learner.given_name, Learner.family_name, Cohort.id, Cohort.name, summary)
+        sa.select(
+            Learner.id,
+            Learner.given_name,
+            Learner.family_name,
+            Learner.given_name_latin,
+            Learner.family_name_latin,
+            Cohort.id,
+            Cohort.name,
+            summary,
+        )
         .join(Enrolment, Enrolment.id == summary.enrolment_id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .join(Learner, Learner.id == Enrolment.learner_id)
@@ -596,8 +705,9 @@ def learners_at_risk(
             row.absences_in_a_row,
             row.attended / row.counted if row.counted else 1.0,
             row.counted,
+            " ".join(part for part in (given_latin, family_latin) if part),
         )
-        for learner_id, given, family, cohort_id, cohort_name, row in rows
+        for learner_id, given, family, given_latin, family_latin, cohort_id, cohort_name, row in rows
     ]
     return sorted(found, key=lambda r: (-r.consecutive_absences, r.rate, r.learner_id))
 
@@ -852,7 +962,23 @@ def attendance_figures(
         "cohort": (Cohort.id, Cohort.name),
         "course": (Course.id, Course.title),
         "programme": (Programme.id, Programme.name),
-        "learner": (Learner.id, sa.func.concat(Learner.given_name, " ", Learner.family_name)),
+        "learner": (
+            Learner.id,
+            sa.case(
+                (
+                    Learner.given_name_latin + Learner.family_name_latin != "",
+                    Learner.given_name
+                    + " "
+                    + Learner.family_name
+                    + " ("
+                    + Learner.given_name_latin
+                    + " "
+                    + Learner.family_name_latin
+                    + ")",
+                ),
+                else_=Learner.given_name + " " + Learner.family_name,
+            ),
+        ),
     }
     key, label = groups[by]
     query = (

@@ -13,8 +13,8 @@ from markupsafe import Markup
 
 from lms.assessments.attendance import services as attendance
 from lms.assessments.attendance.access import load_cohort_to_mark, load_session_to_mark
-from lms.assessments.attendance.forms import CheckInForm, NoticeForm
-from lms.assessments.attendance.models import AttendanceChange, AttendanceStatus, MarkSource
+from lms.assessments.attendance.forms import CheckInForm, NoticeForm, StaffNoticeForm
+from lms.assessments.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus, MarkSource
 from lms.core.access import get_or_404, login_required, role_required
 from lms.core.errors import ServiceError
 from lms.core.forms import form_id
@@ -24,7 +24,6 @@ from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
 from lms.core.web import attempt
 from lms.extensions import db
-from lms.people.access import load_learner
 from lms.people.models import Learner, User
 from lms.scheduling import queries as scheduling_queries
 from lms.scheduling.access import can_manage_drop_in
@@ -37,7 +36,10 @@ bp = Blueprint("attendance", __name__, template_folder="templates")
 
 @bp.app_context_processor
 def _attendance_helpers() -> dict:
-    return {"attendance_title": lambda value: AttendanceStatus(value).title}
+    return {
+        "attendance_title": lambda value: AttendanceStatus(value).title,
+        "source_title": lambda value: MarkSource(value).title if value in MarkSource._value2member_map_ else value,
+    }
 
 
 def _wants_json() -> bool:
@@ -80,6 +82,7 @@ def register(session_id: int):
                 all_present=request.form.get("action") == "all_present",
                 override_notices=request.form.get("override_notices") == "1",
                 source=MarkSource.PAPER if request.form.get("paper") == "1" else MarkSource.REGISTER,
+                reason=request.form.get("reason", ""),
             ),
             show=False,
         )
@@ -119,6 +122,8 @@ def register(session_id: int):
         local_start=session.start_dt.astimezone(zone),
         local_end=session.end_dt.astimezone(zone),
         minutes=attendance.session_minutes(session),
+        is_over=attendance.is_past_register(session, now_utc()),
+        notice_form=StaffNoticeForm(),
     ), 400 if error else 200
 
 
@@ -148,12 +153,8 @@ def register_drop_in(session_id: int):
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def register_history(session_id: int):
     session = load_session_to_mark(session_id)
-    from lms.assessments.attendance.models import AttendanceMark
-    from lms.people.models import Learner
-    from lms.scheduling.models import DropInAttendee
-
     changes = db.session.execute(
-        sa.select(AttendanceChange, User.display_name, Learner.given_name, Learner.family_name, DropInAttendee.name)
+        sa.select(AttendanceChange, User.display_name, Learner, DropInAttendee)
         .join(AttendanceMark, AttendanceMark.id == AttendanceChange.mark_id)
         .outerjoin(User, User.id == AttendanceChange.changed_by_id)
         .outerjoin(Learner, Learner.id == AttendanceMark.learner_id)
@@ -246,32 +247,43 @@ def my_sessions():
     )
 
 
-def _learner_giving_notice():  # noqa: ANN202
-    """The learner themself, or the learner a coordinator names; 404 for anyone else."""
-    learner = current_user.learner
-    if current_user.has_role(Role.COORDINATOR, Role.ADMIN) and request.form.get("learner_id"):
-        learner = load_learner(form_id("learner_id"), edit=True)
-    if learner is None:
+def _notice_for(session_id: int) -> tuple[Learner, Session]:
+    """The learner and session of a notice: the learner themself, for a session of their organisation
+    (`record_notice` checks they are in the class); or, when staff name a learner (learner_id in the form),
+    a session they may mark and a learner on its register. 404 for anyone else."""
+    learner_id = form_id("learner_id")
+    if learner_id is None:
+        learner = current_user.learner
+        if learner is None:
+            abort(404)
+        session = get_or_404(Session, session_id, lambda _user, s: s.cohort.organisation_id == learner.organisation_id)
+        return learner, session
+    session = load_session_to_mark(session_id)
+    row = next((row for row in attendance.register_rows(session) if row.learner and row.learner.id == learner_id), None)
+    if row is None or row.learner is None:
         abort(404)
-    return learner
+    return row.learner, session
 
 
 @bp.post("/sessions/<int:session_id>/notice")
 @login_required
 def notice(session_id: int):
-    """'I can't come': the learner for themselves, or a coordinator for a learner (learner_id in the form)."""
-    learner = _learner_giving_notice()
-    # A notice is for a session of the learner's own organisation (record_notice checks the place).
-    session = get_or_404(Session, session_id, lambda _user, s: s.cohort.organisation_id == learner.organisation_id)
+    """'I can't come': the learner for themselves, or staff who took it for a learner (learner_id and how)."""
+    learner, session = _notice_for(session_id)
     form = NoticeForm()
 
     def tell() -> None:
         if not form.validate_on_submit():
             raise ServiceError(_("Choose a reason from the list."))
-        attendance.record_notice(learner, session, form.reason.data, form.note.data, current_user)
+        attendance.record_notice(
+            learner, session, form.reason.data, form.note.data, current_user, channel=form.channel.data or None
+        )
 
     if attempt(tell):
-        flash(_("Thank you for telling us."), "success")
+        flash(
+            _("Thank you for telling us.") if current_user.learner is learner else _("Notice of absence recorded."),
+            "success",
+        )
     if current_user.learner is not None and current_user.learner.id == learner.id:
         return redirect(url_for("attendance.my_sessions"))
     return redirect(url_for("attendance.register", session_id=session.id))

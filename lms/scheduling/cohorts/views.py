@@ -151,7 +151,7 @@ def _render_cohort(cohort: Cohort, *, results: list | None = None, status: int =
     enrol_form = forms.get("enrol_form") or EnrolForm(prefix="enrol")
     if manage and not cohort.is_drop_in:
         enrol_form.learner_ids.choices = object_choices(
-            queries.learners_not_in(cohort, search), label=lambda learner: learner.full_name_latin or learner.full_name
+            queries.learners_not_in(cohort, search), label=lambda learner: learner.both_names
         )
     attendees: Sequence[DropInAttendee]
     attendees, merge_choices = [], []
@@ -161,7 +161,7 @@ def _render_cohort(cohort: Cohort, *, results: list | None = None, status: int =
         ).all()
         if manage:
             merge_choices = object_choices(
-                queries.learners_not_in(cohort, ""), label=lambda learner: learner.full_name_latin or learner.full_name
+                queries.learners_not_in(cohort, ""), label=lambda learner: learner.both_names
             )
     referrals = db.session.scalars(
         queries.referrals_select(cohort.organisation_id).where(
@@ -282,7 +282,7 @@ def referral_new():
             .where(Learner.organisation_id == organisation_id)
             .order_by(Learner.family_name_latin, Learner.given_name_latin)
         ),
-        label=lambda learner: learner.full_name_latin or learner.full_name,
+        label=lambda learner: learner.both_names,
     )
     form.referrer_organisation_id.choices = NONE + object_choices(
         db.session.scalars(

@@ -157,3 +157,12 @@ class DropInAttendee(Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     cohort: Mapped[Cohort] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        """The name as it was given on the day (the `person_name` macro shows learners and attendees alike)."""
+        return self.name
+
+    @property
+    def full_name_latin(self) -> str:
+        return ""

@@ -68,6 +68,7 @@ def test_all_present_except_two_keeps_the_notified_absence(client, db, setup):
         "Interview in Croydon",
         setup["coordinator"],
         now=datetime(2026, 11, 24, 9, tzinfo=UTC),
+        channel="phone",
     )
     db.commit()
     log_in(client, setup["tutor"])
@@ -83,7 +84,7 @@ def test_all_present_except_two_keeps_the_notified_absence(client, db, setup):
 
 def test_the_educator_can_confirm_a_notified_learner_came_after_all(client, db, setup):
     [learner] = add_learners(setup, 1)
-    attendance.record_notice(learner, setup["session"], "childcare", "", setup["coordinator"])
+    attendance.record_notice(learner, setup["session"], "childcare", "", setup["coordinator"], channel="text")
     db.commit()
     log_in(client, setup["tutor"])
     client.post(f"/sessions/{setup['session'].id}/register", data={"action": "all_present", "override_notices": "1"})
@@ -216,8 +217,17 @@ def test_educators_can_change_a_register_for_48_hours_then_only_coordinators(cli
     assert refused.status_code == 400 and "Ask a coordinator" in refused.get_data(as_text=True)
     client.post("/logout")
     log_in(client, setup["coordinator"])
-    assert client.post(f"/sessions/{session.id}/register", data={f"status-l{learner.id}": "excused"}).status_code == 302
+    # From the day after, a change is a correction: refused without a reason, kept with it.
+    unsaid = client.post(f"/sessions/{session.id}/register", data={f"status-l{learner.id}": "excused"})
+    assert unsaid.status_code == 400 and "say why you are changing marks" in unsaid.get_data(as_text=True)
+    assert marks(db, session) == {learner.id: "present"}
+    fixed = client.post(
+        f"/sessions/{session.id}/register", data={f"status-l{learner.id}": "excused", "reason": "Hospital letter"}
+    )
+    assert fixed.status_code == 302
     assert marks(db, session) == {learner.id: "excused"}
+    history = client.get(f"/sessions/{session.id}/register/history").get_data(as_text=True)
+    assert "Hospital letter" in history
 
 
 # --- a register of 60 ----------------------------------------------------------------------------
