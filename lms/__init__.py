@@ -142,7 +142,9 @@ def _init_extensions(app: Flask) -> None:
     from lms.calendar.feeds import revoke_feeds_of_deactivated
     from lms.courses.facts import register_provider
     from lms.messaging.people import send_account_link
+    from lms.people.access import register_teaching_rule
     from lms.people.hooks import count_taught_hours_with, on_user_deactivated, set_link_sender
+    from lms.scheduling.access import learners_taught_by, teaches_learner
     from lms.scheduling.hooks import on_sessions_changed
     from lms.scheduling.queries import hours_taught
 
@@ -150,6 +152,8 @@ def _init_extensions(app: Flask) -> None:
     # from scheduling when sessions change (attendance summaries count only sessions that run).
     register_provider(add_achievements)
     on_sessions_changed(refresh_cohort_summaries)
+    # Scheduling tells people who teaches a learner: educators open the records of their rosters.
+    register_teaching_rule(teaches_learner, learners_taught_by)
     # A deactivated account's API tokens and calendar feed links end with it; invitation and reset
     # links go out by e-mail through the outbox when mail is configured.
     on_user_deactivated(revoke_tokens_of_deactivated)

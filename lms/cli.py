@@ -67,7 +67,9 @@ def register_commands(app: Flask) -> None:
     @click.option("--organisation", help="Set up at once, in the shell: the organisation's name.")
     @click.option("--kind", type=click.Choice([kind.value for kind in OrganisationKind]), default="provider")
     @click.option("--timezone", default="Europe/London", show_default=True)
-    @click.option("--holiday-region", type=click.Choice(["ENG", "WLS", "SCT", "NIR"]), default="ENG")
+    @click.option(
+        "--holiday-region", type=click.Choice(["ENG", "SCT", "NIR"]), default="ENG", help="ENG: England and Wales."
+    )
     @click.option("--admin-name", help="The first administrator's name (asked for if not given).")
     @click.option("--admin-email", help="The first administrator's e-mail address (asked for if not given).")
     @click.option("--base-url", default="http://127.0.0.1:5000", help="Where people reach Pathways.")

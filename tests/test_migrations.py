@@ -159,7 +159,7 @@ def test_dbs_check_dates_become_issue_dates_with_a_recheck(scratch_database_url,
         add_demo_data()
         _db.session.commit()
         _db.session.remove()
-        downgrade(revision="cc2c37721f37")
+        downgrade(revision="ddd63dbf9f3b")
         with _db.engine.begin() as connection:
             checked = dict(
                 connection.execute(

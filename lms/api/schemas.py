@@ -126,6 +126,7 @@ class CertificateCheck(BaseModel):
     organisation_name: str
     issued_date: date
     expiry_date: date | None
+    revoked_reason: str = Field(default="", description="why it was revoked (empty unless revoked)")
 
 
 class ProgrammeOut(Out):

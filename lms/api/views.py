@@ -19,11 +19,10 @@ from lms.assessments.attendance import services as attendance
 from lms.assessments.attendance.access import can_mark, load_session_to_mark
 from lms.assessments.attendance.services import Entry
 from lms.assessments.progression import services as progression
-from lms.assessments.progression.access import load_cohort_to_teach
+from lms.assessments.progression.access import load_cohort_to_teach, why_not_issue
 from lms.assessments.progression.models import Certificate, Outcome, QualificationResult
 from lms.core.access import get_or_404, is_staff_of, login_required, public
 from lms.core.i18n import _
-from lms.core.roles import Role
 from lms.core.time import LONDON
 from lms.courses.access import readable_curriculum
 from lms.courses.models import CertificateKind, CertificateType, Course, Pathway, Programme
@@ -501,8 +500,9 @@ def certificate_preview(cohort_id: int):
 )
 def issue_certificates(cohort_id: int, payload: schemas.IssueIn):
     cohort, certificate_type = _cohort_and_type(cohort_id, payload.certificate_type_id)
-    if not current_user.has_role(Role.COORDINATOR, Role.ADMIN):
-        raise not_allowed(_("Only coordinators can issue certificates."))
+    refusal = why_not_issue(current_user, cohort)
+    if refusal is not None:
+        raise not_allowed(refusal)
     issued = progression.issue_certificates(cohort, certificate_type, payload.enrolment_ids, current_user)
     body = schemas.IssuedOut(
         issued=[
@@ -582,6 +582,7 @@ def verify_certificate(code: str):
             organisation_name=certificate.organisation_name,
             issued_date=certificate.issued_date,
             expiry_date=certificate.expiry_date,
+            revoked_reason=certificate.revoked_reason if certificate.revoked_dt else "",
         ).model_dump(mode="json")
     )
 

@@ -91,14 +91,18 @@ def is_supported(code: str | None) -> TypeGuard[str]:
 
 
 def select_locale() -> str:
-    """Explicit choice in this browser, then the user's saved language, then Accept-Language."""
+    """Explicit choice in this browser, then the user's saved language, then their organisation's
+    default language, then Accept-Language."""
     if not has_request_context():  # CLI and jobs choose with force_locale()
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get(SESSION_KEY)
     if is_supported(chosen):
         return chosen
-    if current_user and current_user.is_authenticated and is_supported(current_user.locale):
-        return current_user.locale
+    if current_user and current_user.is_authenticated:
+        if is_supported(current_user.locale):
+            return current_user.locale
+        if is_supported(current_user.organisation.default_locale):  # chosen in the organisation's settings
+            return current_user.organisation.default_locale
     best = request.accept_languages.best_match(list(SUPPORTED_LOCALES))
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 

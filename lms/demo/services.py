@@ -15,8 +15,8 @@ from lms.core.roles import Role
 from lms.demo.cohorts import add_demo_attendance, add_demo_cohorts
 from lms.demo.curriculum import add_demo_curriculum
 from lms.extensions import db
-from lms.people import services
-from lms.people.inputs import LearnerInput
+from lms.people import organisations, services
+from lms.people.inputs import LearnerInput, OrganisationSettingsInput
 from lms.people.models import ConvictionFlag, DbsLevel, ImmigrationStatus, Literacy, OrganisationKind, Sex, User
 
 DEMO_PASSWORD = "pathways-demo"  # noqa: S105 - documented demo password, demo data only
@@ -113,7 +113,17 @@ def add_demo_data() -> None:
             organisation=lead, display_name=name, email=email, password=DEMO_PASSWORD, roles=roles
         )
 
-    staff("admin@example.org", "Asha Patel", Role.ADMIN)
+    admin = staff("admin@example.org", "Asha Patel", Role.ADMIN)
+    organisations.save_settings(
+        lead,
+        OrganisationSettingsInput(
+            name=lead.name,
+            address="1 Example Street\nLeicester LE1 0AA",
+            signatory_name="Rachel Hughes",
+            signatory_title="Programme Manager",
+        ),
+        admin,
+    )
     coordinator = staff("coordinator@example.org", "Rachel Hughes", Role.COORDINATOR)
     educator = staff("educator@example.org", "Samir Haddad", Role.EDUCATOR)
     assert educator.educator_profile is not None  # create_user gives every educator a profile

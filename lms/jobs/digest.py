@@ -60,7 +60,7 @@ def coordinator_digest(now: datetime) -> dict:
             address = user_address(coordinator)
             if address is None:
                 continue
-            locale = coordinator.locale or "en_GB"
+            locale = coordinator.locale or organisation.default_locale or "en_GB"
             with force_locale(locale):
                 lines = [_("Learners at risk: %(count)d", count=len(at_risk))]
                 lines += [f"- {r.learner_name} ({r.cohort_name})" for r in at_risk]

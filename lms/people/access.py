@@ -3,6 +3,8 @@ rules live; every predicate has its SQL filter for list queries and a loader tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import abort
 
@@ -14,20 +16,44 @@ from lms.people.models import Learner, Organisation, OrganisationKind, User, Use
 
 
 def can_view_learner(user: User, learner: Learner) -> bool:
-    """Coordinators of the learner's organisation, and the learner's own login.
+    """Coordinators of the learner's organisation, the learner's own login, and the educators who
+    teach one of the learner's cohorts (`teaches_learner`): names, contact, languages, needs and progress.
 
-    Educators reach learners only through the rosters and registers of the cohorts and sessions they
-    teach (`lms/scheduling/access.py`, `lms/assessments/attendance/access.py`), never the learner record:
-    names and the crèche and interpreter needs of a place are what teaching needs.
+    Nobody but coordinators sees the sensitive tier (`can_view_sensitive`).
     """
     if learner.user_id is not None and learner.user_id == user.id:
         return True
-    return is_coordinator_of(user, learner.organisation_id)
+    return is_coordinator_of(user, learner.organisation_id) or teaches_learner(user, learner)
 
 
 def visible_learners(user: User) -> sa.ColumnElement[bool]:
     """`can_view_learner` as a WHERE clause over Learner."""
-    return sa.or_(Learner.user_id == user.id, coordinator_filter(user, Learner.organisation_id))
+    return sa.or_(Learner.user_id == user.id, coordinator_filter(user, Learner.organisation_id), taught_learners(user))
+
+
+# --- teaching: the rule is scheduling's, told at start-up ----------------------------------------
+# People sits below scheduling, so it cannot ask who teaches whom. `create_app` registers scheduling's
+# `teaches_learner` and `learners_taught_by` here; until then (and for nobody) the answer is no.
+
+_teaching: dict[str, Callable] = {}
+
+
+def register_teaching_rule(
+    predicate: Callable[[User, Learner], bool], where: Callable[[User], sa.ColumnElement[bool]]
+) -> None:
+    _teaching["predicate"], _teaching["where"] = predicate, where
+
+
+def teaches_learner(user: User, learner: Learner) -> bool:
+    """The user teaches (or covers) a cohort the learner has a place on."""
+    predicate = _teaching.get("predicate")
+    return bool(predicate and predicate(user, learner))
+
+
+def taught_learners(user: User) -> sa.ColumnElement[bool]:
+    """`teaches_learner` as a WHERE clause over Learner."""
+    where = _teaching.get("where")
+    return where(user) if where else sa.false()
 
 
 def can_add_learner(user: User) -> bool:

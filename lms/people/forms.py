@@ -25,7 +25,15 @@ from lms.core.i18n import SUPPORTED_LOCALES, _l
 from lms.core.inputs import optional_id
 from lms.core.roles import Role
 from lms.core.subjects import CourseKind, Sector
-from lms.people.inputs import DbsInput, LearnerInput, SetupInput, TeachingInput, UserInput, VolunteerHoursInput
+from lms.people.inputs import (
+    DbsInput,
+    LearnerInput,
+    OrganisationSettingsInput,
+    SetupInput,
+    TeachingInput,
+    UserInput,
+    VolunteerHoursInput,
+)
 from lms.people.models import (
     HOLIDAY_REGION_TITLES,
     ConvictionFlag,
@@ -246,6 +254,44 @@ class SetupForm(BaseForm):
 
 class ConfirmForm(BaseForm):
     """No fields: a button whose CSRF token is what it carries (deactivate, reactivate, send a link)."""
+
+
+class OrganisationSettingsForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    address = TextAreaField(_l("Postal address"), validators=[Optional(), Length(max=1000)])
+    default_locale = SelectField(
+        _l("Default language"),
+        description=_l("For people who have not chosen a language themselves."),
+        choices=[
+            SelectChoice("", _l("The language of each person's browser")),
+            *(SelectChoice(code, name, render_kw={"lang": code}) for code, name in SUPPORTED_LOCALES.items()),
+        ],
+        validators=[Optional()],
+    )
+    holiday_region = SelectField(
+        _l("Bank holidays"),
+        description=_l("Timetables skip these bank holidays; a venue elsewhere can have its own."),
+        choices=[SelectChoice(code, title) for code, title in HOLIDAY_REGION_TITLES.items()],
+    )
+    signatory_name = StringField(_l("Who signs certificates"), validators=[Optional(), Length(max=200)])
+    signatory_title = StringField(
+        _l("Their role"), description=_l("For example: Programme Manager."), validators=[Optional(), Length(max=200)]
+    )
+    educators_issue_certificates = BooleanField(
+        _l("Educators may issue the certificates of the cohorts they teach"),
+        description=_l("Otherwise only coordinators issue certificates."),
+    )
+
+    def to_input(self) -> OrganisationSettingsInput:
+        return OrganisationSettingsInput(
+            name=self.name.data,
+            address=self.address.data,
+            default_locale=self.default_locale.data or None,
+            holiday_region=self.holiday_region.data,
+            signatory_name=self.signatory_name.data,
+            signatory_title=self.signatory_title.data,
+            educators_issue_certificates=self.educators_issue_certificates.data,
+        )
 
 
 # --- educators' profiles ---------------------------------------------------------------------------

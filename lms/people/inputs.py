@@ -72,6 +72,20 @@ class SetupInput(Input):
     password: str = Field(default="", max_length=200)
 
 
+class OrganisationSettingsInput(Input):
+    """What an administrator sets for their organisation on its settings page."""
+
+    name: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=1000)
+    #: a supported locale code; None: each user's browser language
+    default_locale: str | None = None
+    #: a key of people.models.HOLIDAY_REGION_TITLES
+    holiday_region: str = "ENG"
+    signatory_name: str = Field(default="", max_length=200)
+    signatory_title: str = Field(default="", max_length=200)
+    educators_issue_certificates: bool = False
+
+
 class DbsInput(Input):
     """An educator's DBS check. Everything empty removes the check; the recheck date may be left for
     the service to work out from the issue date."""

@@ -33,10 +33,10 @@ class OrganisationKind(TitledEnum):
         }
 
 
-#: Whose bank holidays an organisation keeps: the UK's four sets (codes as the `holidays` package has them).
+#: Whose bank holidays an organisation (or a venue) keeps, by the `holidays` package's subdivision codes.
+#: Wales has England's bank holidays, so one choice covers both.
 HOLIDAY_REGION_TITLES = {
-    "ENG": _l("England"),
-    "WLS": _l("Wales"),
+    "ENG": _l("England and Wales"),
     "SCT": _l("Scotland"),
     "NIR": _l("Northern Ireland"),
 }
@@ -50,8 +50,17 @@ class Organisation(Model):
     kind: Mapped[OrganisationKind] = mapped_column(enum_type(OrganisationKind, "organisation_kind"))
     #: IANA zone that the organisation's wall-clock times are in.
     timezone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TZ_NAME)
-    #: Whose bank holidays apply: ENG (England), WLS (Wales), SCT (Scotland) or NIR (Northern Ireland).
+    #: Whose bank holidays apply (a key of HOLIDAY_REGION_TITLES); a venue may have its own (Venue.holiday_region).
     holiday_region: Mapped[str] = mapped_column(sa.String(3), default="ENG", server_default="ENG")
+    #: Printed on certificates and shown in settings; several lines.
+    address: Mapped[str] = mapped_column(LimitedText(1000), default="", server_default="")
+    #: The interface language for its users who chose none; None: the browser's language.
+    default_locale: Mapped[str | None] = mapped_column(sa.String(16))
+    #: Who signs the certificates it issues, printed on each (kept on the certificate as issued).
+    signatory_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    signatory_title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    #: Whether the educators who teach a cohort may issue its certificates (otherwise coordinators only).
+    educators_issue_certificates: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_active: Mapped[bool] = mapped_column(default=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     #: The logo printed on funder returns: a PNG re-encoded by `people.services.set_logo`. Deferred, so

@@ -21,7 +21,7 @@ from lms.core.spreadsheets import XLSX_MIMETYPE, csv_text, xlsx_bytes
 from lms.core.time import today_local
 from lms.core.web import AUTH_SESSION_KEY, attempt, safe_next, writes_on_get
 from lms.extensions import db, login_manager
-from lms.people import accounts, hooks, importing, queries, services
+from lms.people import accounts, hooks, importing, organisations, queries, services
 from lms.people import educators as profiles
 from lms.people import setup as setup_service
 from lms.people.access import (
@@ -49,6 +49,7 @@ from lms.people.forms import (
     LearnerLoginForm,
     LoginForm,
     LogoForm,
+    OrganisationSettingsForm,
     PasswordChangeForm,
     PinLoginForm,
     RemoveLogoForm,
@@ -437,6 +438,26 @@ def organisation_logo_remove():
         services.remove_logo(current_user.organisation, current_user)
         flash(_("Logo removed."), "success")
     return redirect(url_for("people.organisation_logo"))
+
+
+@bp.route("/organisation/settings", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def organisation_settings():
+    """The organisation's name, address, default language, bank holidays and certificate signatory."""
+    organisation = current_user.organisation
+    form = OrganisationSettingsForm(obj=organisation)
+    if form.validate_on_submit() and attempt(
+        lambda: organisations.save_settings(organisation, form.to_input(), current_user), form
+    ):
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("people.organisation_settings"))
+    logo = queries.organisation_logo(organisation.id)
+    failed = bool(form.errors or form.form_errors)
+    return render_template(
+        "people/organisation.html",
+        form=form,
+        logo=base64.b64encode(logo).decode() if logo else None,
+    ), (400 if failed else 200)
 
 
 # --- learners ------------------------------------------------------------------------------------

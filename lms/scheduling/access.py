@@ -17,12 +17,13 @@ from lms.core.access import coordinator_filter, get_or_404, is_coordinator_of, i
 from lms.core.roles import Role
 from lms.extensions import db
 from lms.people.access import can_view_educator
-from lms.people.models import User
+from lms.people.models import Learner, User
 from lms.scheduling.models import (
     Cohort,
     CohortEducator,
     DropInAttendee,
     Enrolment,
+    EnrolmentStatus,
     Referral,
     Session,
     SessionEducator,
@@ -63,6 +64,40 @@ def cohorts_taught_by(user: User) -> sa.ColumnElement[bool]:
     return sa.and_(
         Cohort.organisation_id == user.organisation_id, sa.or_(Cohort.id.in_(on_cohort), Cohort.id.in_(on_session))
     )
+
+
+#: The places on a cohort whose learners its educators teach: its roster, past and present.
+TAUGHT_PLACES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.DID_NOT_COMPLETE)
+
+
+def teaches_learner(user: User, learner: Learner) -> bool:
+    """An educator who teaches (or covers) a cohort the learner has a place on (`teaches_cohort`): the
+    learners of her rosters. `lms/people/access.py` hears of this rule at start-up (people sits below
+    scheduling): it lets her open their record and progress, never their sensitive details."""
+    taught = cohorts_taught_by(user)
+    if isinstance(taught, sa.False_) or learner.organisation_id != user.organisation_id:
+        return False
+    found = (
+        sa.select(Enrolment.id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Enrolment.learner_id == learner.id, Enrolment.status.in_(TAUGHT_PLACES), taught)
+        .limit(1)
+    )
+    return db.session.scalar(found) is not None
+
+
+def learners_taught_by(user: User) -> sa.ColumnElement[bool]:
+    """`teaches_learner` as a WHERE clause over Learner."""
+    taught = cohorts_taught_by(user)
+    if isinstance(taught, sa.False_):
+        return taught
+    places = (
+        sa.select(Enrolment.learner_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Enrolment.status.in_(TAUGHT_PLACES), taught)
+        .correlate(None)
+    )
+    return sa.and_(Learner.organisation_id == user.organisation_id, Learner.id.in_(places))
 
 
 # --- cohorts -------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ The DBS check date each profile had becomes the certificate's issue date, and it
 issue date plus three years (the rule suggestions used until now), so no educator's standing changes.
 
 Revision ID: 6a454e0fce87
-Revises: cc2c37721f37
+Revises: ddd63dbf9f3b
 Create Date: 2026-12-01 15:20:36.956764
 
 """
@@ -19,7 +19,7 @@ from lms.core.migrating import refuse_to_drop_data
 
 # revision identifiers, used by Alembic.
 revision = "6a454e0fce87"
-down_revision = "cc2c37721f37"
+down_revision = "ddd63dbf9f3b"
 branch_labels = None
 depends_on = None
 

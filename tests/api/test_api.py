@@ -435,7 +435,7 @@ def test_referral_to_another_organisations_cohort_is_refused(client, world):
     assert problem["errors"][0]["field"] == "cohort_id"
 
 
-def test_progress_shows_outcomes_to_the_learner_and_coordinator_only(client, world):
+def test_progress_shows_outcomes_to_the_learner_their_tutor_and_coordinator_only(client, world):
     from lms.assessments.progression import services as progression
     from lms.people import services as people_services
 
@@ -452,11 +452,11 @@ def test_progress_shows_outcomes_to_the_learner_and_coordinator_only(client, wor
     )
     _db.session.commit()
     url = f"/api/v1/learners/{learner.id}/progress"
-    for user in (login, coordinator):
+    for user in (login, coordinator, world["tutor"]):  # the tutor teaches the learner's cohort, as on the pages
         body = client.get(url, headers=token_for(user)).get_json()
         assert [o["organisation_name"] for o in body["outcomes"]] == ["Hilton Leicester"]
         assert [e["cohort_id"] for e in body["enrolments"]] == [world["cohort"].id]
-    assert_problem(client.get(url, headers=token_for(world["tutor"])), 404)
+    assert_problem(client.get(url, headers=token_for(world["other_tutor"])), 404)
     assert_problem(client.get(url, headers=token_for(world["stranger"])), 404)
 
 

@@ -56,6 +56,7 @@ def _provider(db, name: str, funder: Organisation) -> dict:  # noqa: ANN001
     """One provider with its staff, curriculum, cohorts, sessions, learners and their records."""
     coordinator = make_user(organisation=make_organisation(name=name))
     organisation = coordinator.organisation
+    organisation.educators_issue_certificates = name == "South"  # one lets educators issue, one does not
     lead = make_user(roles=(Role.EDUCATOR,), organisation=organisation)  # on cohort one
     cover = make_user(roles=(Role.EDUCATOR,), organisation=organisation)  # covers one session of cohort two
     idle = make_user(roles=(Role.EDUCATOR,), organisation=organisation)  # teaches nothing
@@ -155,6 +156,9 @@ RULES = [
     (Session, attendance_access.can_mark, attendance_access.markable_sessions),
     (Cohort, attendance_access.can_mark_cohort, attendance_access.markable_cohorts),
     (Cohort, progression_access.can_teach, progression_access.taught_cohorts),
+    (Cohort, progression_access.can_issue_certificates, progression_access.issuing_cohorts),
+    (Learner, progression_access.can_assess_learner, progression_access.assessable_learners),
+    (Learner, scheduling_access.teaches_learner, scheduling_access.learners_taught_by),
     (Enrolment, progression_access.can_view_plan, progression_access.viewable_plans),
     (Outcome, progression_access.can_manage_outcome, progression_access.manageable_outcomes),
     (Certificate, progression_access.can_view_certificate, progression_access.viewable_certificates),

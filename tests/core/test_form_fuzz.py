@@ -77,8 +77,9 @@ KEPT_ON_REFUSAL = {"login_attempt"}
 NOT_POSTED = {"people.logout"}
 #: POST routes whose form this organisation's pages do not show a coordinator: a learner's own buttons,
 #: the waitlist's (shown when someone waits and a place is free) and removing the organisation's logo
-#: (shown when there is one). Posted to with made-up fields.
+#: (shown when there is one), and the organisation's settings (administrators'). Posted to with made-up fields.
 POSTED_BARE = {
+    "people.organisation_settings",
     "people.organisation_logo_remove",
     "cohorts.my_offer",
     "cohorts.my_request",

@@ -1,8 +1,10 @@
 """Who may see and change learning plans, results, outcomes and certificates.
 
-Teaching a cohort (its learning plans, the certificate preview) is the same circle as marking its
-registers. Results, outcomes, placements and certificates belong to the learner's record: those who
-may edit the learner record them; the learner sees their own.
+Teaching a cohort (its learning plans, the certificate preview, recording completion) is the same
+circle as marking its registers. ESOL levels are assessed by those who teach the learner as well as
+coordinators. Issuing a cohort's certificates is for coordinators, and for its educators when the
+organisation allows it. Results, outcomes, placements and external certificates belong to the
+learner's record: those who may edit the learner record them; the learner sees their own.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import sqlalchemy as sa
 
 from lms.assessments.attendance.access import can_mark_cohort, markable_cohorts
 from lms.assessments.progression.models import Certificate, Outcome
-from lms.core.access import get_or_404
+from lms.core.access import coordinator_filter, get_or_404, is_coordinator_of
+from lms.core.i18n import _
 from lms.extensions import db
-from lms.people.access import can_edit_learner, editable_learners
-from lms.people.models import Learner, User
+from lms.people.access import can_edit_learner, editable_learners, taught_learners, teaches_learner
+from lms.people.models import Learner, Organisation, User
 from lms.scheduling.models import Cohort, Enrolment
 
 # --- teaching a cohort ---------------------------------------------------------------------------
@@ -32,6 +35,58 @@ def taught_cohorts(user: User) -> sa.ColumnElement[bool]:
 
 def load_cohort_to_teach(cohort_id: int | None) -> Cohort:
     return get_or_404(Cohort, cohort_id, can_teach)
+
+
+# --- a learner's ESOL levels ---------------------------------------------------------------------
+
+
+def can_assess_learner(user: User, learner: Learner) -> bool:
+    """Record a learner's ESOL levels per skill: coordinators, and the educators who teach one of the
+    learner's cohorts (`teaches_learner`)."""
+    return can_edit_learner(user, learner) or teaches_learner(user, learner)
+
+
+def assessable_learners(user: User) -> sa.ColumnElement[bool]:
+    return sa.or_(editable_learners(user), taught_learners(user))
+
+
+def load_learner_to_assess(learner_id: int | None) -> Learner:
+    return get_or_404(Learner, learner_id, can_assess_learner)
+
+
+# --- issuing a cohort's certificates -------------------------------------------------------------
+
+
+def why_not_issue(user: User, cohort: Cohort) -> str | None:
+    """Why this user may not issue the cohort's certificates (translated), or None when they may:
+    coordinators always; the cohort's educators when the organisation's settings allow it."""
+    if is_coordinator_of(user, cohort.organisation_id):
+        return None
+    if not can_teach(user, cohort):
+        return _("Only the cohort's coordinators and educators issue its certificates.")
+    if not cohort.organisation.educators_issue_certificates:
+        return _(
+            "Your organisation has certificates issued by coordinators only. Ask a coordinator to issue them, "
+            "or an administrator to let educators issue them in the organisation settings."
+        )
+    return None
+
+
+def can_issue_certificates(user: User, cohort: Cohort) -> bool:
+    return why_not_issue(user, cohort) is None
+
+
+def load_cohort_to_issue(cohort_id: int | None) -> Cohort:
+    return get_or_404(Cohort, cohort_id, can_issue_certificates)
+
+
+def issuing_cohorts(user: User) -> sa.ColumnElement[bool]:
+    """`can_issue_certificates` as a WHERE clause over Cohort."""
+    allowed = sa.select(Organisation.id).where(Organisation.educators_issue_certificates.is_(True)).correlate(None)
+    return sa.or_(
+        coordinator_filter(user, Cohort.organisation_id),
+        sa.and_(taught_cohorts(user), Cohort.organisation_id.in_(allowed)),
+    )
 
 
 # --- learning plans (one per enrolment) ----------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 import segno
@@ -73,12 +74,25 @@ class _Certificate(FPDF):
         self.ln(gap)
 
 
-def render(certificate: Certificate, verify_url: str) -> bytes:
+def render(certificate: Certificate, verify_url: str, logo: bytes | None = None) -> bytes:
+    return render_many([(certificate, verify_url)], logo)
+
+
+def render_many(certificates: Sequence[tuple[Certificate, str]], logo: bytes | None = None) -> bytes:
+    """Certificates with their verification URLs as one PDF, one page each (a cohort's, for printing)."""
     pdf = _Certificate()
+    for certificate, verify_url in certificates:
+        _page(pdf, certificate, verify_url, logo)
+    return bytes(pdf.output())
+
+
+def _page(pdf: _Certificate, certificate: Certificate, verify_url: str, logo: bytes | None) -> None:
     pdf.add_page()
     pdf.set_draw_color(29, 79, 145)
     pdf.set_line_width(1.5)
     pdf.rect(10, 10, pdf.w - 20, pdf.h - 20)
+    if logo:  # top left, inside the border: at most 50 by 20 mm, its shape kept
+        pdf.image(io.BytesIO(logo), x=18, y=16, w=50, h=20, keep_aspect_ratio=True)
     pdf.set_y(28)
     pdf.line_of(certificate.organisation_name, 16, gap=8)
     pdf.line_of(certificate.certificate_type.name, 30, gap=10)
@@ -93,8 +107,22 @@ def render(certificate: Certificate, verify_url: str) -> bytes:
         pdf.line_of(_("Valid until %(date)s", date=format_date(certificate.expiry_date, "long")), 12, gap=2)
     pdf.line_of(_("Verification code %(code)s", code=format_code(certificate.code)), 12, gap=2)
     pdf.line_of(verify_url, 10, gap=2)
+    if certificate.signatory_name:
+        _signature(pdf, certificate.signatory_name, certificate.signatory_title)
     qr = io.BytesIO()
     segno.make(verify_url, error="m").save(qr, kind="png", scale=6, border=2)
     qr.seek(0)
     pdf.image(qr, x=pdf.w - 60, y=pdf.h - 62, w=40, h=40)
-    return bytes(pdf.output())
+
+
+def _signature(pdf: _Certificate, name: str, title: str) -> None:
+    """Bottom left: a line to sign on, the signatory's name and role under it."""
+    x, y, width = 22, pdf.h - 42, 75
+    pdf.set_line_width(0.3)
+    pdf.line(x, y, x + width, y)
+    pdf.set_xy(x, y + 2)
+    font_for(pdf, name, 12)
+    pdf.cell(w=width, h=6, text=name, align="C", new_x="LEFT", new_y="NEXT")
+    if title:
+        font_for(pdf, title, 10)
+        pdf.cell(w=width, h=5, text=title, align="C", new_x="LEFT", new_y="NEXT")

@@ -310,7 +310,20 @@ class Certificate(Model):
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str] = mapped_column(LimitedText(2000), default="")
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: The organisation's signatory when it was issued, as printed.
+    signatory_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    signatory_title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     certificate_type: Mapped[CertificateType] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("enrolment_id", "certificate_type_id"),)
+    __table_args__ = (
+        # One valid certificate of a kind per place; a revoked one may be reissued under a new code.
+        sa.Index(
+            "uq_certificate_current",
+            "enrolment_id",
+            "certificate_type_id",
+            unique=True,
+            postgresql_where=sa.text("revoked_dt IS NULL"),
+            sqlite_where=sa.text("revoked_dt IS NULL"),
+        ),
+    )

@@ -424,11 +424,17 @@ def complete_qualifying(cohort: Cohort, on: date) -> int:
 
 
 def certificate_preview(cohort: Cohort, certificate_type: CertificateType) -> list[Eligibility]:
+    """Who qualifies, and who already holds the certificate: a revoked one does not count, so it can be
+    issued again (under a new code; the revoked one stays revoked on the verification page)."""
     issued = set(
         db.session.scalars(
             sa.select(Certificate.enrolment_id)
             .join(Enrolment)
-            .where(Enrolment.cohort_id == cohort.id, Certificate.certificate_type_id == certificate_type.id)
+            .where(
+                Enrolment.cohort_id == cohort.id,
+                Certificate.certificate_type_id == certificate_type.id,
+                Certificate.revoked_dt.is_(None),
+            )
         )
     )
     checks = completion_check(cohort)
@@ -466,7 +472,12 @@ def issue_certificates(
         raise ServiceError(_("Only certificates we issue ourselves can be issued here."))
     if certificate_type not in cohort.course.certificate_types:
         raise ServiceError(_("This course does not lead to that certificate."))
-    chosen = _chosen_and_qualifying(cohort, certificate_type, enrolment_ids)
+    chosen = [
+        check for check in _chosen_and_qualifying(cohort, certificate_type, enrolment_ids) if not check.already_issued
+    ]
+    if not chosen:
+        raise ServiceError(_("Nothing was issued: the learners chosen already hold this certificate."))
+    organisation = cohort.organisation
     expiry = (
         on + relativedelta(months=certificate_type.validity_months) - relativedelta(days=1)
         if certificate_type.validity_months
@@ -474,8 +485,6 @@ def issue_certificates(
     )
     certificates = []
     for check in chosen:
-        if check.already_issued:
-            continue
         learner = check.enrolment.learner
         certificate = Certificate(
             code=_new_code(),
@@ -485,7 +494,9 @@ def issue_certificates(
             holder_name=learner.full_name,
             holder_name_latin=learner.full_name_latin if learner.full_name_latin != learner.full_name else "",
             course_title=cohort.course.title,
-            organisation_name=cohort.organisation.name,
+            organisation_name=organisation.name,
+            signatory_name=organisation.signatory_name,
+            signatory_title=organisation.signatory_title,
             issued_date=on,
             expiry_date=expiry,
             issued_by_id=actor.id,

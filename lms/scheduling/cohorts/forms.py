@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.forms import BaseForm, IdSelectField, IdsField, enum_choices
 from lms.core.i18n import _l
 from lms.core.inputs import optional_id
 from lms.courses.models import DeliveryMode, DeliverySetting
+from lms.people.models import HOLIDAY_REGION_TITLES
 from lms.scheduling.cohorts.inputs import CohortInput, ReferralInput, VenueInput
 from lms.scheduling.models import CohortStatus, ReferralSource
 
@@ -23,6 +25,15 @@ class VenueForm(BaseForm):
     accessibility_notes = TextAreaField(_l("Accessibility notes"), validators=[Optional(), Length(max=2000)])
     is_virtual = BooleanField(_l("Virtual classroom"))
     meeting_url = StringField(_l("Meeting link"), validators=[Optional(), Length(max=500)])
+    holiday_region = SelectField(
+        _l("Bank holidays"),
+        description=_l("Whose bank holidays the timetable skips here, when not your organisation's."),
+        choices=[
+            SelectChoice("", _l("The organisation's")),
+            *(SelectChoice(k, v) for k, v in HOLIDAY_REGION_TITLES.items()),
+        ],
+        validators=[Optional()],
+    )
 
     def to_input(self) -> VenueInput:
         return VenueInput(
@@ -35,6 +46,7 @@ class VenueForm(BaseForm):
             accessibility_notes=self.accessibility_notes.data,
             is_virtual=self.is_virtual.data,
             meeting_url=self.meeting_url.data,
+            holiday_region=self.holiday_region.data or None,
         )
 
 

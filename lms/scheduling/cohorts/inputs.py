@@ -24,6 +24,8 @@ class VenueInput(Input):
     accessibility_notes: str = Field(default="", max_length=2000)
     is_virtual: bool = False
     meeting_url: str = Field(default="", max_length=500)
+    #: a key of HOLIDAY_REGION_TITLES; None: the organisation's
+    holiday_region: str | None = None
 
 
 class CohortInput(Input):

@@ -11,7 +11,7 @@ from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.courses.models import Course, Programme
 from lms.extensions import db
-from lms.people.models import Organisation, User
+from lms.people.models import HOLIDAY_REGION_TITLES, Organisation, User
 from lms.scheduling.cohorts.inputs import CohortInput, VenueInput
 from lms.scheduling.models import Cohort, CohortStatus, Venue
 
@@ -34,7 +34,10 @@ def save_venue(organisation: Organisation, data: VenueInput, actor: User, venue:
         raise ServiceError(_("A virtual room needs a meeting link starting with https://."), field="meeting_url")
     if data.capacity is not None and data.capacity <= 0:
         raise ServiceError(_("Capacity must be at least 1."), field="capacity")
+    if data.holiday_region is not None and data.holiday_region not in HOLIDAY_REGION_TITLES:
+        raise ServiceError(_("Choose from the list."), field="holiday_region")
     venue = venue or Venue(organisation_id=organisation.id)
+    venue.holiday_region = data.holiday_region
     venue.name, venue.address = data.name, data.address
     venue.postcode = data.postcode.upper()
     venue.capacity, venue.step_free, venue.has_creche = data.capacity, data.step_free, data.has_creche

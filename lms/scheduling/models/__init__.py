@@ -1,6 +1,6 @@
 """Scheduling models, one module per topic."""
 
-from lms.scheduling.models.cohorts import Cohort, CohortStatus, DropInAttendee, Venue
+from lms.scheduling.models.cohorts import Cohort, CohortStatus, DropInAttendee, Venue, holiday_region_at
 from lms.scheduling.models.enrolments import Enrolment, EnrolmentStatus, Referral, ReferralSource, ReferralStatus
 from lms.scheduling.models.sessions import (
     Closure,
@@ -35,4 +35,5 @@ __all__ = [
     "ReferralSource",
     "ReferralStatus",
     "Venue",
+    "holiday_region_at",
 ]

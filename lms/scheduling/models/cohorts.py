@@ -36,6 +36,8 @@ class Venue(Model):
     #: For virtual rooms; shown only to the people in the session.
     meeting_url: Mapped[str] = mapped_column(sa.String(500), default="")
     is_archived: Mapped[bool] = mapped_column(default=False)
+    #: Whose bank holidays apply here when not the organisation's (a Glasgow venue of an English charity).
+    holiday_region: Mapped[str | None] = mapped_column(sa.String(3))
 
     rooms: Mapped[list[Room]] = relationship(back_populates="venue", order_by="Room.name")
 
@@ -130,7 +132,15 @@ class Cohort(Model):
 
     @property
     def holiday_region(self) -> str:
-        return self.organisation.holiday_region
+        """The bank holidays at the cohort's venue: the venue's region, else the organisation's."""
+        return holiday_region_at(self.organisation, self.venue)
+
+
+def holiday_region_at(organisation: Organisation, venue: Venue | None) -> str:
+    """The one rule for whose bank holidays apply at a place: the venue's region when it has one."""
+    if venue is not None and venue.holiday_region:
+        return venue.holiday_region
+    return organisation.holiday_region
 
 
 class DropInAttendee(Model):

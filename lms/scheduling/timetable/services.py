@@ -24,7 +24,7 @@ from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.inputs import check_length
 from lms.extensions import db
-from lms.people.models import User
+from lms.people.models import Organisation, User
 from lms.scheduling.clashes import ClashError, ClashReport, Slot, find_clashes
 from lms.scheduling.hooks import sessions_changed
 from lms.scheduling.models import (
@@ -37,11 +37,11 @@ from lms.scheduling.models import (
     SessionStatus,
     TimetableRule,
     Venue,
+    holiday_region_at,
 )
 from lms.scheduling.timetable.inputs import TimetableRuleInput
 
 MAX_SESSION_HOURS = 12
-HOLIDAY_REGIONS = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
 
 
 def local_instant(day: date, wall: time, tz: str) -> datetime:
@@ -62,11 +62,14 @@ def bank_holidays(region: str, start: date, end: date) -> dict[date, str]:
     return {day: name for day, name in found.items() if start <= day <= end}
 
 
-def closed_days(organisation_id: int, region: str, venue_id: int | None, start: date, end: date) -> dict[date, str]:
-    """Every closed day in a range with its reason: bank holidays, then organisation and venue closures."""
+def closed_days(organisation: Organisation, venue: Venue | None, start: date, end: date) -> dict[date, str]:
+    """Every closed day at a place in a range with its reason: the bank holidays of the place's region
+    (`holiday_region_at`: the venue's, else the organisation's), then organisation and venue closures."""
+    region = holiday_region_at(organisation, venue)
     closed = {day: _("Bank holiday: %(name)s", name=name) for day, name in bank_holidays(region, start, end).items()}
+    venue_id = venue.id if venue is not None else None
     query = sa.select(Closure).where(
-        Closure.organisation_id == organisation_id, Closure.start_date <= end, Closure.end_date >= start
+        Closure.organisation_id == organisation.id, Closure.start_date <= end, Closure.end_date >= start
     )
     query = (
         query.where(sa.or_(Closure.venue_id.is_(None), Closure.venue_id == venue_id))
@@ -240,7 +243,7 @@ def plan_generation(rule: TimetableRule) -> GenerationPlan:
     """Work out what generating would change, and every clash it would cause, without saving anything."""
     cohort = rule.cohort
     plan = GenerationPlan(rule)
-    closed = closed_days(cohort.organisation_id, cohort.holiday_region, rule.venue_id, rule.start_date, rule.end_date)
+    closed = closed_days(cohort.organisation, rule.venue, rule.start_date, rule.end_date)
     existing = {s.occurrence_date: s for s in db.session.scalars(sa.select(Session).where(Session.rule_id == rule.id))}
     wanted: set[date] = set()
     for day in occurrences(rule):

@@ -18,7 +18,7 @@ from lms.core.roles import Role
 from lms.core.time import now_utc, today_local
 from lms.core.web import attach_error, attempt
 from lms.extensions import db
-from lms.people.models import User
+from lms.people.models import HOLIDAY_REGION_TITLES, Organisation, User
 from lms.scheduling import queries
 from lms.scheduling.access import (
     can_edit_availability,
@@ -40,6 +40,7 @@ from lms.scheduling.models import (
     SessionStatus,
     TimetableRule,
     Venue,
+    holiday_region_at,
 )
 from lms.scheduling.timetable import services as timetable
 from lms.scheduling.timetable import staffing
@@ -352,15 +353,30 @@ def closures():
         .where(Closure.organisation_id == organisation.id, Closure.end_date >= today)
         .order_by(Closure.start_date)
     ).all()
-    holidays = timetable.bank_holidays(organisation.holiday_region, today, today + timedelta(days=365))
     return render_template(
         "timetable/closures.html",
         form=form,
         closures=upcoming,
-        holidays=sorted(holidays.items()),
+        regions=_bank_holidays_by_region(organisation, today),
         needing=queries.sessions_needing_decision(organisation.id),
-        region=timetable.HOLIDAY_REGIONS.get(organisation.holiday_region, organisation.holiday_region),
     )
+
+
+def _bank_holidays_by_region(organisation: Organisation, today: date) -> list[dict]:
+    """The next year's bank holidays of each region in use: the organisation's, then those of venues
+    that have their own (`holiday_region_at`, the rule generating uses), with the venues named."""
+    venues = queries.venues_of(organisation.id)
+    regions = [organisation.holiday_region] + sorted(
+        {holiday_region_at(organisation, v) for v in venues} - {organisation.holiday_region}
+    )
+    return [
+        {
+            "title": HOLIDAY_REGION_TITLES.get(region, region),
+            "venues": [v.name for v in venues if v.holiday_region == region and region != organisation.holiday_region],
+            "holidays": sorted(timetable.bank_holidays(region, today, today + timedelta(days=365)).items()),
+        }
+        for region in regions
+    ]
 
 
 # --- week and term views -------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def test_learner_sees_own_progress_in_their_language_and_nobody_elses(client, db
     assert client.post(f"/learners/{learner.id}/esol", data={"esol-kind": "initial"}).status_code == 403
 
 
-def test_educator_cannot_record_achievements(client, db, login_as):
+def test_educator_cannot_record_achievements_of_a_learner_she_does_not_teach(client, db, login_as):
     educator = login_as(Role.EDUCATOR)
     learner = make_learner(organisation=educator.organisation)
     db.commit()
@@ -109,5 +109,6 @@ def test_educator_cannot_record_achievements(client, db, login_as):
         f"/learners/{learner.id}/esol",
         data={"esol-kind": "initial", "esol-assessed_date": "2026-11-20", "esol-speaking": "e2"},
     )
-    assert response.status_code == 403
+    assert response.status_code == 404  # not on any cohort she teaches: as if the learner did not exist
+    assert client.post(f"/learners/{learner.id}/outcomes", data={"kind": "employment"}).status_code == 403
     assert _count(db, EsolAssessment) == 0

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from lms.assessments.progression import achievements as services
+from lms.assessments.progression.access import can_assess_learner, load_learner_to_assess
 from lms.assessments.progression.forms import EsolLevelsForm, ExternalCertificateForm, PriorCompletionForm
 from lms.assessments.progression.models import (
     CourseCompletion,
@@ -56,7 +58,8 @@ def my_progress():
 
 @bp.get("/learners/<int:learner_id>/progress")
 @login_required
-def progress(learner_id: int, forms: dict | None = None):
+def progress(learner_id: int, forms: dict | None = None, typed: tuple[str, MultiDict] | None = None):
+    """A learner's progress; `typed` is (form, fields) of a refused form shown again as it was typed."""
     learner = load_learner(learner_id)
     today = today_local()
     facts = learner_facts([learner.id])[learner.id]
@@ -79,6 +82,7 @@ def progress(learner_id: int, forms: dict | None = None):
         .order_by(ExternalCertificate.issued_date.desc())
     ).all()
     can_record = can_edit_learner(current_user, learner)
+    can_assess = can_assess_learner(current_user, learner)
     gains = _level_gains(facts.esol_results)
     outcomes = db.session.scalars(
         db.select(Outcome).where(Outcome.learner_id == learner.id).order_by(Outcome.outcome_date.desc())
@@ -109,13 +113,25 @@ def progress(learner_id: int, forms: dict | None = None):
         completions=completions,
         certificates=certificates,
         can_record=can_record,
+        can_assess=can_assess,
+        refused_form=typed[0] if typed else None,
+        kept=_keeper(typed),
         gains=gains,
         outcomes=outcomes,
         results=results,
         placements=placements,
         enrolments=plans,
-        **(forms or (_forms(learner) if can_record else {})),
+        **(forms or (_forms(learner) if can_assess else {})),
     )
+
+
+def _keeper(typed: tuple[str, MultiDict] | None):  # noqa: ANN202
+    """`kept(form, name)`: the values typed into the refused form `form` (a list), else an empty list."""
+
+    def kept(form: str, name: str) -> list[str]:
+        return typed[1].getlist(name) if typed and typed[0] == form else []
+
+    return kept
 
 
 def _after(learner: Learner, form_name: str, form, save, message: str):  # noqa: ANN001, ANN202
@@ -128,9 +144,10 @@ def _after(learner: Learner, form_name: str, form, save, message: str):  # noqa:
 
 
 @bp.post("/learners/<int:learner_id>/esol")
-@role_required(Role.COORDINATOR)
+@role_required(Role.COORDINATOR, Role.EDUCATOR)
 def record_esol(learner_id: int):
-    learner = load_learner(learner_id, edit=True)
+    """Coordinators, and the educators who teach the learner, record ESOL levels per skill."""
+    learner = load_learner_to_assess(learner_id)
     form = _forms(learner)["esol_form"]
     levels = {skill.value: getattr(form, skill.value).data for skill in EsolSkill}
     return _after(

@@ -15,11 +15,13 @@ from lms.assessments.progression import services as progression
 from lms.assessments.progression.access import (
     can_edit_plan,
     load_certificate,
+    load_cohort_to_issue,
     load_cohort_to_teach,
     load_outcome,
     load_plan_enrolment,
+    why_not_issue,
 )
-from lms.assessments.progression.certificate_pdf import render
+from lms.assessments.progression.certificate_pdf import render, render_many
 from lms.assessments.progression.inputs import OutcomeInput, PlacementInput, PlanEndInput, PlanStartInput, ReviewInput
 from lms.assessments.progression.models import (
     SELF_RATINGS,
@@ -30,7 +32,8 @@ from lms.assessments.progression.models import (
     ResultGrade,
 )
 from lms.assessments.progression.views import bp
-from lms.core.access import login_required, public, role_required
+from lms.assessments.progression.views.achievements import progress
+from lms.core.access import is_coordinator_of, login_required, public, role_required
 from lms.core.errors import ServiceError
 from lms.core.i18n import _
 from lms.core.inputs import MAX_ID, parse_id, parse_int
@@ -39,7 +42,8 @@ from lms.core.web import attempt, writes_on_get
 from lms.courses.models import CertificateKind, CertificateType, IntegrationDomain, Qualification
 from lms.extensions import db
 from lms.people.access import load_learner
-from lms.people.models import Organisation, OrganisationKind
+from lms.people.models import Learner, Organisation, OrganisationKind
+from lms.people.queries import organisation_logo
 from lms.scheduling.models import Enrolment
 
 E = TypeVar("E", bound=enum.Enum)
@@ -113,7 +117,76 @@ def _done(redirect_to: str, message: str, action) -> WerkzeugResponse:  # noqa: 
     return redirect(redirect_to)
 
 
+def _recorded(learner: Learner, form: str, message: str, action):  # noqa: ANN001, ANN202
+    """Back to the progress page when saved; when refused, the page again (400) with the message and
+    the form `form` open, as it was typed."""
+    if attempt(action):
+        flash(message, "success")
+        return redirect(url_for("progression.progress", learner_id=learner.id))
+    return progress(learner.id, typed=(form, request.form.copy())), 400
+
+
 # --- the learning plan ---------------------------------------------------------------------------
+
+
+#: Which part of the plan page each action's form is, so a refused form comes back as it was typed.
+PLAN_SECTIONS = {"start": "start", "objective": "objective", "review": "review", "end": "end", "sign_off": "end"}
+
+
+def _apply_plan_action(the_plan: progression.LearningPlan, action: str | None) -> None:
+    if action == "start":
+        start = PlanStartInput(
+            aims=_text("aims"),
+            starting_point=_text("starting_point"),
+            support_needs=_text("support_needs"),
+            **_self_ratings(),
+        )
+        progression.save_start(the_plan, start, current_user)
+    elif action == "objective":
+        progression.add_objective(the_plan, request.form.get("text", ""), current_user)
+    elif action == "revise":
+        objective = db.session.get(LearningObjective, _id("objective_id") or 0)
+        if objective is None or objective.plan_id != the_plan.id:
+            abort(404)
+        progression.revise_objective(objective, request.form.get("text", ""), current_user)
+    elif action == "review":
+        review = ReviewInput(
+            review_date=_date("review_date"),
+            educator_comment=_text("educator_comment"),
+            learner_comment=_text("learner_comment"),
+            attendance_review=_text("attendance_review"),
+            ratings={str(o.id): _int(f"rating-{o.id}") for o in the_plan.objectives},
+        )
+        progression.add_review(the_plan, review, current_user)
+    elif action in ("end", "sign_off"):
+        end = PlanEndInput(
+            outcome=_choice("outcome", RarpaOutcome),
+            learner_self_assessment=_text("learner_self_assessment"),
+            tutor_judgement=_text("tutor_judgement"),
+            planned_outcomes=_text("planned_outcomes"),
+            unplanned_outcomes=_text("unplanned_outcomes"),
+            next_steps=_text("next_steps"),
+            **_self_ratings(),
+        )
+        progression.save_end(the_plan, end, current_user, sign_off=action == "sign_off")
+    else:
+        abort(400)
+
+
+def _keeper(typed: dict[str, str] | None, section: str | None):  # noqa: ANN202
+    """`kept(where, name, stored)`: what was typed into the refused form `where`, else the stored value."""
+
+    def kept(where: str, name: str, stored: object = "") -> object:
+        if typed is not None and where == section:
+            return typed.get(name, "")
+        return "" if stored is None else stored
+
+    def kept_ratings(where: str, stored: dict) -> dict:
+        if typed is None or where != section:
+            return stored
+        return {key: parse_int(typed.get(key, ""), 1, 5) for key in SELF_RATINGS}
+
+    return kept, kept_ratings
 
 
 @bp.route("/enrolments/<int:enrolment_id>/plan", methods=["GET", "POST"])
@@ -122,54 +195,19 @@ def _done(redirect_to: str, message: str, action) -> WerkzeugResponse:  # noqa: 
 def plan(enrolment_id: int):
     enrolment = load_plan_enrolment(enrolment_id)
     teach = can_edit_plan(current_user, enrolment)
-    here = url_for("progression.plan", enrolment_id=enrolment.id)
+    typed, section = None, None
     if request.method == "POST":
         if not teach:
             abort(403)
-        the_plan = progression.plan_for(enrolment)
         action = request.form.get("action")
-
-        def apply() -> None:
-            if action == "start":
-                start = PlanStartInput(
-                    aims=_text("aims"),
-                    starting_point=_text("starting_point"),
-                    support_needs=_text("support_needs"),
-                    **_self_ratings(),
-                )
-                progression.save_start(the_plan, start, current_user)
-            elif action == "objective":
-                progression.add_objective(the_plan, request.form.get("text", ""), current_user)
-            elif action == "revise":
-                objective = db.session.get(LearningObjective, _id("objective_id") or 0)
-                if objective is None or objective.plan_id != the_plan.id:
-                    abort(404)
-                progression.revise_objective(objective, request.form.get("text", ""), current_user)
-            elif action == "review":
-                ratings = {str(o.id): _int(f"rating-{o.id}") for o in the_plan.objectives}
-                review = ReviewInput(
-                    review_date=_date("review_date"),
-                    educator_comment=_text("educator_comment"),
-                    learner_comment=_text("learner_comment"),
-                    attendance_review=_text("attendance_review"),
-                    ratings=ratings,
-                )
-                progression.add_review(the_plan, review, current_user)
-            elif action in ("end", "sign_off"):
-                end = PlanEndInput(
-                    outcome=_choice("outcome", RarpaOutcome),
-                    learner_self_assessment=_text("learner_self_assessment"),
-                    tutor_judgement=_text("tutor_judgement"),
-                    planned_outcomes=_text("planned_outcomes"),
-                    unplanned_outcomes=_text("unplanned_outcomes"),
-                    next_steps=_text("next_steps"),
-                    **_self_ratings(),
-                )
-                progression.save_end(the_plan, end, current_user, sign_off=action == "sign_off")
-            else:
-                abort(400)
-
-        return _done(here, _("Saved."), apply)
+        if attempt(lambda: _apply_plan_action(progression.plan_for(enrolment), action)):
+            flash(_("Saved."), "success")
+            return redirect(url_for("progression.plan", enrolment_id=enrolment.id))
+        # Refused: the page again, with the message and everything as it was typed (nothing saved).
+        typed = request.form.to_dict()
+        section = PLAN_SECTIONS.get(action or "") or (
+            f"revise-{typed.get('objective_id')}" if action == "revise" else None
+        )
     shown = (
         progression.plan_for(enrolment)
         if teach
@@ -177,6 +215,7 @@ def plan(enrolment_id: int):
             sa.select(progression.LearningPlan).where(progression.LearningPlan.enrolment_id == enrolment.id)
         )
     )
+    kept, kept_ratings = _keeper(typed, section)
     return render_template(
         "progression/plan.html",
         enrolment=enrolment,
@@ -184,7 +223,10 @@ def plan(enrolment_id: int):
         editable=teach,
         ratings=SELF_RATINGS,
         outcomes=list(RarpaOutcome),
-    )
+        kept=kept,
+        kept_ratings=kept_ratings,
+        section=section,
+    ), (400 if typed is not None else 200)
 
 
 # --- results, outcomes, placements ---------------------------------------------------------------
@@ -194,8 +236,9 @@ def plan(enrolment_id: int):
 @role_required(Role.COORDINATOR)
 def record_result(learner_id: int):
     learner = load_learner(learner_id, edit=True)
-    return _done(
-        url_for("progression.progress", learner_id=learner.id),
+    return _recorded(
+        learner,
+        "result",
         _("Result recorded."),
         lambda: progression.record_result(
             learner,
@@ -212,8 +255,9 @@ def record_result(learner_id: int):
 @role_required(Role.COORDINATOR)
 def record_outcome(learner_id: int):
     learner = load_learner(learner_id, edit=True)
-    return _done(
-        url_for("progression.progress", learner_id=learner.id),
+    return _recorded(
+        learner,
+        "outcome",
         _("Outcome recorded."),
         lambda: progression.record_outcome(
             learner,
@@ -247,8 +291,9 @@ def outcome_sustained(outcome_id: int, weeks: int):
 @role_required(Role.COORDINATOR)
 def record_placement(learner_id: int):
     learner = load_learner(learner_id, edit=True)
-    return _done(
-        url_for("progression.progress", learner_id=learner.id),
+    return _recorded(
+        learner,
+        "placement",
         _("Placement recorded."),
         lambda: progression.record_placement(
             learner,
@@ -273,14 +318,16 @@ def record_placement(learner_id: int):
 @bp.route("/cohorts/<int:cohort_id>/certificates", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR, Role.EDUCATOR)
 def certificates(cohort_id: int):
-    """Preview who qualifies, then issue to the ticked learners. Nothing is sent automatically."""
+    """Preview who qualifies, then issue to the ticked learners. Nothing is sent automatically.
+
+    Those who teach the cohort record its completion; issuing is for coordinators, and for its
+    educators when the organisation allows it (`why_not_issue` says why not, on the page)."""
     cohort = load_cohort_to_teach(cohort_id)
     types = [t for t in cohort.course.certificate_types if t.kind is CertificateKind.PROVIDER]
     chosen = next((t for t in types if t.id == request.values.get("type", type=int)), types[0] if types else None)
     here = url_for("progression.certificates", cohort_id=cohort.id, type=chosen.id if chosen else None)
+    cannot_issue = why_not_issue(current_user, cohort)
     if request.method == "POST":
-        if not current_user.has_role(Role.COORDINATOR, Role.ADMIN):
-            abort(403)
         if request.form.get("action") == "complete":
 
             def complete() -> None:
@@ -288,12 +335,17 @@ def certificates(cohort_id: int):
                 flash(_("Completed: %(done)d. Did not complete: %(not_done)d.", done=done, not_done=not_done), "info")
 
             return _done(here, _("Saved."), complete)
+        if cannot_issue is not None:
+            abort(403)
         if chosen is None:
             abort(400)
         ids = [number for number in map(parse_id, request.form.getlist("enrolment_ids")) if number]
-        return _done(
-            here, _("Certificates issued."), lambda: progression.issue_certificates(cohort, chosen, ids, current_user)
-        )
+
+        def issue() -> None:
+            issued = progression.issue_certificates(cohort, chosen, ids, current_user)
+            flash(_("Certificates issued: %(count)d.", count=len(issued)), "success")
+
+        return _done(here, _("Saved."), issue)
     preview = progression.certificate_preview(cohort, chosen) if chosen else progression.completion_check(cohort)
     issued = db.session.scalars(
         sa.select(Certificate).join(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Certificate.id)
@@ -305,9 +357,35 @@ def certificates(cohort_id: int):
         chosen=chosen,
         preview=preview,
         issued=issued,
+        cannot_issue=cannot_issue,
+        can_revoke=is_coordinator_of(current_user, cohort.organisation_id),
         status_of=progression.certificate_status,
         format_code=progression.format_code,
     )
+
+
+@bp.get("/cohorts/<int:cohort_id>/certificates.pdf")
+@role_required(Role.COORDINATOR, Role.EDUCATOR)
+def cohort_certificates_pdf(cohort_id: int):
+    """Every valid certificate of the cohort in one PDF, one page each, for printing."""
+    cohort = load_cohort_to_issue(cohort_id)
+    found = db.session.scalars(
+        sa.select(Certificate)
+        .join(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id, Certificate.revoked_dt.is_(None))
+        .options(sa.orm.joinedload(Certificate.certificate_type))
+        .order_by(Certificate.holder_name, Certificate.id)
+    ).all()
+    if not found:
+        flash(_("No certificates have been issued for this cohort yet."), "info")
+        return redirect(url_for("progression.certificates", cohort_id=cohort.id))
+    pages = [
+        (c, url_for("progression.verify_code", code=progression.format_code(c.code), _external=True)) for c in found
+    ]
+    response = Response(render_many(pages, organisation_logo(cohort.organisation_id)), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="certificates-cohort-{cohort.id}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
@@ -315,7 +393,8 @@ def certificates(cohort_id: int):
 def certificate_pdf(certificate_id: int):
     certificate = load_certificate(certificate_id)
     verify_url = url_for("progression.verify_code", code=progression.format_code(certificate.code), _external=True)
-    response = Response(render(certificate, verify_url), mimetype="application/pdf")
+    logo = organisation_logo(db.session.get_one(Enrolment, certificate.enrolment_id).cohort.organisation_id)
+    response = Response(render(certificate, verify_url, logo), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -387,6 +466,11 @@ def _progression_helpers() -> dict:
             sa.select(Qualification).order_by(Qualification.awarding_body, Qualification.code)
         ).all(),
         "certificate_types_all": lambda: db.session.scalars(sa.select(CertificateType)).all(),
+        "certificate_status_title": lambda status: {
+            "valid": _("Valid"),
+            "expired": _("Expired"),
+            "revoked": _("Revoked"),
+        }[status],
         "rating_title": lambda key: {
             "confidence": _("Confidence"),
             "wellbeing": _("Wellbeing"),
