@@ -201,6 +201,7 @@ class EducatorUser(FastHttpUser):
             for index, name in enumerate(sorted(set(STATUS_FIELD.findall(page))))
         }
         form["csrf_token"] = token.group(1) if token else ""
+        form["reason"] = "Typed in again from the paper register"  # an earlier day's register
         self.client.post(self.register, data=form, headers={"Accept": "application/json"}, name="register save")
 
 

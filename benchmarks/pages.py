@@ -196,7 +196,12 @@ class Bench:
                 counter["n"] += 1
                 form = {name: statuses[(index + counter["n"]) % 3] for index, name in enumerate(fields)}
                 form["csrf_token"] = token
-                return browser.post(path, form, {"Accept": "application/json"})
+                # The register is from an earlier day, so changing its marks needs a reason.
+                form["reason"] = "Typed in again from the paper register"
+                reply = browser.post(path, form, {"Accept": "application/json"})
+                if reply.status >= 400:  # a refused save is not a timed save
+                    raise RuntimeError(f"register save answered {reply.status}: {reply.body[:200]!r}")
+                return reply
 
             save.fields = len(fields)  # type: ignore[attr-defined]
             return save

@@ -81,6 +81,13 @@ def install_template_gettext(app: Flask) -> None:
 SUPPORTED_LOCALES: dict[str, str] = {
     "en_GB": "English",
     "ar": "العربية",
+    "fa": "فارسی",
+    "fa_AF": "دری",
+    "ps": "پښتو",
+    "ckb": "کوردیی ناوەندی",
+    "ur": "اردو",
+    "ti": "ትግርኛ",
+    "uk": "Українська",
 }
 
 SESSION_KEY = "locale"

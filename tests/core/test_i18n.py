@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
+from babel import Locale
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from lms.core.i18n import SUPPORTED_LOCALES
 from lms.core.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,15 +71,49 @@ def _source_messages() -> set[str]:
     return messages
 
 
-def test_arabic_catalogue_translates_every_message_in_the_source():
-    with (ROOT / "translations/ar/LC_MESSAGES/messages.po").open("rb") as po_file:
-        catalogue = read_po(po_file)
+OFFERED = [code for code in SUPPORTED_LOCALES if code != "en_GB"]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _catalogue(code: str):  # noqa: ANN202
+    with (ROOT / f"translations/{code}/LC_MESSAGES/messages.po").open("rb") as po_file:
+        return read_po(po_file)
+
+
+@pytest.mark.parametrize("code", OFFERED)
+def test_every_offered_catalogue_translates_every_message_in_the_source(code):
     translated = {
         message.id if isinstance(message.id, str) else message.id[0]
-        for message in catalogue
+        for message in _catalogue(code)
         if message.id
         and (all(message.string) if isinstance(message.string, tuple) else message.string)
         and not message.fuzzy
     }
     missing = sorted(_source_messages() - translated)
-    assert missing == [], f"{len(missing)} messages lack an Arabic translation: {missing[:10]}"
+    assert missing == [], f"{len(missing)} messages lack a {code} translation: {missing[:10]}"
+
+
+@pytest.mark.parametrize("code", OFFERED)
+def test_every_translation_keeps_the_placeholders_of_its_message(code):
+    wrong = []
+    for message in _catalogue(code):
+        if not message.id:
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        wanted = set(PLACEHOLDER.findall(" ".join(ids)))
+        for string in strings:
+            # A plural form may leave out %(num)d ("one learner"), never add or rename a placeholder.
+            found = set(PLACEHOLDER.findall(string))
+            if not found <= wanted or (wanted - found) - {"num", "count"}:
+                wrong.append((ids[0], string))
+    assert wrong == [], wrong[:5]
+
+
+@pytest.mark.parametrize("code", OFFERED)
+def test_each_language_is_offered_by_its_own_name_with_its_direction(client, db, code):
+    page = client.get("/login", headers={"Accept-Language": code.replace("_", "-")}).get_data(as_text=True)
+    direction = "rtl" if Locale.parse(code).character_order == "right-to-left" else "ltr"
+    assert f'<html lang="{code.replace("_", "-")}" dir="{direction}">' in page
+    assert f'lang="{code.replace("_", "-")}"' in page and SUPPORTED_LOCALES[code] in page
+    assert "Log in" not in page.split("<main", 1)[1]  # the page itself is translated
