@@ -1,7 +1,7 @@
 """Certificates as PDF, with names in any script laid out correctly.
 
 fpdf2 with HarfBuzz shaping (uharfbuzz) joins Arabic letters and orders right-to-left text; the
-fonts ship with Pathways (assessments/fonts), so nothing depends on the fonts of the machine.
+fonts ship with Pathways (lms/static/fonts), so nothing depends on the fonts of the machine.
 Each run of text gets the font for its script.
 """
 
@@ -19,7 +19,8 @@ from lms.assessments.progression.models import Certificate
 from lms.assessments.progression.services import format_code
 from lms.core.i18n import _, format_date
 
-FONTS = Path(__file__).resolve().parent / "fonts"
+#: The same Noto fonts the pages use (lms/static/fonts), so a name prints as it shows on screen.
+FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
 SCRIPT_FONTS = {
     "arabic": "NotoSansArabic-Regular.ttf",
     "ethiopic": "NotoSansEthiopic-Regular.ttf",
