@@ -315,6 +315,8 @@ def test_the_learners_timetable_page_shows_cancelled_and_moved_classes(client, d
     assert 'dir="rtl"' in page and "الإنجليزية ٢" in page
     assert "Tutor ill" in page and page.count("status-not_ready") == 1 and page.count("status-in_progress") == 1
     assert "LE1 3YQ" in page and "openstreetmap.org/search" in page and "A pen" in page
+    # Times run left to right inside the right-to-left page, so 17:00–19:00 never reads 19:00–17:00.
+    assert '<strong class="lead" dir="ltr">17:00–19:00</strong>' in page
 
 
 def test_the_calendar_url_command_prints_a_working_link(app, client, db, world):
